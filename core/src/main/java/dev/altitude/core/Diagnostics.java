@@ -1,0 +1,39 @@
+package dev.altitude.core;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/** Keeps the last reports and logs each one through {@link System.Logger}. */
+final class Diagnostics {
+    private static final System.Logger LOG = System.getLogger("dev.altitude.core");
+    private static final int KEEP = 1000;
+
+    private final ArrayDeque<Diagnostic> recent = new ArrayDeque<>();
+
+    void report(Diagnostic.Kind kind, String filter, String message, Throwable cause) {
+        Diagnostic d = new Diagnostic(Instant.now(), kind, filter, message);
+        synchronized (recent) {
+            if (recent.size() == KEEP) {
+                recent.removeFirst();
+            }
+            recent.addLast(d);
+        }
+        System.Logger.Level level = kind == Diagnostic.Kind.FORCED ? System.Logger.Level.INFO : System.Logger.Level.WARNING;
+        if (cause != null) {
+            LOG.log(level, "[" + filter + "] " + message, cause);
+        } else {
+            LOG.log(level, "[" + filter + "] " + message);
+        }
+    }
+
+    void report(Diagnostic.Kind kind, String filter, String message) {
+        report(kind, filter, message, null);
+    }
+
+    List<Diagnostic> snapshot() {
+        synchronized (recent) {
+            return List.copyOf(recent);
+        }
+    }
+}

@@ -1,0 +1,356 @@
+package dev.altitude.core;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A registered minifilter ({@code PFLT_FILTER}). Made by {@link FilterManager#registerFilter} inside a
+ * driver entry; {@link #startFiltering()} attaches it and starts presenting operations;
+ * {@link #unregister()} takes it apart.
+ *
+ * <h2>The unload path</h2>
+ * {@link FilterManager#unloadFilter} decides whether the unload callback is called (spec §2.2, decisions
+ * 1, 2, 9, 11) and what its result means (§2.4, decision 8). Inside the callback the filter closes its
+ * server ports and calls {@link #unregister()}, which in this order (decision 4):
+ * <ol>
+ * <li>marks the filter deleting: new references, attaches and ports fail with
+ * {@link NtStatus#FLT_DELETING_OBJECT}, and a second unload request gets the same;</li>
+ * <li>stops presenting new operations: every instance leaves its volume's stack and no pre-operation
+ * starts;</li>
+ * <li>calls teardown-start on every instance, then drains each (waits for running pre-operations, calls
+ * every owed post-operation with the draining flag, exactly once), then calls teardown-complete on
+ * each;</li>
+ * <li>waits for every remaining rundown reference (attaches in progress);</li>
+ * <li>returns. After that no callback of this filter runs again.</li>
+ * </ol>
+ */
+public final class Filter {
+
+    /** The filter's life cycle (spec §2.6). */
+    public enum State {
+        /** Registered by the driver entry; no operation is presented yet. */
+        REGISTERED,
+        /** Started: attached where it may be, operations presented. */
+        FILTERING,
+        /** Unregister has begun: nothing new is accepted; instances are torn down. */
+        DRAINING,
+        /** Unregister returned: no callback runs again. */
+        UNREGISTERED
+    }
+
+    private final FilterManager manager;
+    private final FilterManager.DriverSlot slot;
+    private final FilterRegistration registration;
+    private final Altitude altitude;
+    final Callbacks.PreOperation[] pre = new Callbacks.PreOperation[MajorFunction.COUNT];
+    final Callbacks.PostOperation[] post = new Callbacks.PostOperation[MajorFunction.COUNT];
+
+    private volatile State state = State.REGISTERED;
+    /** Guarded by the slot's lock. */
+    private final List<Instance> instances = new ArrayList<>();
+    /** Rundown references on the filter: attaches in progress (and, later, object references, work items). */
+    final Rundown references = new Rundown();
+    /** Set by the manager for the duration of an unload request. */
+    volatile UnloadMode unloadMode;
+    private final LongAdder callbackFailures = new LongAdder();
+
+    Filter(FilterManager manager, FilterManager.DriverSlot slot, FilterRegistration registration, Altitude altitude) {
+        this.manager = manager;
+        this.slot = slot;
+        this.registration = registration;
+        this.altitude = altitude;
+        for (FilterRegistration.Operation op : registration.operations()) {
+            int i = op.majorFunction().ordinal();
+            if (op.pre() != null) {
+                pre[i] = op.pre();
+            }
+            if (op.post() != null) {
+                post[i] = op.post();
+            }
+        }
+    }
+
+    public String name() {
+        return slot.name;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The default instance's altitude. */
+    public Altitude altitude() {
+        return altitude;
+    }
+
+    public FilterRegistration registration() {
+        return registration;
+    }
+
+    public FilterManager manager() {
+        return manager;
+    }
+
+    /** The instances not yet torn down. */
+    public List<Instance> instances() {
+        slot.lock.lock();
+        try {
+            return List.copyOf(instances);
+        } finally {
+            slot.lock.unlock();
+        }
+    }
+
+    /** How many callbacks of this filter threw. */
+    public long callbackFailures() {
+        return callbackFailures.sum();
+    }
+
+    /**
+     * {@code FltStartFiltering}: attaches to every mounted volume (unless automatic attachment is
+     * suppressed) and starts presenting operations. A second call is {@link NtStatus#INVALID_PARAMETER};
+     * after unregister began, {@link NtStatus#FLT_DELETING_OBJECT}.
+     */
+    public NtStatus startFiltering() {
+        slot.lock.lock();
+        try {
+            switch (state) {
+                case FILTERING -> {
+                    return NtStatus.INVALID_PARAMETER;
+                }
+                case DRAINING, UNREGISTERED -> {
+                    return NtStatus.FLT_DELETING_OBJECT;
+                }
+                case REGISTERED -> state = State.FILTERING;
+            }
+        } finally {
+            slot.lock.unlock();
+        }
+        if (registration.automaticAttachment()) {
+            for (Volume v : manager.mountedVolumes()) {
+                manager.attachAutomatically(this, v, EnumSet.of(InstanceSetupFlag.AUTOMATIC_ATTACHMENT));
+            }
+        }
+        return NtStatus.SUCCESS;
+    }
+
+    /**
+     * {@code FltUnregisterFilter}: see the class comment for the order. Returns once every instance is
+     * torn down and every rundown reference released; from then on no callback of this filter runs.
+     *
+     * @throws NtStatusException {@link NtStatus#POSSIBLE_DEADLOCK} when called from one of this filter's
+     *                           own operation or instance callbacks, which unregister would wait for
+     */
+    public void unregister() {
+        if (CallbackFrame.current().contains(this)) {
+            misuse("unregister() called from one of the filter's own callbacks, which it would wait for; refused");
+            throw new NtStatusException(NtStatus.POSSIBLE_DEADLOCK,
+                    "filter '" + name() + "' cannot unregister from inside its own callback");
+        }
+        // 1. mark deleting
+        List<Instance> attached;
+        TeardownReason reason;
+        slot.lock.lock();
+        try {
+            if (state == State.UNREGISTERED) {
+                misuse("unregister() called again after the filter was unregistered; ignored");
+                return;
+            }
+            if (state == State.DRAINING) {
+                while (state != State.UNREGISTERED) {
+                    slot.changed.awaitUninterruptibly();
+                }
+                return;
+            }
+            state = State.DRAINING;
+            slot.changed.signalAll();
+            attached = List.copyOf(instances);
+            reason = unloadMode == UnloadMode.MANDATORY ? TeardownReason.MANDATORY_FILTER_UNLOAD
+                    : TeardownReason.FILTER_UNLOAD;
+        } finally {
+            slot.lock.unlock();
+        }
+        references.beginRundown();
+
+        // 2. stop presenting new operations: claim each instance's teardown
+        List<Instance> claimed = new ArrayList<>();
+        List<Instance> tornDownElsewhere = new ArrayList<>();
+        for (Instance inst : attached) {
+            (inst.beginTeardown(reason) ? claimed : tornDownElsewhere).add(inst);
+        }
+
+        // 3. teardown-start on all, drain each, teardown-complete on all
+        Instance.tearDown(claimed);
+        tornDownElsewhere.forEach(Instance::awaitTornDown);
+
+        // 4. wait for the remaining rundown references
+        references.awaitRelease();
+
+        // 5. done: no callback after this
+        slot.lock.lock();
+        try {
+            state = State.UNREGISTERED;
+            slot.changed.signalAll();
+        } finally {
+            slot.lock.unlock();
+        }
+    }
+
+    /** Waits until an unregister begun elsewhere has finished. */
+    void awaitUnregistered() {
+        slot.lock.lock();
+        try {
+            while (state != State.UNREGISTERED) {
+                slot.changed.awaitUninterruptibly();
+            }
+        } finally {
+            slot.lock.unlock();
+        }
+    }
+
+    // ---- attach (called by the manager) --------------------------------------------------------
+
+    /**
+     * Attaches to a volume: reserve name and altitude, instance setup (which may refuse), then into the
+     * stack. An attach that finds the filter deleting after its setup tears the new instance down itself,
+     * so unregister (which waits for it through {@link #references}) misses no teardown callback.
+     */
+    Instance attach(Volume volume, String instanceName, Altitude at, boolean explicitAltitude,
+                    Set<InstanceSetupFlag> flags) {
+        if (!references.acquire()) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
+        }
+        try {
+            State s = state;
+            if (s == State.REGISTERED) {
+                throw new NtStatusException(NtStatus.FLT_FILTER_NOT_READY,
+                        "filter '" + name() + "' has not started filtering");
+            }
+            if (s != State.FILTERING) {
+                throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
+            }
+            if (!volume.attaches.acquire()) {
+                throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "volume " + volume.name() + " is dismounting");
+            }
+            try {
+                Instance inst = new Instance(this, volume, instanceName, at);
+                NtStatus reserved = volume.reserve(inst, explicitAltitude);
+                if (reserved.isFailure()) {
+                    throw new NtStatusException(reserved, "cannot attach '" + instanceName + "' at " + at + " on "
+                            + volume.name());
+                }
+                NtStatus setup = callSetup(inst, flags, volume);
+                if (setup.isFailure()) {
+                    volume.forget(inst);
+                    throw new NtStatusException(setup, "instance setup of '" + name() + "' refused " + volume.name());
+                }
+                slot.lock.lock();
+                try {
+                    if (state == State.FILTERING) {
+                        instances.add(inst);
+                        volume.insertIntoStack(inst);
+                        return inst;
+                    }
+                } finally {
+                    slot.lock.unlock();
+                }
+                // unregister began during setup: this instance was set up, so it gets its teardown
+                TeardownReason reason = unloadMode == UnloadMode.MANDATORY ? TeardownReason.MANDATORY_FILTER_UNLOAD
+                        : TeardownReason.FILTER_UNLOAD;
+                inst.beginTeardown(reason);
+                Instance.tearDown(List.of(inst));
+                throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
+            } finally {
+                volume.attaches.release();
+            }
+        } finally {
+            references.release();
+        }
+    }
+
+    void forget(Instance inst) {
+        slot.lock.lock();
+        try {
+            instances.remove(inst);
+        } finally {
+            slot.lock.unlock();
+        }
+    }
+
+    // ---- calling the filter's own code safely --------------------------------------------------
+
+    private NtStatus callSetup(Instance inst, Set<InstanceSetupFlag> flags, Volume volume) {
+        Callbacks.InstanceSetup cb = registration.instanceSetup();
+        if (cb == null) {
+            return NtStatus.SUCCESS;
+        }
+        CallbackFrame frame = CallbackFrame.current();
+        int depth = frame.enter(this);
+        try {
+            NtStatus s = cb.onInstanceSetup(inst, Set.copyOf(flags), volume.fileSystemType());
+            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, "instance setup on " + volume.name() + " threw; no instance");
+            return NtStatus.UNHANDLED_EXCEPTION;
+        } finally {
+            frame.exit(depth);
+        }
+    }
+
+    NtStatus callQueryTeardown(Instance inst) {
+        Callbacks.InstanceQueryTeardown cb = registration.queryTeardown();
+        CallbackFrame frame = CallbackFrame.current();
+        int depth = frame.enter(this);
+        try {
+            NtStatus s = cb.onQueryTeardown(inst);
+            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, "query-teardown of '" + inst.name() + "' threw; detach refused");
+            return NtStatus.UNHANDLED_EXCEPTION;
+        } finally {
+            frame.exit(depth);
+        }
+    }
+
+    void callTeardown(Callbacks.InstanceTeardown cb, Instance inst, TeardownReason reason, String which) {
+        if (cb == null) {
+            return;
+        }
+        CallbackFrame frame = CallbackFrame.current();
+        int depth = frame.enter(this);
+        try {
+            cb.onTeardown(inst, reason);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, which + " of '" + inst.name() + "' threw; the teardown goes on");
+        } finally {
+            frame.exit(depth);
+        }
+    }
+
+    NtStatus callUnload(Set<UnloadFlag> flags) {
+        try {
+            NtStatus s = registration.unloadCallback().onUnload(flags);
+            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, "unload callback threw; counted as a failure status");
+            return NtStatus.UNHANDLED_EXCEPTION;
+        }
+    }
+
+    void callbackFailed(Throwable e, String message) {
+        callbackFailures.increment();
+        manager.diagnostics.report(Diagnostic.Kind.CALLBACK_EXCEPTION, name(), message, e);
+    }
+
+    void misuse(String message) {
+        manager.diagnostics.report(Diagnostic.Kind.MISUSE, name(), message);
+    }
+
+    @Override
+    public String toString() {
+        return "Filter[" + name() + " @" + altitude + " " + state + "]";
+    }
+}

@@ -1,0 +1,534 @@
+package dev.altitude.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The filter manager: loads and unloads filter drivers, mounts volumes, attaches and detaches
+ * instances, and lists them all, as {@code fltmc} does.
+ *
+ * <pre>{@code
+ * try (FilterManager manager = FilterManager.create()) {
+ *     manager.registerDriver("scanner", Scanner::new);
+ *     manager.mountVolume("data", backend);
+ *     manager.loadFilter("scanner");            // DriverEntry: register, start filtering
+ *     ...
+ *     manager.unloadFilter("scanner");          // optional: the filter may refuse
+ * }                                             // close: SHUTDOWN, mandatory unloads, dismounts
+ * }</pre>
+ *
+ * <p>Filter names are case-insensitive, as Windows service names are.
+ */
+public final class FilterManager implements AutoCloseable {
+
+    /** One filter name: the loaded filter and the load or unload in progress, under one lock. */
+    static final class DriverSlot {
+        final String name;
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        /** The loaded filter (guarded by lock; volatile for the self-unload check). */
+        volatile Filter filter;
+        Thread loading;
+        Thread unloading;
+
+        DriverSlot(String name) {
+            this.name = name;
+        }
+    }
+
+    private record Loading(DriverSlot slot, DriverConfig config, Filter[] registered) {
+    }
+
+    private static final ThreadLocal<Loading> LOADING = new ThreadLocal<>();
+
+    final Diagnostics diagnostics = new Diagnostics();
+    private final Map<String, Supplier<? extends FilterDriver>> drivers = new ConcurrentHashMap<>();
+    private final Map<String, DriverSlot> slots = new ConcurrentHashMap<>();
+    private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+    private final ClassLoader serviceLoader;
+    private volatile boolean closed;
+
+    private FilterManager(ClassLoader serviceLoader) {
+        this.serviceLoader = serviceLoader;
+    }
+
+    /** A filter manager that also finds drivers through {@link ServiceLoader} on the context class loader. */
+    public static FilterManager create() {
+        return new FilterManager(Thread.currentThread().getContextClassLoader());
+    }
+
+    private static String key(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    // ---- drivers: load and unload ---------------------------------------------------------------
+
+    /** Makes a driver loadable under {@code name}; each load gets a fresh instance from the factory. */
+    public void registerDriver(String name, Supplier<? extends FilterDriver> factory) {
+        if (name == null || name.isBlank()) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER, "a driver needs a name");
+        }
+        drivers.put(key(name), factory);
+    }
+
+    /** {@code FltLoadFilter} / {@code fltmc load}. */
+    public NtStatus loadFilter(String name) {
+        return loadFilter(DriverConfig.of(name));
+    }
+
+    /**
+     * Loads a driver and calls its driver entry. Fails with {@link NtStatus#OBJECT_NAME_NOT_FOUND} (no such
+     * driver), {@link NtStatus#IMAGE_ALREADY_LOADED}, {@link NtStatus#DRIVER_FAILED_PRIOR_UNLOAD} (the
+     * previous unload never finished), or {@link NtStatus#FAILED_DRIVER_ENTRY} (the driver entry failed or
+     * threw, or registered no filter; its unload callback is never called).
+     */
+    public NtStatus loadFilter(DriverConfig config) {
+        if (closed) {
+            return NtStatus.FLT_DELETING_OBJECT;
+        }
+        if (config.altitude() != null && !Altitude.isValid(config.altitude())) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        DriverSlot slot = slots.computeIfAbsent(key(config.name()), k -> new DriverSlot(config.name()));
+        slot.lock.lock();
+        try {
+            if (slot.loading == Thread.currentThread() || slot.unloading == Thread.currentThread()) {
+                return NtStatus.POSSIBLE_DEADLOCK;
+            }
+            while (slot.loading != null || slot.unloading != null) {
+                slot.changed.awaitUninterruptibly();
+            }
+            Filter loaded = slot.filter;
+            if (loaded != null) {
+                return loaded.state().compareTo(Filter.State.DRAINING) >= 0 ? NtStatus.DRIVER_FAILED_PRIOR_UNLOAD
+                        : NtStatus.IMAGE_ALREADY_LOADED;
+            }
+            slot.loading = Thread.currentThread();
+        } finally {
+            slot.lock.unlock();
+        }
+
+        Filter registered = null;
+        NtStatus result = NtStatus.FAILED_DRIVER_ENTRY;
+        try {
+            FilterDriver driver = findDriver(config.name());
+            if (driver == null) {
+                result = NtStatus.OBJECT_NAME_NOT_FOUND;
+            } else {
+                Loading loading = new Loading(slot, config, new Filter[1]);
+                NtStatus entry;
+                LOADING.set(loading);
+                try {
+                    entry = driver.driverEntry(this, config);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    diagnostics.report(Diagnostic.Kind.CALLBACK_EXCEPTION, config.name(), "driver entry threw", e);
+                    entry = NtStatus.UNHANDLED_EXCEPTION;
+                } finally {
+                    LOADING.remove();
+                }
+                registered = loading.registered()[0];
+                result = driverEntryOutcome(config.name(), entry, registered);
+            }
+        } finally {
+            slot.lock.lock();
+            try {
+                if (result.isSuccess()) {
+                    slot.filter = registered;
+                }
+                slot.loading = null;
+                slot.changed.signalAll();
+            } finally {
+                slot.lock.unlock();
+            }
+        }
+        return result;
+    }
+
+    private NtStatus driverEntryOutcome(String name, NtStatus entry, Filter registered) {
+        if (entry == null || entry.isFailure()) {
+            if (registered != null && registered.state() != Filter.State.UNREGISTERED) {
+                diagnostics.report(Diagnostic.Kind.FORCED, name, "driver entry failed with " + entry
+                        + " but left its filter registered; the manager unregisters it (no unload callback)");
+                registered.unregister();
+            }
+            return NtStatus.FAILED_DRIVER_ENTRY;
+        }
+        if (registered == null || registered.state() == Filter.State.UNREGISTERED) {
+            diagnostics.report(Diagnostic.Kind.MISUSE, name, "driver entry returned " + entry
+                    + " without a registered filter; load failed");
+            return NtStatus.FAILED_DRIVER_ENTRY;
+        }
+        return NtStatus.SUCCESS;
+    }
+
+    private FilterDriver findDriver(String name) {
+        Supplier<? extends FilterDriver> factory = drivers.get(key(name));
+        if (factory != null) {
+            return factory.get();
+        }
+        for (ServiceLoader.Provider<FilterDriver> p : ServiceLoader.load(FilterDriver.class, serviceLoader).stream().toList()) {
+            FilterDriver d = p.get();
+            if (d.name().equalsIgnoreCase(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code FltRegisterFilter}: only from inside a driver entry, for the driver being loaded, once. The
+     * registration is validated: a bad one is refused with {@link NtStatus#INVALID_PARAMETER} or
+     * {@link NtStatus#FLT_DUPLICATE_ENTRY}, named in the exception's message.
+     */
+    public Filter registerFilter(FilterRegistration registration) {
+        Loading loading = LOADING.get();
+        if (loading == null) {
+            throw new NtStatusException(NtStatus.FLT_NOT_INITIALIZED,
+                    "registerFilter must be called from FilterDriver.driverEntry (use loadFilter)");
+        }
+        StringBuilder why = new StringBuilder();
+        NtStatus valid = registration.validate(why);
+        if (valid.isFailure()) {
+            throw new NtStatusException(valid, why.toString());
+        }
+        if (!registration.name().equalsIgnoreCase(loading.slot().name)) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER, "driver '" + loading.slot().name
+                    + "' registers a filter named '" + registration.name() + "': the names must match");
+        }
+        if (loading.registered()[0] != null) {
+            throw new NtStatusException(NtStatus.OBJECT_NAME_COLLISION,
+                    "driver '" + loading.slot().name + "' registered its filter already");
+        }
+        String altitude = loading.config().altitude() != null ? loading.config().altitude() : registration.altitude();
+        Filter f = new Filter(this, loading.slot(), registration, Altitude.of(altitude));
+        loading.registered()[0] = f;
+        return f;
+    }
+
+    /** {@code FltUnloadFilter} / {@code fltmc unload}: an optional unload, which the filter may refuse. */
+    public NtStatus unloadFilter(String name) {
+        return unloadFilter(name, UnloadMode.OPTIONAL);
+    }
+
+    /**
+     * Unloads a filter (spec §2). Refused at once, without calling the unload callback:
+     * {@link NtStatus#FLT_FILTER_NOT_FOUND} (unknown name), {@link NtStatus#FLT_DELETING_OBJECT} (another
+     * unload is tearing it down), {@link NtStatus#FLT_DO_NOT_DETACH} (no unload callback),
+     * {@link NtStatus#NOT_SUPPORTED} (mandatory, and the filter does not support service stop),
+     * {@link NtStatus#POSSIBLE_DEADLOCK} (called from the filter's own callback or driver entry).
+     * Otherwise the unload callback runs on this thread; an optional unload it refuses returns its status.
+     */
+    public NtStatus unloadFilter(String name, UnloadMode mode) {
+        DriverSlot slot = slots.get(key(name));
+        if (slot == null) {
+            return NtStatus.FLT_FILTER_NOT_FOUND;
+        }
+        Filter current = slot.filter;
+        Thread me = Thread.currentThread();
+        if ((current != null && CallbackFrame.current().contains(current)) || slot.loading == me || slot.unloading == me) {
+            diagnostics.report(Diagnostic.Kind.MISUSE, slot.name,
+                    "unload requested from the filter's own callback or driver entry; refused (it would wait for itself)");
+            return NtStatus.POSSIBLE_DEADLOCK;
+        }
+        Filter filter;
+        slot.lock.lock();
+        try {
+            while (true) {
+                filter = slot.filter;
+                if (filter == null && slot.loading == null) {
+                    return NtStatus.FLT_FILTER_NOT_FOUND;
+                }
+                if (filter != null && filter.state().compareTo(Filter.State.DRAINING) >= 0) {
+                    return NtStatus.FLT_DELETING_OBJECT;
+                }
+                if (slot.loading == null && slot.unloading == null) {
+                    break;
+                }
+                slot.changed.awaitUninterruptibly();
+            }
+            if (filter.registration().unloadCallback() == null) {
+                return NtStatus.FLT_DO_NOT_DETACH;
+            }
+            if (mode == UnloadMode.MANDATORY
+                    && filter.registration().flags().contains(RegistrationFlag.DO_NOT_SUPPORT_SERVICE_STOP)) {
+                return NtStatus.NOT_SUPPORTED;
+            }
+            slot.unloading = me;
+            filter.unloadMode = mode;
+        } finally {
+            slot.lock.unlock();
+        }
+
+        NtStatus result;
+        try {
+            result = runUnloadCallback(filter, mode);
+        } finally {
+            slot.lock.lock();
+            try {
+                slot.unloading = null;
+                filter.unloadMode = null;
+                if (filter.state() == Filter.State.UNREGISTERED) {
+                    slot.filter = null;
+                }
+                slot.changed.signalAll();
+            } finally {
+                slot.lock.unlock();
+            }
+        }
+        return result;
+    }
+
+    /** Calls the unload callback and applies the decision matrix of spec §2.4 and decision 8. */
+    private NtStatus runUnloadCallback(Filter filter, UnloadMode mode) {
+        boolean mandatory = mode == UnloadMode.MANDATORY;
+        NtStatus status = filter.callUnload(mandatory ? Set.of(UnloadFlag.MANDATORY) : Set.of());
+        if (filter.state().compareTo(Filter.State.DRAINING) >= 0) {
+            filter.awaitUnregistered();
+            if (!mandatory && status.isFailure()) {
+                filter.misuse("unload callback returned " + status
+                        + " after it had unregistered; the unload counts as done");
+            }
+            return NtStatus.SUCCESS;
+        }
+        if (mandatory) {
+            diagnostics.report(Diagnostic.Kind.FORCED, filter.name(),
+                    "mandatory unload: the unload callback returned " + status
+                            + " without unregistering; the manager unregisters the filter");
+            filter.unregister();
+            return NtStatus.SUCCESS;
+        }
+        if (status.isFailure()) {
+            return status;
+        }
+        diagnostics.report(Diagnostic.Kind.FORCED, filter.name(),
+                "unload callback returned " + status + " without unregistering; the manager unregisters the filter");
+        filter.unregister();
+        return NtStatus.SUCCESS;
+    }
+
+    /** The loaded filter of that name. */
+    public Optional<Filter> filter(String name) {
+        DriverSlot slot = slots.get(key(name));
+        return Optional.ofNullable(slot == null ? null : slot.filter);
+    }
+
+    // ---- volumes --------------------------------------------------------------------------------
+
+    /**
+     * Mounts a volume over a backend; every filtering filter that attaches automatically gets an instance
+     * (setup flags AUTOMATIC_ATTACHMENT and NEWLY_MOUNTED_VOLUME), highest default altitude first.
+     */
+    public Volume mountVolume(String name, VolumeBackend backend) {
+        if (closed) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "the filter manager is closed");
+        }
+        Volume v = new Volume(this, name, backend);
+        if (volumes.putIfAbsent(name, v) != null) {
+            throw new NtStatusException(NtStatus.FLT_VOLUME_ALREADY_MOUNTED, "volume " + name);
+        }
+        for (Filter f : loadedFilters()) {
+            if (f.state() == Filter.State.FILTERING && f.registration().automaticAttachment()) {
+                attachAutomatically(f, v, EnumSet.of(InstanceSetupFlag.AUTOMATIC_ATTACHMENT,
+                        InstanceSetupFlag.NEWLY_MOUNTED_VOLUME));
+            }
+        }
+        return v;
+    }
+
+    /** Dismounts a volume: its instances are torn down with reason VOLUME_DISMOUNT. */
+    public NtStatus dismountVolume(String name) {
+        Volume v = volumes.remove(name);
+        if (v == null) {
+            return NtStatus.FLT_VOLUME_NOT_FOUND;
+        }
+        v.dismount();
+        return NtStatus.SUCCESS;
+    }
+
+    public Optional<Volume> volume(String name) {
+        return Optional.ofNullable(volumes.get(name));
+    }
+
+    List<Volume> mountedVolumes() {
+        return List.copyOf(volumes.values());
+    }
+
+    void attachAutomatically(Filter f, Volume v, Set<InstanceSetupFlag> flags) {
+        try {
+            f.attach(v, f.registration().defaultInstanceName(), f.altitude(), false, flags);
+        } catch (NtStatusException e) {
+            System.getLogger("dev.altitude.core").log(System.Logger.Level.DEBUG,
+                    "no automatic instance of " + f.name() + " on " + v.name() + ": " + e.getMessage());
+        }
+    }
+
+    // ---- attach and detach -----------------------------------------------------------------------
+
+    /**
+     * {@code FltAttachVolume} / {@code FltAttachVolumeAtAltitude} / {@code fltmc attach}. With no altitude
+     * the filter's default is used and the name defaults to the default instance name; with an altitude and
+     * no name, the name is "{@code <filter> <altitude>}".
+     *
+     * @throws NtStatusException FLT_FILTER_NOT_FOUND, FLT_VOLUME_NOT_FOUND, FLT_FILTER_NOT_READY,
+     *                           FLT_DELETING_OBJECT, FLT_INSTANCE_NAME_COLLISION, FLT_INSTANCE_ALTITUDE_COLLISION,
+     *                           OBJECT_NAME_COLLISION (default altitude taken), INVALID_PARAMETER (bad altitude),
+     *                           or the status with which instance setup refused
+     */
+    public Instance attach(String filterName, String volumeName, String instanceName, String altitude) {
+        Filter f = filter(filterName).orElseThrow(
+                () -> new NtStatusException(NtStatus.FLT_FILTER_NOT_FOUND, "no filter '" + filterName + "'"));
+        Volume v = volume(volumeName).orElseThrow(
+                () -> new NtStatusException(NtStatus.FLT_VOLUME_NOT_FOUND, "no volume '" + volumeName + "'"));
+        boolean explicit = altitude != null;
+        Altitude at = explicit ? Altitude.of(altitude) : f.altitude();
+        String name = instanceName != null ? instanceName
+                : explicit ? f.name() + " " + altitude : f.registration().defaultInstanceName();
+        return f.attach(v, name, at, explicit, EnumSet.of(InstanceSetupFlag.MANUAL_ATTACHMENT));
+    }
+
+    /**
+     * {@code FltDetachVolume} / {@code fltmc detach}: with no instance name, the filter's highest instance
+     * on the volume. Query-teardown decides; a filter without one cannot be detached
+     * ({@link NtStatus#FLT_DO_NOT_DETACH}). Then a teardown with reason MANUAL.
+     */
+    public NtStatus detach(String filterName, String volumeName, String instanceName) {
+        Filter f = filter(filterName).orElse(null);
+        if (f == null) {
+            return NtStatus.FLT_FILTER_NOT_FOUND;
+        }
+        if (!volumes.containsKey(volumeName)) {
+            return NtStatus.FLT_VOLUME_NOT_FOUND;
+        }
+        if (CallbackFrame.current().contains(f)) {
+            f.misuse("detach requested from the filter's own callback; refused (it would wait for itself)");
+            return NtStatus.POSSIBLE_DEADLOCK;
+        }
+        Instance target = null;
+        for (Instance i : volumes.get(volumeName).members()) {
+            if (i.filter() == f && !i.isTornDown() && (instanceName == null ? target == null
+                    || i.altitude().compareTo(target.altitude()) > 0 : i.name().equals(instanceName))) {
+                target = i;
+            }
+        }
+        if (target == null) {
+            return NtStatus.FLT_INSTANCE_NOT_FOUND;
+        }
+        if (!target.isAttached() || f.state().compareTo(Filter.State.DRAINING) >= 0) {
+            return NtStatus.FLT_DELETING_OBJECT;
+        }
+        if (f.registration().queryTeardown() == null) {
+            return NtStatus.FLT_DO_NOT_DETACH;
+        }
+        NtStatus verdict = f.callQueryTeardown(target);
+        if (verdict.isFailure()) {
+            return verdict;
+        }
+        if (!target.beginTeardown(TeardownReason.MANUAL)) {
+            return NtStatus.FLT_DELETING_OBJECT;
+        }
+        Instance.tearDown(List.of(target));
+        return NtStatus.SUCCESS;
+    }
+
+    // ---- listing (fltmc filters / instances / volumes) -------------------------------------------
+
+    /** A row of {@code fltmc filters}. */
+    public record FilterInfo(String name, int instances, String altitude, int frame, Filter.State state,
+                             long callbackFailures) {
+    }
+
+    /** A row of {@code fltmc instances}. */
+    public record InstanceInfo(String filter, String volume, String altitude, String instance, int frame) {
+    }
+
+    /** A row of {@code fltmc volumes}. */
+    public record VolumeInfo(String name, String fileSystemType, int instances) {
+    }
+
+    private List<Filter> loadedFilters() {
+        List<Filter> list = new ArrayList<>();
+        for (DriverSlot s : slots.values()) {
+            Filter f = s.filter;
+            if (f != null) {
+                list.add(f);
+            }
+        }
+        list.sort(Comparator.comparing(Filter::altitude).reversed());
+        return list;
+    }
+
+    /** The loaded filters, highest altitude first. */
+    public List<FilterInfo> filters() {
+        return loadedFilters().stream().map(f -> new FilterInfo(f.name(), f.instances().size(),
+                f.altitude().toString(), 0, f.state(), f.callbackFailures())).toList();
+    }
+
+    /** Every attached instance, by volume, highest altitude first. */
+    public List<InstanceInfo> instances() {
+        List<InstanceInfo> list = new ArrayList<>();
+        for (Volume v : volumes.values().stream().sorted(Comparator.comparing(Volume::name)).toList()) {
+            for (Instance i : v.instances()) {
+                list.add(new InstanceInfo(i.filter().name(), v.name(), i.altitude().toString(), i.name(), 0));
+            }
+        }
+        return list;
+    }
+
+    public List<VolumeInfo> volumes() {
+        return volumes.values().stream().sorted(Comparator.comparing(Volume::name))
+                .map(v -> new VolumeInfo(v.name(), v.fileSystemType(), v.instances().size())).toList();
+    }
+
+    /** The manager's recent reports: misuse by filters and what it did about it. */
+    public List<Diagnostic> diagnostics() {
+        return diagnostics.snapshot();
+    }
+
+    // ---- shutdown (decision 10) ------------------------------------------------------------------
+
+    /**
+     * Closes the manager: presents {@code SHUTDOWN} on every volume, unloads every filter (mandatory,
+     * highest altitude first; a filter that cannot take a mandatory unload is unregistered by the manager
+     * without its callback, and reported), then dismounts every volume. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Volume v : mountedVolumes()) {
+            v.perform(new CallbackData(null, new IoParameters.Shutdown()));
+        }
+        for (Filter f : loadedFilters()) {
+            NtStatus s = unloadFilter(f.name(), UnloadMode.MANDATORY);
+            if (s.isFailure() && f.state() != Filter.State.UNREGISTERED) {
+                diagnostics.report(Diagnostic.Kind.FORCED, f.name(), "closing: mandatory unload gave " + s
+                        + "; the manager unregisters the filter without its unload callback");
+                f.unloadMode = UnloadMode.MANDATORY;
+                f.unregister();
+                DriverSlot slot = slots.get(key(f.name()));
+                slot.lock.lock();
+                try {
+                    slot.filter = null;
+                } finally {
+                    slot.lock.unlock();
+                }
+            }
+        }
+        for (String name : List.copyOf(volumes.keySet())) {
+            dismountVolume(name);
+        }
+    }
+}

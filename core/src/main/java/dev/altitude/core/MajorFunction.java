@@ -1,0 +1,60 @@
+package dev.altitude.core;
+
+/** The I/O major functions, with their Windows names and codes ({@code IRP_MJ_*}). */
+public enum MajorFunction {
+    CREATE(0x00),
+    CREATE_NAMED_PIPE(0x01),
+    CLOSE(0x02),
+    READ(0x03),
+    WRITE(0x04),
+    QUERY_INFORMATION(0x05),
+    SET_INFORMATION(0x06),
+    QUERY_EA(0x07),
+    SET_EA(0x08),
+    FLUSH_BUFFERS(0x09),
+    QUERY_VOLUME_INFORMATION(0x0A),
+    SET_VOLUME_INFORMATION(0x0B),
+    DIRECTORY_CONTROL(0x0C),
+    FILE_SYSTEM_CONTROL(0x0D),
+    DEVICE_CONTROL(0x0E),
+    INTERNAL_DEVICE_CONTROL(0x0F),
+    SHUTDOWN(0x10),
+    LOCK_CONTROL(0x11),
+    CLEANUP(0x12),
+    CREATE_MAILSLOT(0x13),
+    QUERY_SECURITY(0x14),
+    SET_SECURITY(0x15),
+    POWER(0x16),
+    SYSTEM_CONTROL(0x17),
+    DEVICE_CHANGE(0x18),
+    QUERY_QUOTA(0x19),
+    SET_QUOTA(0x1A),
+    PNP(0x1B);
+
+    private static final MajorFunction[] BY_CODE = values();
+
+    private final int code;
+
+    MajorFunction(int code) {
+        this.code = code;
+    }
+
+    /** The {@code IRP_MJ_*} code. */
+    public int code() {
+        return code;
+    }
+
+    /** {@code IRP_MJ_CREATE}. */
+    public String windowsName() {
+        return "IRP_MJ_" + name();
+    }
+
+    public static MajorFunction ofCode(int code) {
+        if (code < 0 || code >= BY_CODE.length) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER, "no major function " + code);
+        }
+        return BY_CODE[code];
+    }
+
+    static final int COUNT = BY_CODE.length;
+}

@@ -1,0 +1,107 @@
+package dev.altitude.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Rundown protection ({@code EX_RUNDOWN_REF}): {@link #acquire()} succeeds until a rundown has begun;
+ * {@link #beginRundown()} refuses every later acquire; {@link #awaitRelease()} returns once every
+ * protection taken before the rundown began has been released.
+ *
+ * <p>One word holds it all: bit 0 is "rundown begun", the rest counts the holders (in steps of 2). An
+ * acquire is one compare-and-set; a release is one atomic add, plus a wake-up only when the last holder
+ * leaves a rundown that is under way. No acquire can succeed after {@link #beginRundown()} returned: both
+ * act on the same word, and the acquire's compare-and-set fails once bit 0 is set.
+ */
+final class Rundown {
+    private static final long ACTIVE = 1L;
+    private static final long ONE = 2L;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Rundown.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile long state;
+
+    /** Takes protection; false once a rundown has begun. */
+    boolean acquire() {
+        long s = state;
+        while ((s & ACTIVE) == 0) {
+            long witness = (long) STATE.compareAndExchange(this, s, s + ONE);
+            if (witness == s) {
+                return true;
+            }
+            s = witness;
+        }
+        return false;
+    }
+
+    /** Releases protection taken by a successful {@link #acquire()}. */
+    void release() {
+        long s = (long) STATE.getAndAdd(this, -ONE) - ONE;
+        if (s < 0) {
+            STATE.getAndAdd(this, ONE);
+            throw new IllegalStateException("rundown protection released more often than it was acquired");
+        }
+        if (s == ACTIVE) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** Refuses every later acquire. True if this call began the rundown, false if it had begun already. */
+    boolean beginRundown() {
+        return ((long) STATE.getAndBitwiseOr(this, ACTIVE) & ACTIVE) == 0;
+    }
+
+    boolean isRunDown() {
+        return (state & ACTIVE) != 0;
+    }
+
+    /** How many holders there are now. */
+    long holders() {
+        return state >>> 1;
+    }
+
+    /** Begins the rundown if needed and waits until every holder has released. */
+    void awaitRelease() {
+        beginRundown();
+        boolean interrupted = false;
+        synchronized (this) {
+            while (state != ACTIVE) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** As {@link #awaitRelease()}, for at most {@code timeout}; true if every holder released. */
+    boolean awaitRelease(long timeout, TimeUnit unit) throws InterruptedException {
+        beginRundown();
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (this) {
+            while (state != ACTIVE) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+        return true;
+    }
+}

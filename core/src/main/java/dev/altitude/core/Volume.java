@@ -1,0 +1,230 @@
+package dev.altitude.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A volume: a backend file system with a stack of filter instances ordered by altitude.
+ *
+ * <p>{@link #perform} runs one operation: pre-operations from the highest altitude down, the backend,
+ * then the owed post-operations from the lowest altitude up. The per-operation path takes no lock: it
+ * reads the stack (an immutable array replaced on attach and detach), takes the volume's I/O rundown
+ * once, and each instance's rundown around its pre-operation.
+ */
+public final class Volume {
+    private static final Instance[] EMPTY = new Instance[0];
+
+    private final FilterManager manager;
+    private final String name;
+    private final VolumeBackend backend;
+
+    /** The instances operations are presented to, highest altitude first. Replaced, never changed. */
+    private volatile Instance[] stack = EMPTY;
+    /** Every instance whose name and altitude are taken here: attaching, attached or tearing down. */
+    private final List<Instance> members = new ArrayList<>();
+
+    /** Held by every operation; dismount waits for it. */
+    final Rundown io = new Rundown();
+    /** Held by every attach in progress; dismount waits for it before tearing instances down. */
+    final Rundown attaches = new Rundown();
+
+    Volume(FilterManager manager, String name, VolumeBackend backend) {
+        this.manager = manager;
+        this.name = name;
+        this.backend = backend;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String fileSystemType() {
+        return backend.fileSystemType();
+    }
+
+    public FilterManager manager() {
+        return manager;
+    }
+
+    /** The attached instances, highest altitude first. */
+    public List<Instance> instances() {
+        return List.of(stack);
+    }
+
+    public boolean isMounted() {
+        return !io.isRunDown();
+    }
+
+    /**
+     * Runs one operation through the stack and the backend and returns its final status (also on
+     * {@code data}). On a dismounted volume: {@link NtStatus#VOLUME_DISMOUNTED}.
+     */
+    public NtStatus perform(CallbackData data) {
+        if (!io.acquire()) {
+            data.complete(NtStatus.VOLUME_DISMOUNTED, 0);
+            return data.status();
+        }
+        try {
+            dispatch(data, stack, 0);
+        } finally {
+            io.release();
+        }
+        return data.status();
+    }
+
+    private void dispatch(CallbackData data, Instance[] st, int from) {
+        int major = data.majorFunction().ordinal();
+        CallbackFrame frame = null;
+        OperationSlot[] owed = null;
+        int owedCount = 0;
+        boolean completed = false;
+        for (int i = from; i < st.length; i++) {
+            Instance inst = st[i];
+            Callbacks.PreOperation pre = inst.pre[major];
+            Callbacks.PostOperation post = inst.post[major];
+            if ((pre == null && post == null) || !inst.callbacks.acquire()) {
+                continue;
+            }
+            PreOpStatus ps;
+            try {
+                if (pre == null) {
+                    ps = PreOpStatus.SUCCESS_WITH_CALLBACK;
+                } else {
+                    if (frame == null) {
+                        frame = CallbackFrame.current();
+                    }
+                    ps = inst.callPre(pre, data, frame);
+                }
+                Object completionContext = data.takeCompletionContext();
+                if (ps == PreOpStatus.SUCCESS_WITH_CALLBACK || ps == PreOpStatus.SYNCHRONIZE) {
+                    if (post != null) {
+                        OperationSlot slot = new OperationSlot(inst, post, data, completionContext);
+                        inst.owed.add(slot);
+                        if (owed == null) {
+                            owed = new OperationSlot[st.length - i];
+                        }
+                        owed[owedCount++] = slot;
+                    } else {
+                        inst.filter().misuse("pre-operation " + data.majorFunction() + " returned " + ps
+                                + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
+                    }
+                }
+            } finally {
+                inst.callbacks.release();
+            }
+            if (ps == PreOpStatus.COMPLETE) {
+                completed = true;
+                break;
+            }
+        }
+        if (!completed) {
+            callBackend(data);
+        }
+        for (int k = owedCount - 1; k >= 0; k--) {
+            OperationSlot slot = owed[k];
+            if (slot.claim(OperationSlot.RUNNING)) {
+                try {
+                    if (frame == null) {
+                        frame = CallbackFrame.current();
+                    }
+                    slot.instance.callPost(slot, data, frame, false);
+                } finally {
+                    slot.done();
+                    slot.instance.owed.remove(slot);
+                }
+            }
+        }
+    }
+
+    private void callBackend(CallbackData data) {
+        try {
+            backend.perform(data);
+        } catch (NtStatusException e) {
+            data.complete(e.status(), 0);
+        } catch (RuntimeException e) {
+            System.getLogger("dev.altitude.core").log(System.Logger.Level.WARNING,
+                    "backend of volume " + name + " failed on " + data, e);
+            data.complete(NtStatus.UNEXPECTED_IO_ERROR, 0);
+        }
+    }
+
+    // ---- membership and the stack (attach, detach, teardown) -----------------------------------
+
+    /**
+     * Reserves the instance's name and altitude; the status says which one collides. An explicit
+     * altitude collides with {@link NtStatus#FLT_INSTANCE_ALTITUDE_COLLISION}, the default (registry)
+     * altitude with {@link NtStatus#OBJECT_NAME_COLLISION}.
+     */
+    synchronized NtStatus reserve(Instance inst, boolean explicitAltitude) {
+        for (Instance m : members) {
+            if (m.name().equals(inst.name())) {
+                return NtStatus.FLT_INSTANCE_NAME_COLLISION;
+            }
+        }
+        for (Instance m : members) {
+            if (m.altitude().equals(inst.altitude())) {
+                return explicitAltitude ? NtStatus.FLT_INSTANCE_ALTITUDE_COLLISION : NtStatus.OBJECT_NAME_COLLISION;
+            }
+        }
+        members.add(inst);
+        return NtStatus.SUCCESS;
+    }
+
+    /** Puts a reserved instance into the stack, in altitude order. */
+    synchronized void insertIntoStack(Instance inst) {
+        Instance[] next = Arrays.copyOf(stack, stack.length + 1);
+        int i = next.length - 1;
+        while (i > 0 && next[i - 1].altitude().compareTo(inst.altitude()) < 0) {
+            next[i] = next[i - 1];
+            i--;
+        }
+        next[i] = inst;
+        stack = next;
+    }
+
+    synchronized void removeFromStack(Instance inst) {
+        Instance[] cur = stack;
+        for (int i = 0; i < cur.length; i++) {
+            if (cur[i] == inst) {
+                Instance[] next = new Instance[cur.length - 1];
+                System.arraycopy(cur, 0, next, 0, i);
+                System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+                stack = next;
+                return;
+            }
+        }
+    }
+
+    /** Frees the instance's name and altitude (after its teardown, or a refused attach). */
+    synchronized void forget(Instance inst) {
+        members.remove(inst);
+    }
+
+    synchronized List<Instance> members() {
+        return List.copyOf(members);
+    }
+
+    /**
+     * Dismount: no new attach and no new operation; every instance torn down with
+     * {@link TeardownReason#VOLUME_DISMOUNT}; the operations still in the backend finish; the backend closes.
+     */
+    void dismount() {
+        attaches.awaitRelease();
+        io.beginRundown();
+        List<Instance> claimed = new ArrayList<>();
+        List<Instance> others = new ArrayList<>();
+        for (Instance inst : members()) {
+            (inst.beginTeardown(TeardownReason.VOLUME_DISMOUNT) ? claimed : others).add(inst);
+        }
+        Instance.tearDown(claimed);
+        others.forEach(Instance::awaitTornDown);
+        io.awaitRelease();
+        backend.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Volume[" + name + "]";
+    }
+}

@@ -1,0 +1,22 @@
+package dev.altitude.core;
+
+/**
+ * The file system at the bottom of a volume's stack. {@link #perform} carries out one operation and
+ * records its outcome on the callback data (status, information, result). It may throw
+ * {@link NtStatusException} for a failure; any other exception completes the operation with
+ * {@link NtStatus#UNEXPECTED_IO_ERROR}.
+ */
+public interface VolumeBackend extends AutoCloseable {
+
+    void perform(CallbackData data);
+
+    /** The file-system type shown to instance setup ("memory", "ext4", "nio:jimfs", …). */
+    default String fileSystemType() {
+        return "unknown";
+    }
+
+    /** Called once when the volume is dismounted. */
+    @Override
+    default void close() {
+    }
+}
