@@ -1,0 +1,178 @@
+package dev.altitude.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Spec §6 invariants 21–23, 25 and 27–31: instance teardown, draining and detach. */
+@Timeout(60)
+class TeardownTest {
+    private final FilterManager manager = FilterManager.create();
+    private final MemoryBackend backend = new MemoryBackend();
+    private final Volume volume = manager.mountVolume("vol", backend);
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    /** A backend whose reads wait for a latch: operations stay "in the file system" as long as a test wants. */
+    private static final class GatedBackend implements VolumeBackend {
+        final MemoryBackend inner = new MemoryBackend();
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+
+        @Override
+        public void perform(CallbackData data) {
+            if (data.majorFunction() == MajorFunction.READ) {
+                entered.countDown();
+                Await.latch(open);
+            }
+            inner.perform(data);
+        }
+    }
+
+    @Test
+    void inv21_inv24_startThenDrainingPostsWithACopyThenComplete() {
+        GatedBackend gated = new GatedBackend();
+        Volume slow = manager.mountVolume("slow", gated);
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<CallbackData> original = new AtomicReference<>();
+        AtomicReference<CallbackData> drainedWith = new AtomicReference<>();
+        AtomicReference<Object> drainedContext = new AtomicReference<>();
+        AtomicReference<String> drainThread = new AtomicReference<>();
+        TestFilter.load(manager, "d", "370000", b -> b
+                .onOperation(MajorFunction.READ, (data, o) -> {
+                    original.set(data);
+                    data.setCompletionContext("ctx-of-read");
+                    return PreOpStatus.SUCCESS_WITH_CALLBACK;
+                }, (data, o, ctx, draining) -> {
+                    order.add(draining ? "drain" : "post");
+                    if (draining) {
+                        drainedWith.set(data);
+                        drainedContext.set(ctx);
+                        drainThread.set(Thread.currentThread().getName());
+                    }
+                    return PostOpStatus.FINISHED_PROCESSING;
+                })
+                .onInstanceTeardownStart((o, r) -> order.add("start " + o.volume().name()))
+                .onInstanceTeardownComplete((o, r) -> order.add("complete " + o.volume().name())));
+        TestFilter.create(slow, "/f");
+        Thread reader = Thread.ofPlatform().name("reader").start(() -> TestFilter.read(slow, "/f", 1));
+        Await.latch(gated.entered);
+
+        // the read is in the backend: unload drains it without waiting for it
+        assertThat(manager.unloadFilter("d")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(order.indexOf("start slow")).isLessThan(order.indexOf("drain"));
+        assertThat(order.indexOf("drain")).isLessThan(order.indexOf("complete slow"));
+        assertThat(drainedWith.get()).isNotSameAs(original.get());
+        assertThat(drainedWith.get().majorFunction()).isEqualTo(MajorFunction.READ);
+        assertThat(drainedContext.get()).isEqualTo("ctx-of-read");
+        assertThat(drainThread.get()).as("drained on a thread that may block, not the reader's").isNotEqualTo("reader");
+
+        gated.open.countDown();
+        Await.joined(reader);
+        assertThat(order).as("inv25: exactly one post-operation for the read, the draining one")
+                .filteredOn(s -> s.equals("post") || s.equals("drain")).containsExactly("drain");
+    }
+
+    @Test
+    void inv22_teardownCompleteWaitsForRunningCallbacks() {
+        CountDownLatch inPre = new CountDownLatch(1);
+        CountDownLatch finishPre = new CountDownLatch(1);
+        AtomicInteger preRunning = new AtomicInteger();
+        AtomicInteger runningAtComplete = new AtomicInteger(-1);
+        TestFilter.load(manager, "w", "370000", b -> b
+                .onPreOperation(MajorFunction.WRITE, (d, o) -> {
+                    preRunning.incrementAndGet();
+                    inPre.countDown();
+                    Await.latch(finishPre);
+                    preRunning.decrementAndGet();
+                    return PreOpStatus.SUCCESS_NO_CALLBACK;
+                })
+                .onInstanceTeardownComplete((o, r) -> runningAtComplete.set(preRunning.get())));
+        TestFilter.create(volume, "/f");
+        Thread writer = Thread.ofPlatform().start(() -> TestFilter.write(volume, "/f", "x"));
+        Await.latch(inPre);
+        Thread unloader = Thread.ofPlatform().start(() -> manager.unloadFilter("w"));
+        Await.until("unloader waits for the running pre-operation",
+                () -> unloader.getState() == Thread.State.WAITING);
+        assertThat(runningAtComplete).as("teardown-complete not yet called").hasValue(-1);
+        finishPre.countDown();
+        Await.joined(unloader);
+        Await.joined(writer);
+        assertThat(runningAtComplete).hasValue(0);
+        assertThat(backend.content("/f")).containsExactly('x');
+    }
+
+    @Test
+    void inv23_noPreOperationForAnOperationThatBeginsAfterTeardownStart() {
+        AtomicInteger afterStart = new AtomicInteger();
+        AtomicInteger started = new AtomicInteger();
+        TestFilter.load(manager, "p", "370000", b -> b
+                .onInstanceQueryTeardown(o -> NtStatus.SUCCESS)
+                .onPreOperation(MajorFunction.READ, (d, o) -> {
+                    afterStart.addAndGet(started.get());
+                    return PreOpStatus.SUCCESS_NO_CALLBACK;
+                })
+                .onInstanceTeardownStart((o, r) -> {
+                    started.set(1);
+                    // an operation that begins now, from inside teardown-start
+                    TestFilter.read(o.volume(), "/f", 1);
+                }));
+        TestFilter.create(volume, "/f");
+        TestFilter.read(volume, "/f", 1);
+        assertThat(manager.detach("p", "vol", null)).isEqualTo(NtStatus.SUCCESS);
+        TestFilter.read(volume, "/f", 1);
+        assertThat(afterStart).hasValue(0);
+    }
+
+    @Test
+    void inv25_everyOwedPostOperationRunsExactlyOnceUnderConcurrentDetach() throws Exception {
+        ConcurrentHashMap<CallbackData, AtomicInteger> posts = new ConcurrentHashMap<>();
+        ConcurrentHashMap<CallbackData, Boolean> owed = new ConcurrentHashMap<>();
+        TestFilter.create(volume, "/w");
+        for (int round = 0; round < 50; round++) {
+            String name = "x" + round;
+            TestFilter.load(manager, name, "370000", b -> b
+                    .onInstanceQueryTeardown(o -> NtStatus.SUCCESS)
+                    .onOperation(MajorFunction.WRITE, (d, o) -> {
+                        owed.put(d, true);
+                        d.setCompletionContext(d);
+                        return PreOpStatus.SUCCESS_WITH_CALLBACK;
+                    }, (d, o, c, draining) -> {
+                        // a draining call gets a copy: count against the original via the completion context
+                        posts.computeIfAbsent((CallbackData) c, k -> new AtomicInteger()).incrementAndGet();
+                        return PostOpStatus.FINISHED_PROCESSING;
+                    })
+                    .onPreOperation(MajorFunction.READ, (d, o) -> PreOpStatus.SUCCESS_NO_CALLBACK));
+            // the pre-op stores the original as completion context
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> writers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                writers.add(Thread.ofPlatform().start(() -> {
+                    Await.latch(go);
+                    for (int k = 0; k < 50; k++) {
+                        CallbackData d = new CallbackData(new FileObject("/w"), new IoParameters.Write(0,
+                                java.nio.ByteBuffer.wrap(new byte[] {1})));
+                        volume.perform(d);
+                    }
+                }));
+            }
+            go.countDown();
+            assertThat(manager.detach(name, "vol", null)).isEqualTo(NtStatus.SUCCESS);
+            writers.forEach(Await::joined);
+            assertThat(manager.unloadFilter(name)).isEqualTo(NtStatus.SUCCESS);
+        }
+        assertThat(owed.keySet()).allSatisfy(d -> assertThat(posts.get(d)).as("posts for " + d).hasValue(1));
+        assertThat(posts.keySet()).isSubsetOf(owed.keySet());
+    }
+}
