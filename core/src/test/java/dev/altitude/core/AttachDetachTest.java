@@ -8,20 +8,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** Spec §6 invariants 27–31 and 34–39: attach, detach, altitudes and the order of callbacks. */
-@Timeout(60)
-class AttachDetachTest {
-    private final FilterManager manager = FilterManager.create();
-    private final Volume volume = manager.mountVolume("vol", new MemoryBackend());
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class AttachDetachTest extends ManagerFixture {
 
     private static NtStatus statusOf(Runnable r) {
         NtStatusException e = catchThrowableOfType(NtStatusException.class, r::run);

@@ -3,21 +3,10 @@ package dev.altitude.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** Decision 9: a callback's exception never reaches the caller's I/O path as a raw exception. */
-@Timeout(60)
-class CallbackExceptionTest {
-    private final FilterManager manager = FilterManager.create();
-    private final MemoryBackend backend = new MemoryBackend();
-    private final Volume volume = manager.mountVolume("vol", backend);
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class CallbackExceptionTest extends ManagerFixture {
 
     @Test
     void aThrowingPreOperationCompletesTheOperationWithAnErrorAndIsNamed() {

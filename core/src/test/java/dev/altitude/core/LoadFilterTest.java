@@ -4,19 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** Loading drivers (spec §8 errors) and validating registrations. */
-@Timeout(60)
-class LoadFilterTest {
-    private final FilterManager manager = FilterManager.create();
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class LoadFilterTest extends ManagerFixture {
 
     @Test
     void loadErrors() {

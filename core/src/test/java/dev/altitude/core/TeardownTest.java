@@ -8,21 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** Spec §6 invariants 21–23, 25 and 27–31: instance teardown, draining and detach. */
-@Timeout(60)
-class TeardownTest {
-    private final FilterManager manager = FilterManager.create();
-    private final MemoryBackend backend = new MemoryBackend();
-    private final Volume volume = manager.mountVolume("vol", backend);
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class TeardownTest extends ManagerFixture {
 
     /** A backend whose reads wait for a latch: operations stay "in the file system" as long as a test wants. */
     private static final class GatedBackend implements VolumeBackend {

@@ -9,20 +9,10 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** Spec §6 invariants 1–11: whether and how an unload happens. */
-@Timeout(60)
-class UnloadDecisionTest {
-    private final FilterManager manager = FilterManager.create();
-    private final Volume volume = manager.mountVolume("vol", new MemoryBackend());
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class UnloadDecisionTest extends ManagerFixture {
 
     @Test
     void inv01_noUnloadCallbackMeansUnloadFailsAndTouchesNothing() {
