@@ -1,0 +1,86 @@
+package dev.altitude.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What each pre-operation status does to the way down and the way up. */
+class DispatchTest extends ManagerFixture {
+
+    @Test
+    void synchronizeGetsItsPostOnTheRequestingThreadAndNoCallbackGetsNone() {
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        String me = Thread.currentThread().getName();
+        TestFilter.load(manager, "sync", "300", b -> b.onOperation(MajorFunction.READ,
+                (d, o) -> PreOpStatus.SYNCHRONIZE, (d, o, c, dr) -> {
+                    events.add("post sync on " + (Thread.currentThread().getName().equals(me) ? "requester" : "other"));
+                    return PostOpStatus.FINISHED_PROCESSING;
+                }));
+        TestFilter.load(manager, "nocb", "200", b -> b.onOperation(MajorFunction.READ,
+                (d, o) -> PreOpStatus.SUCCESS_NO_CALLBACK, (d, o, c, dr) -> {
+                    events.add("post nocb");
+                    return PostOpStatus.FINISHED_PROCESSING;
+                }));
+        TestFilter.load(manager, "fastio", "100", b -> b.onOperation(MajorFunction.READ,
+                (d, o) -> PreOpStatus.DISALLOW_FASTIO, (d, o, c, dr) -> {
+                    events.add("post fastio");
+                    return PostOpStatus.FINISHED_PROCESSING;
+                }));
+        TestFilter.create(volume, "/f");
+        TestFilter.read(volume, "/f", 1);
+        assertThat(events).containsExactly("post sync on requester");
+    }
+
+    @Test
+    void completionContextReachesThePostOfTheSameFilterOnly() {
+        List<Object> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (String[] f : new String[][] {{"a", "300"}, {"b", "200"}}) {
+            TestFilter.load(manager, f[0], f[1], b -> b.onOperation(MajorFunction.WRITE, (d, o) -> {
+                if (o.filter().name().equals("a")) {
+                    d.setCompletionContext("from a");
+                }
+                return PreOpStatus.SUCCESS_WITH_CALLBACK;
+            }, (d, o, c, dr) -> {
+                contexts.add(o.filter().name() + ":" + c);
+                return PostOpStatus.FINISHED_PROCESSING;
+            }));
+        }
+        TestFilter.create(volume, "/f");
+        TestFilter.write(volume, "/f", "x");
+        assertThat(contexts).containsExactly("b:null", "a:from a");
+    }
+
+    @Test
+    void aFilterCanReplaceTheParametersForTheFiltersBelow() {
+        TestFilter.load(manager, "upper", "300", b -> b.onPreOperation(MajorFunction.WRITE, (d, o) -> {
+            IoParameters.Write w = d.parameters(IoParameters.Write.class);
+            d.setParameters(new IoParameters.Write(w.offset(),
+                    ByteBuffer.wrap("REPLACED".getBytes(StandardCharsets.UTF_8))));
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }));
+        List<String> seenBelow = new ArrayList<>();
+        TestFilter.load(manager, "lower", "200", b -> b.onPreOperation(MajorFunction.WRITE, (d, o) -> {
+            seenBelow.add(StandardCharsets.UTF_8.decode(d.parameters(IoParameters.Write.class).buffer().duplicate())
+                    + " dirty=" + d.isDirty());
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }));
+        TestFilter.create(volume, "/f");
+        TestFilter.write(volume, "/f", "original");
+        assertThat(seenBelow).containsExactly("REPLACED dirty=true");
+        assertThat(new String(backend.content("/f"), StandardCharsets.UTF_8)).isEqualTo("REPLACED");
+    }
+
+    @Test
+    void withCallbackButNoPostRegisteredIsReportedAndHarmless() {
+        TestFilter.load(manager, "nopost", "300", b -> b.onPreOperation(MajorFunction.READ,
+                (d, o) -> PreOpStatus.SUCCESS_WITH_CALLBACK));
+        TestFilter.create(volume, "/f");
+        TestFilter.write(volume, "/f", "abc");
+        assertThat(TestFilter.read(volume, "/f", 3).status()).isEqualTo(NtStatus.SUCCESS);
+        assertThat(manager.diagnostics()).anySatisfy(d -> assertThat(d.message()).contains("0xF5/0x66"));
+    }
+}
