@@ -1,6 +1,7 @@
 package dev.altitude.core;
 
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One operation on its way through a volume's filter stack ({@code FLT_CALLBACK_DATA}): the major
@@ -18,6 +19,18 @@ public final class CallbackData {
     private long information;
     private Object result;
     private Object completionContext;
+    private Volume volume;
+
+    // pending (FLT_PREOP_PENDING / FLT_POSTOP_MORE_PROCESSING_REQUIRED): the requesting thread parks
+    private static final int NOT_PENDED = 0;
+    private static final int PENDED = 1;
+    private static final int RESUMED = 2;
+    private volatile int pend;
+    private volatile PreOpStatus resumeStatus;
+    private volatile Object resumeContext;
+    private volatile Thread waiter;
+    private volatile Runnable cancelRoutine;
+    private volatile boolean inPost;
 
     public CallbackData(FileObject fileObject, IoParameters parameters, Requestor requestor) {
         this.parameters = Objects.requireNonNull(parameters, "parameters");
@@ -30,6 +43,122 @@ public final class CallbackData {
         this(fileObject, parameters, Requestor.UNKNOWN);
     }
 
+    /** The volume the operation runs on (set when it is performed). */
+    public Volume volume() {
+        return volume;
+    }
+
+    void setVolume(Volume volume) {
+        this.volume = volume;
+    }
+
+    /** {@code FltGetFileNameInformation}: the normalized name of the target file and its parts. */
+    public FileNameInformation fileNameInformation() {
+        if (fileObject == null) {
+            throw new NtStatusException(NtStatus.FLT_INVALID_NAME_REQUEST, majorFunction + " has no file");
+        }
+        return FileNameInformation.of(volume == null ? null : volume.name(), fileObject.path());
+    }
+
+    // ---- pended operations ----------------------------------------------------------------------
+
+    /**
+     * {@code FltCompletePendedPreOperation}: resumes an operation this filter's pre-operation pended, from
+     * any thread, with {@link PreOpStatus#COMPLETE} (status as set on this data),
+     * {@link PreOpStatus#SUCCESS_NO_CALLBACK} or {@link PreOpStatus#SUCCESS_WITH_CALLBACK} (then
+     * {@code completionContext} goes to the post-operation). Other statuses are refused with
+     * {@link NtStatus#INVALID_PARAMETER}; so is a second completion.
+     */
+    public NtStatus completePendedPreOperation(PreOpStatus status, Object completionContext) {
+        if (status != PreOpStatus.COMPLETE && status != PreOpStatus.SUCCESS_NO_CALLBACK
+                && status != PreOpStatus.SUCCESS_WITH_CALLBACK) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        if (inPost) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        return resume(status, completionContext);
+    }
+
+    /** {@code FltCompletePendedPostOperation}: finishes a post-operation that returned MORE_PROCESSING_REQUIRED. */
+    public NtStatus completePendedPostOperation() {
+        if (!inPost) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        return resume(PreOpStatus.SUCCESS_NO_CALLBACK, null);
+    }
+
+    private synchronized NtStatus resume(PreOpStatus status, Object ctx) {
+        if (pend == RESUMED) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        resumeStatus = status;
+        resumeContext = ctx;
+        pend = RESUMED;
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        return NtStatus.SUCCESS;
+    }
+
+    /** Is this operation pended and not yet resumed? */
+    public boolean isPended() {
+        return pend == PENDED;
+    }
+
+    /** Called by the dispatcher before a pre- or post-operation: a new pend may begin. */
+    void armPend(boolean post) {
+        inPost = post;
+        pend = NOT_PENDED;
+        resumeStatus = null;
+        resumeContext = null;
+    }
+
+    /**
+     * Parks the requesting thread until the filter resumes the operation (which may have happened
+     * already). An interrupt runs the cancel routine of the queue holding it, if any.
+     */
+    PreOpStatus awaitResume() {
+        waiter = Thread.currentThread();
+        synchronized (this) {
+            if (pend == NOT_PENDED) {
+                pend = PENDED;
+            }
+        }
+        boolean interrupted = false;
+        while (pend != RESUMED) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+            Runnable cancel = cancelRoutine;
+            if (interrupted && cancel != null) {
+                cancel.run();
+            }
+        }
+        waiter = null;
+        cancelRoutine = null;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return resumeStatus;
+    }
+
+    Object takeResumeContext() {
+        Object c = resumeContext;
+        resumeContext = null;
+        return c;
+    }
+
+    void setCancelRoutine(Runnable cancel) {
+        this.cancelRoutine = cancel;
+        Thread w = waiter;
+        if (cancel != null && w != null) {
+            LockSupport.unpark(w); // lets a waiter that was interrupted before the insert cancel now
+        }
+    }
+
     /** A copy: what a draining post-operation receives. */
     CallbackData copy() {
         CallbackData c = new CallbackData(fileObject, parameters, requestor);
@@ -37,6 +166,7 @@ public final class CallbackData {
         c.status = status;
         c.information = information;
         c.result = result;
+        c.volume = volume;
         return c;
     }
 

@@ -41,4 +41,10 @@ public final class Callbacks {
     public interface InstanceTeardown {
         void onTeardown(RelatedObjects objects, TeardownReason reason);
     }
+
+    /** {@code PFLT_CONTEXT_CLEANUP_CALLBACK}: runs once, just before a context is freed. */
+    @FunctionalInterface
+    public interface ContextCleanup {
+        void onCleanup(Object value, ContextType type);
+    }
 }

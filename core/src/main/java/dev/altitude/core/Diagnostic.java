@@ -15,7 +15,9 @@ public record Diagnostic(Instant time, Kind kind, String filter, String message)
         /** A filter broke a rule of the contract; the manager kept its guarantees anyway. */
         MISUSE,
         /** The manager did something on a filter's behalf (forced unregister, unload without a callback). */
-        FORCED
+        FORCED,
+        /** An unload has waited past the warning threshold; the message is the "why won't it unload?" report. */
+        WAITING
     }
 
     @Override

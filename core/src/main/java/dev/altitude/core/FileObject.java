@@ -13,6 +13,10 @@ public final class FileObject {
     private final long id = IDS.incrementAndGet();
     private final String path;
     private volatile Object backendHandle;
+    private volatile Stream stream;
+    private volatile Holder openedBy;
+    /** Stream-handle contexts, one per instance. */
+    final java.util.Map<Object, ContextBlock> contexts = new java.util.concurrent.ConcurrentHashMap<>();
 
     public FileObject(String path) {
         this.path = path;
@@ -34,6 +38,23 @@ public final class FileObject {
 
     public void setBackendHandle(Object handle) {
         this.backendHandle = handle;
+    }
+
+    /** The stream (the file's identity on the volume) once a CREATE on this file object succeeded. */
+    Stream stream() {
+        return stream;
+    }
+
+    void bind(Stream stream) {
+        this.stream = stream;
+    }
+
+    Holder openedBy() {
+        return openedBy;
+    }
+
+    void openedBy(Holder holder) {
+        this.openedBy = holder;
     }
 
     @Override

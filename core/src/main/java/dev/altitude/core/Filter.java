@@ -1,9 +1,14 @@
 package dev.altitude.core;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,12 +25,16 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link NtStatus#FLT_DELETING_OBJECT}, and a second unload request gets the same;</li>
  * <li>stops presenting new operations: every instance leaves its volume's stack and no pre-operation
  * starts;</li>
- * <li>calls teardown-start on every instance, then drains each (waits for running pre-operations, calls
- * every owed post-operation with the draining flag, exactly once), then calls teardown-complete on
- * each;</li>
- * <li>waits for every remaining rundown reference (attaches in progress);</li>
+ * <li>calls teardown-start on every instance, then drains each (waits for running and pended operations,
+ * calls every owed post-operation with the draining flag, exactly once, waits for the filter's own I/O),
+ * then calls teardown-complete on each, waits for references on each and deletes its contexts;</li>
+ * <li>deletes the filter's volume contexts;</li>
+ * <li>waits for every remaining rundown holder: contexts still referenced, object references, work items,
+ * files the filter opened, attaches in progress;</li>
  * <li>returns. After that no callback of this filter runs again.</li>
  * </ol>
+ * Every wait is watched: past the manager's warning threshold it logs the "why won't it unload?" report
+ * ({@link FilterManager#explain}), once per threshold.
  */
 public final class Filter {
 
@@ -51,8 +60,19 @@ public final class Filter {
     private volatile State state = State.REGISTERED;
     /** Guarded by the slot's lock. */
     private final List<Instance> instances = new ArrayList<>();
-    /** Rundown references on the filter: attaches in progress (and, later, object references, work items). */
-    final Rundown references = new Rundown();
+    /**
+     * The filter's rundown holders: attaches in progress, live contexts, object references, work items,
+     * open files, I/O the filter issued. Unregister waits for it last.
+     */
+    final HolderSet holders = new HolderSet();
+    final Set<ContextBlock> liveContexts = ConcurrentHashMap.newKeySet();
+    final Set<ContextBlock> linkedVolumeContexts = ConcurrentHashMap.newKeySet();
+    /** In verifier mode: every context reference not yet closed, with where it was taken. */
+    private final Set<Context<?>> openContextRefs = ConcurrentHashMap.newKeySet();
+    private final Map<ContextType, FilterRegistration.ContextRegistration> contextTypes = new EnumMap<>(ContextType.class);
+    /** What unregister is waiting for now, and since when (for the report). */
+    private volatile String phase;
+    private volatile long phaseSince;
     /** Set by the manager for the duration of an unload request. */
     volatile UnloadMode unloadMode;
     private final LongAdder callbackFailures = new LongAdder();
@@ -62,6 +82,9 @@ public final class Filter {
         this.slot = slot;
         this.registration = registration;
         this.altitude = altitude;
+        for (FilterRegistration.ContextRegistration c : registration.contexts()) {
+            contextTypes.put(c.type(), c);
+        }
         for (FilterRegistration.Operation op : registration.operations()) {
             int i = op.majorFunction().ordinal();
             if (op.pre() != null) {
@@ -173,7 +196,8 @@ public final class Filter {
         } finally {
             slot.lock.unlock();
         }
-        references.beginRundown();
+        holders.beginRundown();
+        phaseSince = System.nanoTime();
 
         // 2. stop presenting new operations: claim each instance's teardown
         List<Instance> claimed = new ArrayList<>();
@@ -182,14 +206,23 @@ public final class Filter {
             (inst.beginTeardown(reason) ? claimed : tornDownElsewhere).add(inst);
         }
 
-        // 3. teardown-start on all, drain each, teardown-complete on all
+        // 3. teardown-start on all, drain each, teardown-complete on all, their references and contexts
         Instance.tearDown(claimed);
         tornDownElsewhere.forEach(Instance::awaitTornDown);
 
-        // 4. wait for the remaining rundown references
-        references.awaitRelease();
+        // 4. the filter's volume contexts
+        for (ContextBlock block : List.copyOf(linkedVolumeContexts)) {
+            block.unlink();
+        }
+        for (ContextBlock block : List.copyOf(liveContexts)) {
+            verifyReleased(block, "the filter unregistered");
+        }
 
-        // 5. done: no callback after this
+        // 5. wait for every remaining rundown holder
+        await("unregister: remaining references", holders::awaitRelease);
+        phase = null;
+
+        // 6. done: no callback after this
         slot.lock.lock();
         try {
             state = State.UNREGISTERED;
@@ -216,11 +249,13 @@ public final class Filter {
     /**
      * Attaches to a volume: reserve name and altitude, instance setup (which may refuse), then into the
      * stack. An attach that finds the filter deleting after its setup tears the new instance down itself,
-     * so unregister (which waits for it through {@link #references}) misses no teardown callback.
+     * so unregister (which waits for it through {@link #holders}) misses no teardown callback.
      */
     Instance attach(Volume volume, String instanceName, Altitude at, boolean explicitAltitude,
                     Set<InstanceSetupFlag> flags) {
-        if (!references.acquire()) {
+        Holder attaching = new Holder(HolderKind.ATTACH_IN_PROGRESS, null, "attach of '" + instanceName + "' to "
+                + volume.name(), verifier());
+        if (!holders.tryAdd(attaching)) {
             throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
         }
         try {
@@ -267,7 +302,7 @@ public final class Filter {
                 volume.attaches.release();
             }
         } finally {
-            references.release();
+            holders.remove(attaching);
         }
     }
 
@@ -278,6 +313,219 @@ public final class Filter {
         } finally {
             slot.lock.unlock();
         }
+    }
+
+    // ---- references and work items ---------------------------------------------------------------
+
+    /** {@code FltObjectReference(filter)}; {@link NtStatus#FLT_DELETING_OBJECT} once unregister began. */
+    public ObjectReference reference() {
+        checkNotUnregistered("reference the filter");
+        Holder h = new Holder(HolderKind.OBJECT_REFERENCE, null, "reference on filter '" + name() + "'", verifier());
+        if (!holders.tryAdd(h)) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
+        }
+        return new ObjectReference(holders, h, this);
+    }
+
+    /**
+     * {@code FltQueueGenericWorkItem} against the filter: runs {@code work} on a worker thread; unregister
+     * does not return before it has. {@link NtStatus#FLT_DELETING_OBJECT} once unregister began (the work
+     * never runs).
+     */
+    public NtStatus queueWorkItem(Runnable work) {
+        return queueWorkItem(work, () -> { });
+    }
+
+    NtStatus queueWorkItem(Runnable work, Runnable whenDone) {
+        if (state == State.UNREGISTERED) {
+            return afterUnregister("queue a work item");
+        }
+        Holder h = new Holder(HolderKind.WORK_ITEM, null, "work item " + work, verifier());
+        if (!holders.tryAdd(h)) {
+            return NtStatus.FLT_DELETING_OBJECT;
+        }
+        try {
+            manager.workers().execute(() -> {
+                CallbackFrame frame = CallbackFrame.current();
+                int depth = frame.enter(this);
+                try {
+                    work.run();
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    callbackFailed(e, "work item threw");
+                } finally {
+                    frame.exit(depth);
+                    whenDone.run();
+                    holders.remove(h);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            holders.remove(h);
+            return NtStatus.FLT_DELETING_OBJECT;
+        }
+        return NtStatus.SUCCESS;
+    }
+
+    // ---- contexts ---------------------------------------------------------------------------------
+
+    /**
+     * {@code FltAllocateContext}: a new context holding {@code value}, reference count 1 (the returned
+     * reference). The type must be registered ({@link NtStatus#FLT_CONTEXT_ALLOCATION_NOT_FOUND});
+     * once unregister began, {@link NtStatus#FLT_DELETING_OBJECT}.
+     */
+    public <T> Context<T> allocateContext(ContextType type, T value) {
+        checkNotUnregistered("allocate a context");
+        if (!contextTypes.containsKey(type)) {
+            throw new NtStatusException(NtStatus.FLT_CONTEXT_ALLOCATION_NOT_FOUND,
+                    "filter '" + name() + "' registered no " + type + " context");
+        }
+        Holder alive = new Holder(HolderKind.CONTEXT_REFERENCE, null, type + " context", verifier());
+        if (!holders.tryAdd(alive)) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
+        }
+        ContextBlock block = new ContextBlock(this, type, value, alive);
+        liveContexts.add(block);
+        return newReference(block);
+    }
+
+    /** A reference object for a count the caller already took. */
+    <T> Context<T> newReference(ContextBlock block) {
+        Holder h = verifier() ? new Holder(HolderKind.CONTEXT_REFERENCE, null, block.type + " context reference", true) : null;
+        Context<T> ref = new Context<>(block, h);
+        if (h != null) {
+            openContextRefs.add(ref);
+        }
+        return ref;
+    }
+
+    void referenceClosed(Context<?> ref) {
+        if (ref.holder != null) {
+            openContextRefs.remove(ref);
+        }
+    }
+
+    /** The last reference is gone: cleanup callback (once), then the filter's holder for it goes. */
+    void contextFreed(ContextBlock block) {
+        liveContexts.remove(block);
+        FilterRegistration.ContextRegistration reg = contextTypes.get(block.type);
+        try {
+            if (state == State.UNREGISTERED) {
+                misuse("BUG: a context was freed after unregister returned; cleanup not called");
+            } else if (reg != null && reg.cleanup() != null) {
+                CallbackFrame frame = CallbackFrame.current();
+                int depth = frame.enter(this);
+                try {
+                    reg.cleanup().onCleanup(block.value, block.type);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    callbackFailed(e, block.type + " context cleanup threw");
+                } finally {
+                    frame.exit(depth);
+                }
+            }
+        } finally {
+            holders.remove(block.alive);
+        }
+    }
+
+    /** Verifier: a context that should be gone is still referenced; name where the references were taken. */
+    void verifyReleased(ContextBlock block, String when) {
+        if (!verifier() || block.isFreed()) {
+            return;
+        }
+        StringBuilder sites = new StringBuilder();
+        for (Context<?> ref : openContextRefs) {
+            if (ref.block == block && !ref.isClosed()) {
+                sites.append("\n    reference taken at ").append(ref.site().isEmpty() ? "?" : ref.site().getFirst());
+            }
+        }
+        misuse("leaked context reference: " + block.describe() + " after " + when
+                + "; unregister will wait for it" + sites);
+    }
+
+    /** Global state its callbacks use, watched by the verifier for being freed too early ({@link FilterGlobal}). */
+    public <T> FilterGlobal<T> global(String name, T value) {
+        return new FilterGlobal<>(this, name, value);
+    }
+
+    // ---- rules for calls after unregister ---------------------------------------------------------
+
+    void checkNotUnregistered(String what) {
+        if (state == State.UNREGISTERED) {
+            afterUnregister(what);
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unregistered");
+        }
+    }
+
+    NtStatus afterUnregister(String what) {
+        misuse("tried to " + what + " after unregister returned, at " + Holder.callSite());
+        return NtStatus.FLT_DELETING_OBJECT;
+    }
+
+    boolean verifier() {
+        return manager.verifier();
+    }
+
+    // ---- why won't it unload? -------------------------------------------------------------------
+
+    /** A wait that can be bounded: true when done. */
+    @FunctionalInterface
+    interface TimedWait {
+        boolean await(long millis) throws InterruptedException;
+    }
+
+    /**
+     * Waits without bound, as unregister must, but logs the report each time the manager's warning
+     * threshold passes, naming the phase. Interrupts are remembered, not obeyed.
+     */
+    void await(String what, TimedWait wait) {
+        String previous = phase;
+        phase = what;
+        long threshold = manager.unloadWarningMillis();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (wait.await(threshold)) {
+                        return;
+                    }
+                    manager.diagnostics.report(Diagnostic.Kind.WAITING, name(), explain().toText());
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            phase = previous;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The state and every holder now, oldest first. */
+    UnloadReport explain() {
+        long now = System.nanoTime();
+        List<UnloadReport.Entry> entries = new ArrayList<>();
+        for (Instance inst : instances()) {
+            inst.collectHolders(entries, now);
+        }
+        for (Holder h : holders.snapshot()) {
+            if (h.kind == HolderKind.CONTEXT_REFERENCE) {
+                ContextBlock block = liveContexts.stream().filter(b -> b.alive == h).findFirst().orElse(null);
+                String detail = block == null ? h.detail : block.describe();
+                List<StackTraceElement> site = h.site;
+                for (Context<?> ref : openContextRefs) {
+                    if (ref.block == block && !ref.isClosed() && !ref.site().isEmpty()) {
+                        site = ref.site();
+                    }
+                }
+                entries.add(new UnloadReport.Entry(h.kind, null, null, detail, Duration.ofNanos(now - h.since),
+                        h.thread, site));
+            } else {
+                entries.add(h.toEntry(now));
+            }
+        }
+        entries.sort(Comparator.comparing(UnloadReport.Entry::age).reversed());
+        String p = phase;
+        return new UnloadReport(name(), state, p, p == null ? null : Duration.ofNanos(now - phaseSince), entries);
     }
 
     // ---- calling the filter's own code safely --------------------------------------------------

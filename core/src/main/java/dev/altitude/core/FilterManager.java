@@ -1,5 +1,6 @@
 package dev.altitude.core;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -9,7 +10,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -57,15 +64,77 @@ public final class FilterManager implements AutoCloseable {
     private final Map<String, DriverSlot> slots = new ConcurrentHashMap<>();
     private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
     private final ClassLoader serviceLoader;
+    private final boolean verifier;
+    private final long unloadWarningMillis;
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("altitude-work-", 0).factory());
     private volatile boolean closed;
 
-    private FilterManager(ClassLoader serviceLoader) {
-        this.serviceLoader = serviceLoader;
+    private FilterManager(Builder b) {
+        this.serviceLoader = b.serviceLoader;
+        this.verifier = b.verifier;
+        this.unloadWarningMillis = Math.max(1, b.unloadWarning.toMillis());
     }
 
-    /** A filter manager that also finds drivers through {@link ServiceLoader} on the context class loader. */
+    /**
+     * A filter manager with the defaults: drivers also found through {@link ServiceLoader} on the context
+     * class loader; verifier mode if the system property {@code altitude.verifier} is true; unload waits
+     * reported after 5 seconds.
+     */
     public static FilterManager create() {
-        return new FilterManager(Thread.currentThread().getContextClassLoader());
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of a filter manager. */
+    public static final class Builder {
+        private ClassLoader serviceLoader = Thread.currentThread().getContextClassLoader();
+        private boolean verifier = Boolean.getBoolean("altitude.verifier");
+        private Duration unloadWarning = Duration.ofSeconds(5);
+
+        private Builder() {
+        }
+
+        /**
+         * Verifier mode: every rundown holder records where it was taken; leaked context references,
+         * over-releases, calls after unregister and use of freed filter globals are reported with the call
+         * site.
+         */
+        public Builder verifier(boolean on) {
+            this.verifier = on;
+            return this;
+        }
+
+        /** How long an unload may wait in one phase before the "why won't it unload?" report is logged. */
+        public Builder unloadWarningAfter(Duration threshold) {
+            this.unloadWarning = threshold;
+            return this;
+        }
+
+        /** Where {@link ServiceLoader} looks for {@link FilterDriver}s. */
+        public Builder driverClassLoader(ClassLoader loader) {
+            this.serviceLoader = loader;
+            return this;
+        }
+
+        public FilterManager build() {
+            return new FilterManager(this);
+        }
+    }
+
+    boolean verifier() {
+        return verifier;
+    }
+
+    long unloadWarningMillis() {
+        return unloadWarningMillis;
+    }
+
+    ExecutorService workers() {
+        return workers;
     }
 
     private static String key(String name) {
@@ -287,6 +356,45 @@ public final class FilterManager implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /** What an unload with a bounded wait gives: its status, and the report when it is still waiting. */
+    public record UnloadOutcome(NtStatus status, UnloadReport report) {
+    }
+
+    /**
+     * An unload whose requester waits at most {@code maxWait}. If it has not finished by then the result
+     * is {@link NtStatus#TIMEOUT} with the "why won't it unload?" report, and the unload goes on.
+     */
+    public UnloadOutcome unloadFilter(String name, UnloadMode mode, Duration maxWait) {
+        DriverSlot slot = slots.get(key(name));
+        Filter current = slot == null ? null : slot.filter;
+        if (current != null && CallbackFrame.current().contains(current)) {
+            return new UnloadOutcome(unloadFilter(name, mode), null);
+        }
+        CompletableFuture<NtStatus> result = new CompletableFuture<>();
+        Thread.ofPlatform().name("altitude-unload-" + name).daemon().start(() -> {
+            try {
+                result.complete(unloadFilter(name, mode));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        try {
+            return new UnloadOutcome(result.get(maxWait.toNanos(), TimeUnit.NANOSECONDS), null);
+        } catch (TimeoutException e) {
+            return new UnloadOutcome(NtStatus.TIMEOUT, explain(name).orElse(null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new UnloadOutcome(NtStatus.TIMEOUT, explain(name).orElse(null));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("unload of " + name + " failed", e.getCause());
+        }
+    }
+
+    /** "Why won't it unload?": the filter's state and every rundown holder now (empty if not loaded). */
+    public Optional<UnloadReport> explain(String name) {
+        return filter(name).map(Filter::explain);
     }
 
     /** Calls the unload callback and applies the decision matrix of spec §2.4 and decision 8. */
@@ -530,5 +638,6 @@ public final class FilterManager implements AutoCloseable {
         for (String name : List.copyOf(volumes.keySet())) {
             dismountVolume(name);
         }
+        workers.shutdown();
     }
 }

@@ -39,6 +39,11 @@ public final class FilterRegistration {
     private final Callbacks.InstanceQueryTeardown queryTeardown;
     private final Callbacks.InstanceTeardown teardownStart;
     private final Callbacks.InstanceTeardown teardownComplete;
+    private final List<ContextRegistration> contexts;
+
+    /** One row of the context table ({@code FLT_CONTEXT_REGISTRATION}): a type and its cleanup callback. */
+    public record ContextRegistration(ContextType type, Callbacks.ContextCleanup cleanup) {
+    }
 
     private FilterRegistration(Builder b) {
         this.name = b.name;
@@ -52,6 +57,11 @@ public final class FilterRegistration {
         this.queryTeardown = b.queryTeardown;
         this.teardownStart = b.teardownStart;
         this.teardownComplete = b.teardownComplete;
+        this.contexts = List.copyOf(b.contexts);
+    }
+
+    public List<ContextRegistration> contexts() {
+        return contexts;
     }
 
     public static Builder builder(String name) {
@@ -131,6 +141,14 @@ public final class FilterRegistration {
                 return NtStatus.INVALID_PARAMETER;
             }
         }
+        EnumSet<ContextType> types = EnumSet.noneOf(ContextType.class);
+        for (ContextRegistration c : contexts) {
+            if (c.type() == null || !types.add(c.type())) {
+                why.append("filter '").append(name).append("' registers context type ").append(c.type())
+                        .append(" twice or without a type");
+                return NtStatus.FLT_INVALID_CONTEXT_REGISTRATION;
+            }
+        }
         return NtStatus.SUCCESS;
     }
 
@@ -147,6 +165,7 @@ public final class FilterRegistration {
         private Callbacks.InstanceQueryTeardown queryTeardown;
         private Callbacks.InstanceTeardown teardownStart;
         private Callbacks.InstanceTeardown teardownComplete;
+        private final List<ContextRegistration> contexts = new ArrayList<>();
 
         private Builder(String name) {
             this.name = name;
@@ -210,6 +229,12 @@ public final class FilterRegistration {
 
         public Builder onInstanceTeardownComplete(Callbacks.InstanceTeardown complete) {
             this.teardownComplete = complete;
+            return this;
+        }
+
+        /** Registers a context type the filter allocates, with an optional cleanup callback. */
+        public Builder context(ContextType type, Callbacks.ContextCleanup cleanup) {
+            contexts.add(new ContextRegistration(type, cleanup));
             return this;
         }
 

@@ -1,15 +1,30 @@
 package dev.altitude.core;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One filter attached to one volume at one altitude ({@code PFLT_INSTANCE}).
  *
- * <p>Its life: attached (in the volume's stack, operations presented) → tearing down (out of the stack;
- * no new pre-operation; teardown-start, drain, teardown-complete) → torn down (its name and altitude on
- * the volume are free again). Whoever begins the teardown first (detach, unregister, dismount) carries it
- * out; the others wait for it.
+ * <p>Its life: attached (in the volume's stack, operations presented) → tearing down → torn down (its
+ * name and altitude on the volume are free again). A teardown (spec §3.3) runs, in order:
+ * <ol>
+ * <li>{@link #beginTeardown}: out of the stack; no pre-operation, object reference or context set starts;</li>
+ * <li>teardown-start;</li>
+ * <li>{@link #drain}: waits for running pre-operations and pended operations; calls every owed
+ * post-operation with the draining flag (except operations whose parameters a filter replaced: those
+ * complete); waits for running post-operations and for I/O the filter issued on this instance;</li>
+ * <li>teardown-complete;</li>
+ * <li>waits for object references on the instance; deletes the contexts linked through it;</li>
+ * <li>{@link #finishTeardown}.</li>
+ * </ol>
+ * Whoever begins the teardown first (detach, unregister, dismount) carries it out; the others wait.
  */
 public final class Instance implements RelatedObjects {
     static final int ATTACHED = 0;
@@ -27,6 +42,16 @@ public final class Instance implements RelatedObjects {
     final Rundown callbacks = new Rundown();
     /** The post-operations owed to this instance, drained at teardown. */
     final PostOpTracker owed = new PostOpTracker();
+    /** Operations pended by this instance (pre and post); teardown-complete waits for them. */
+    final HolderSet pended = new HolderSet();
+    /** I/O the filter issued through this instance; teardown-complete waits for it. */
+    final HolderSet filterIo = new HolderSet();
+    /** Object references and work items on the instance; the end of teardown waits for them. */
+    final HolderSet references = new HolderSet();
+    /** Contexts linked through this instance (instance, file, stream, stream handle). */
+    final Set<ContextBlock> linkedContexts = ConcurrentHashMap.newKeySet();
+    private final Map<Object, ContextBlock> instanceContext = new ConcurrentHashMap<>();
+    private volatile boolean contextsClosed;
 
     private final AtomicInteger state = new AtomicInteger(ATTACHED);
     private volatile TeardownReason teardownReason;
@@ -73,15 +98,12 @@ public final class Instance implements RelatedObjects {
         return state.get() == TORN_DOWN;
     }
 
-    boolean isTearingDown() {
-        return state.get() == TEARING_DOWN;
-    }
-
     // ---- the hot path -------------------------------------------------------------------------
 
     PreOpStatus callPre(Callbacks.PreOperation cb, CallbackData data, CallbackFrame frame) {
         int depth = frame.enter(filter);
         PreOpStatus s;
+        data.armPend(false);
         try {
             s = cb.onPreOperation(data, this);
         } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -92,13 +114,21 @@ public final class Instance implements RelatedObjects {
         } finally {
             frame.exit(depth);
         }
-        if (s == null || s == PreOpStatus.PENDING) {
-            filter.misuse("pre-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
-                    + ", which this version does not accept; the operation completes with STATUS_FLT_INTERNAL_ERROR");
+        if (s == null) {
+            filter.misuse("pre-operation " + data.majorFunction() + " of instance '" + name
+                    + "' returned null; the operation completes with STATUS_FLT_INTERNAL_ERROR");
             data.complete(NtStatus.FLT_INTERNAL_ERROR, 0);
             return PreOpStatus.COMPLETE;
         }
         return s;
+    }
+
+    /** Accounts an operation this instance pended in its pre-operation (until it is resumed and re-entered). */
+    Holder pendedPre(CallbackData data) {
+        Holder h = new Holder(HolderKind.PENDED_PRE_OPERATION, this, describe(data) + " pended in the pre-operation",
+                filter.verifier());
+        pended.add(h);
+        return h;
     }
 
     void callPost(OperationSlot slot, CallbackData data, CallbackFrame frame, boolean draining) {
@@ -107,28 +137,242 @@ public final class Instance implements RelatedObjects {
             return;
         }
         int depth = frame.enter(filter);
+        PostOpStatus s;
+        data.armPend(true);
         try {
-            PostOpStatus s = slot.post.onPostOperation(data, this, slot.completionContext, draining);
-            if (s != PostOpStatus.FINISHED_PROCESSING && s != PostOpStatus.DISALLOW_FSFILTER_IO) {
-                filter.misuse("post-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
-                        + (draining ? " while draining" : "") + "; treated as FINISHED_PROCESSING");
-            }
+            s = slot.post.onPostOperation(data, this, slot.completionContext, draining);
         } catch (RuntimeException | LinkageError | AssertionError e) {
             filter.callbackFailed(e, "post-operation " + data.majorFunction() + " of instance '" + name + "' on "
                     + volume.name() + " threw" + (draining ? " while draining" : "; the operation completes with STATUS_UNHANDLED_EXCEPTION"));
             if (!draining) {
                 data.complete(NtStatus.UNHANDLED_EXCEPTION, 0);
             }
+            return;
         } finally {
             frame.exit(depth);
         }
+        if (s == PostOpStatus.MORE_PROCESSING_REQUIRED && !draining) {
+            Holder h = new Holder(HolderKind.PENDED_POST_OPERATION, this,
+                    describe(data) + " pended in the post-operation", filter.verifier());
+            pended.add(h);
+            try {
+                data.awaitResume();
+            } finally {
+                pended.remove(h);
+            }
+        } else if (s != PostOpStatus.FINISHED_PROCESSING && s != PostOpStatus.DISALLOW_FSFILTER_IO) {
+            filter.misuse("post-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
+                    + (draining ? " while draining (it may not pend then)" : "") + "; treated as FINISHED_PROCESSING");
+        }
+    }
+
+    static String describe(CallbackData data) {
+        return data.majorFunction() + " " + (data.fileObject() == null ? "<volume>" : data.fileObject().path());
+    }
+
+    // ---- references, work items, filter I/O --------------------------------------------------------
+
+    /** {@code FltObjectReference(instance)}; {@link NtStatus#FLT_DELETING_OBJECT} once a teardown began. */
+    public ObjectReference reference() {
+        filter.checkNotUnregistered("reference an instance");
+        Holder h = new Holder(HolderKind.OBJECT_REFERENCE, this, "reference on instance '" + name + "'", filter.verifier());
+        if (!references.tryAdd(h)) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "instance '" + name + "' is being torn down");
+        }
+        return new ObjectReference(references, h, filter);
+    }
+
+    /**
+     * {@code FltQueueGenericWorkItem} against this instance: runs {@code work} on a worker thread; until
+     * it returns, the instance's teardown cannot end and the filter cannot unregister.
+     * {@link NtStatus#FLT_DELETING_OBJECT} once a teardown began (the work never runs).
+     */
+    public NtStatus queueWorkItem(Runnable work) {
+        if (filter.state() == Filter.State.UNREGISTERED) {
+            return filter.afterUnregister("queue a work item");
+        }
+        Holder h = new Holder(HolderKind.WORK_ITEM, this, "work item " + work, filter.verifier());
+        if (!references.tryAdd(h)) {
+            return NtStatus.FLT_DELETING_OBJECT;
+        }
+        NtStatus s = filter.queueWorkItem(work, () -> references.remove(h));
+        if (s.isFailure()) {
+            references.remove(h);
+        }
+        return s;
+    }
+
+    /**
+     * {@code FltCreateFile}: opens a file through the instances below this one only. The filter must
+     * close it ({@link #closeFile}); until then the filter cannot finish unregistering.
+     */
+    public FileObject createFile(String path, IoParameters.Create create) {
+        filter.checkNotUnregistered("open a file");
+        FileObject fo = new FileObject(path);
+        NtStatus s = performIo(new CallbackData(fo, create, Requestor.self()));
+        if (s.isFailure()) {
+            throw new NtStatusException(s, "filter '" + filter.name() + "' could not open " + path);
+        }
+        Holder h = new Holder(HolderKind.OPEN_FILE, this, "file " + path + " opened by the filter", filter.verifier());
+        filter.holders.add(h);
+        fo.openedBy(h);
+        return fo;
+    }
+
+    /** Sends an operation the filter makes up to the instances below this one, then the file system. */
+    public NtStatus performIo(CallbackData data) {
+        filter.checkNotUnregistered("issue I/O");
+        Holder h = new Holder(HolderKind.FILTER_IO, this, describe(data) + " issued by the filter", filter.verifier());
+        filterIo.add(h);
+        filter.holders.add(h);
+        try {
+            return volume.performBelow(this, data);
+        } finally {
+            filter.holders.remove(h);
+            filterIo.remove(h);
+        }
+    }
+
+    /** Closes a file this filter opened: {@code CLEANUP} then {@code CLOSE} below this instance. */
+    public NtStatus closeFile(FileObject file) {
+        Holder h = file.openedBy();
+        if (h == null || h.instance != this) {
+            return NtStatus.INVALID_HANDLE;
+        }
+        performIo(new CallbackData(file, new IoParameters.Cleanup(), Requestor.self()));
+        NtStatus s = performIo(new CallbackData(file, new IoParameters.Close(), Requestor.self()));
+        file.openedBy(null);
+        filter.holders.remove(h);
+        return s;
+    }
+
+    // ---- contexts (FltSet/Get/Delete*Context) -------------------------------------------------------
+
+    /** How {@link #setContext} treats an existing context of that type on that object. */
+    public enum SetMode {
+        KEEP_IF_EXISTS, REPLACE_IF_EXISTS
+    }
+
+    /**
+     * What {@link #setContext} did: the status, and the context that was there (a new reference the
+     * caller must close) when the set found one (KEEP) or replaced one (REPLACE).
+     */
+    public record SetResult<T>(NtStatus status, Context<T> existing) {
+    }
+
+    /**
+     * Links {@code context} to an object: this instance (INSTANCE), its volume (VOLUME, shared by the
+     * filter's instances there), or {@code file}'s stream, file or handle. Adds one reference (the link);
+     * the caller still closes its own. Errors: {@link NtStatus#FLT_CONTEXT_ALREADY_DEFINED} (KEEP and one
+     * exists: nothing changes but the returned reference), {@link NtStatus#FLT_CONTEXT_ALREADY_LINKED},
+     * {@link NtStatus#FLT_DELETING_OBJECT}, {@link NtStatus#NOT_SUPPORTED} (a file not opened yet).
+     */
+    public <T> SetResult<T> setContext(ContextType type, FileObject file, Context<T> context, SetMode mode) {
+        ContextBlock block = context.block;
+        if (block.filter != filter || block.type != type || context.isClosed() || block.isFreed()) {
+            return new SetResult<>(NtStatus.INVALID_PARAMETER, null);
+        }
+        if (block.isLinked()) {
+            return new SetResult<>(NtStatus.FLT_CONTEXT_ALREADY_LINKED, null);
+        }
+        Map<Object, ContextBlock> map = contextMap(type, file);
+        if (map == null) {
+            return new SetResult<>(NtStatus.NOT_SUPPORTED, null);
+        }
+        if (contextsClosed || !isAttached()) {
+            return new SetResult<>(NtStatus.FLT_DELETING_OBJECT, null);
+        }
+        Object key = contextKey(type);
+        block.reference(); // the link's reference, before anyone can see the link
+        Context<T> existing = null;
+        NtStatus status = NtStatus.SUCCESS;
+        if (mode == SetMode.KEEP_IF_EXISTS) {
+            ContextBlock other = map.putIfAbsent(key, block);
+            if (other != null) {
+                block.release();
+                return new SetResult<>(NtStatus.FLT_CONTEXT_ALREADY_DEFINED,
+                        other.tryReference() ? filter.newReference(other) : null);
+            }
+        } else {
+            ContextBlock old = map.put(key, block);
+            if (old != null) {
+                // the old link's reference becomes the caller's reference to the old context
+                old.linkMap = null;
+                linkedOf(old).remove(old);
+                existing = filter.newReference(old);
+            }
+        }
+        block.linked(map, key, type == ContextType.VOLUME ? null : this, where(type, file));
+        linkedOf(block).add(block);
+        if (contextsClosed || !isAttached()) {
+            block.unlink(); // the teardown's sweep may have missed it
+            if (existing != null) {
+                existing.close();
+            }
+            return new SetResult<>(NtStatus.FLT_DELETING_OBJECT, null);
+        }
+        return new SetResult<>(status, existing);
+    }
+
+    /** {@code FltGet*Context}: a new reference, or empty ({@code STATUS_NOT_FOUND}). */
+    public <T> Optional<Context<T>> getContext(ContextType type, FileObject file) {
+        Map<Object, ContextBlock> map = contextMap(type, file);
+        if (map == null) {
+            return Optional.empty();
+        }
+        ContextBlock block = map.get(contextKey(type));
+        if (block == null || !block.tryReference()) {
+            return Optional.empty();
+        }
+        return Optional.of(filter.newReference(block));
+    }
+
+    /** {@code FltDelete*Context}: unlinks the context of that type from the object; NOT_FOUND if none. */
+    public NtStatus deleteContext(ContextType type, FileObject file) {
+        Map<Object, ContextBlock> map = contextMap(type, file);
+        ContextBlock block = map == null ? null : map.get(contextKey(type));
+        return block != null && block.unlink() ? NtStatus.SUCCESS : NtStatus.NOT_FOUND;
+    }
+
+    private Map<Object, ContextBlock> contextMap(ContextType type, FileObject file) {
+        return switch (type) {
+            case INSTANCE -> instanceContext;
+            case VOLUME -> volume.contexts;
+            case STREAM, FILE -> file == null || file.stream() == null ? null : file.stream().contexts;
+            case STREAM_HANDLE -> file == null || file.stream() == null ? null : file.contexts;
+        };
+    }
+
+    private Object contextKey(ContextType type) {
+        return switch (type) {
+            case INSTANCE -> ContextType.INSTANCE;
+            case VOLUME -> filter;
+            case STREAM, FILE -> new StreamKey(this, type);
+            case STREAM_HANDLE -> this;
+        };
+    }
+
+    private record StreamKey(Instance instance, ContextType type) {
+    }
+
+    private Set<ContextBlock> linkedOf(ContextBlock block) {
+        return block.type == ContextType.VOLUME ? filter.linkedVolumeContexts : linkedContexts;
+    }
+
+    private String where(ContextType type, FileObject file) {
+        return switch (type) {
+            case INSTANCE -> "instance '" + name + "'";
+            case VOLUME -> "volume " + volume.name();
+            case STREAM, FILE -> type.name().toLowerCase(java.util.Locale.ROOT) + " " + file.path();
+            case STREAM_HANDLE -> "handle #" + file.id() + " of " + file.path();
+        };
     }
 
     // ---- teardown, in the order it happens ------------------------------------------------------
 
     /**
      * Step 1: claims the teardown and stops presenting operations: out of the volume's stack, and no
-     * pre-operation may start. False if a teardown had already begun (someone else carries it out).
+     * pre-operation, reference or context set may start. False if a teardown had already begun.
      */
     boolean beginTeardown(TeardownReason reason) {
         if (!state.compareAndSet(ATTACHED, TEARING_DOWN)) {
@@ -136,6 +380,7 @@ public final class Instance implements RelatedObjects {
         }
         teardownReason = reason;
         callbacks.beginRundown();
+        references.beginRundown();
         volume.removeFromStack(this);
         return true;
     }
@@ -145,14 +390,15 @@ public final class Instance implements RelatedObjects {
         filter.callTeardown(filter.registration().teardownStart(), this, teardownReason, "teardown-start");
     }
 
-    /**
-     * Step 3: waits for the pre-operations still running, then calls every owed post-operation with the
-     * draining flag (each exactly once) and waits for the post-operations already running.
-     */
+    /** Step 3: running and pended operations finish, owed post-operations are drained, filter I/O ends. */
     void drain() {
-        callbacks.awaitRelease();
+        filter.await("teardown of '" + name + "': running pre-operations",
+                ms -> callbacks.awaitRelease(ms, java.util.concurrent.TimeUnit.MILLISECONDS));
+        filter.await("teardown of '" + name + "': pended operations", pended::awaitIdle);
         CallbackFrame frame = CallbackFrame.current();
-        owed.drain(slot -> callPost(slot, slot.data.copy(), frame, true));
+        owed.drainOwed(slot -> callPost(slot, slot.data.copy(), frame, true));
+        filter.await("teardown of '" + name + "': post-operations still running", owed::awaitEmpty);
+        filter.await("teardown of '" + name + "': I/O issued by the filter", filterIo::awaitIdle);
     }
 
     /** Step 4: {@code InstanceTeardownComplete}. */
@@ -160,7 +406,17 @@ public final class Instance implements RelatedObjects {
         filter.callTeardown(filter.registration().teardownComplete(), this, teardownReason, "teardown-complete");
     }
 
-    /** Step 5: gone; the name and altitude on the volume are free. */
+    /** Step 5: object references and work items released; the contexts linked through it deleted. */
+    void releaseReferencesAndContexts() {
+        filter.await("teardown of '" + name + "': references on the instance", references::awaitRelease);
+        contextsClosed = true;
+        for (ContextBlock block : new ArrayList<>(linkedContexts)) {
+            block.unlink();
+            filter.verifyReleased(block, "instance '" + name + "' was torn down");
+        }
+    }
+
+    /** Step 6: gone; the name and altitude on the volume are free. */
     void finishTeardown() {
         state.set(TORN_DOWN);
         volume.forget(this);
@@ -170,22 +426,12 @@ public final class Instance implements RelatedObjects {
 
     /** Waits for a teardown that someone else carries out. */
     void awaitTornDown() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                tornDown.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        filter.await("teardown of '" + name + "' by another request", ms -> tornDown.await(ms,
+                java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
     /** Runs a whole teardown of several instances, phase by phase, as unregister and dismount do. */
-    static void tearDown(java.util.List<Instance> claimed) {
+    static void tearDown(List<Instance> claimed) {
         for (Instance i : claimed) {
             i.teardownStart();
         }
@@ -196,7 +442,34 @@ public final class Instance implements RelatedObjects {
             i.teardownComplete();
         }
         for (Instance i : claimed) {
+            i.releaseReferencesAndContexts();
+        }
+        for (Instance i : claimed) {
             i.finishTeardown();
+        }
+    }
+
+    /** What holds this instance now, for the report. */
+    void collectHolders(List<UnloadReport.Entry> out, long now) {
+        long running = callbacks.holders();
+        if (running > 0) {
+            out.add(new UnloadReport.Entry(HolderKind.RUNNING_CALLBACK, name, volume.name(),
+                    running + " pre-operation(s) running", java.time.Duration.ZERO, "-", List.of()));
+        }
+        for (OperationSlot slot : owed.snapshot()) {
+            boolean running2 = slot.state() == OperationSlot.RUNNING;
+            out.add(new UnloadReport.Entry(running2 ? HolderKind.RUNNING_CALLBACK : HolderKind.OWED_POST_OPERATION,
+                    name, volume.name(), describe(slot.data) + (running2 ? ": post-operation running"
+                    : ": post-operation owed" + (slot.mustComplete ? " (parameters replaced: completes, not drained)" : "")),
+                    java.time.Duration.ofNanos(now - slot.since), slot.thread.getName(), List.of()));
+        }
+        for (HolderSet set : List.of(pended, filterIo, references)) {
+            for (Holder h : set.snapshot()) {
+                if (set == filterIo) {
+                    continue; // listed with the filter's holders
+                }
+                out.add(h.toEntry(now));
+            }
         }
     }
 

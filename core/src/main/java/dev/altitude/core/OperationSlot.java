@@ -32,6 +32,8 @@ final class OperationSlot {
     final Object completionContext;
     final Thread thread;
     final long since;
+    /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
+    final boolean mustComplete;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -48,6 +50,7 @@ final class OperationSlot {
         this.completionContext = completionContext;
         this.thread = Thread.currentThread();
         this.since = System.nanoTime();
+        this.mustComplete = data != null && data.isDirty();
     }
 
     /** Moves OWED to {@code to}; false if someone else claimed the slot first. */

@@ -82,14 +82,14 @@ final class PostOpTracker {
     }
 
     /**
-     * Drains the instance: every slot still owed is claimed and handed to {@code drainOne} (which calls the
-     * post-operation with the draining flag); then waits until the post-operations already running on
-     * their own threads have returned. Call only once no pre-operation can add a slot any more.
+     * Claims every slot still owed and hands it to {@code drainOne} (which calls the post-operation with
+     * the draining flag), except slots of operations whose parameters were replaced: those must complete.
+     * Call only once no pre-operation can add a slot any more.
      */
-    void drain(java.util.function.Consumer<OperationSlot> drainOne) {
+    void drainOwed(java.util.function.Consumer<OperationSlot> drainOne) {
         draining = true;
         for (OperationSlot slot : snapshot()) {
-            if (slot.claim(OperationSlot.DRAINING)) {
+            if (!slot.mustComplete && slot.claim(OperationSlot.DRAINING)) {
                 try {
                     drainOne.accept(slot);
                 } finally {
@@ -98,18 +98,21 @@ final class PostOpTracker {
                 }
             }
         }
-        boolean interrupted = false;
+    }
+
+    /** Waits for the post-operations that run (or must complete) on their own threads; true when none is left. */
+    boolean awaitEmpty(long millis) throws InterruptedException {
+        draining = true;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
         synchronized (this) {
             while (size() > 0) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
                 }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        return true;
     }
 }

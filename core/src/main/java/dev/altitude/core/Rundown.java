@@ -29,6 +29,8 @@ final class Rundown {
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile long state;
+    /** Threads in {@link #awaitIdle}; a release that empties the count wakes them. */
+    private volatile int idleWaiters;
 
     /** Takes protection; false once a rundown has begun. */
     boolean acquire() {
@@ -50,9 +52,37 @@ final class Rundown {
             STATE.getAndAdd(this, ONE);
             throw new IllegalStateException("rundown protection released more often than it was acquired");
         }
-        if (s == ACTIVE) {
+        if (s == ACTIVE || (s == 0 && idleWaiters > 0)) {
             synchronized (this) {
                 notifyAll();
+            }
+        }
+    }
+
+    /** Takes protection even after a rundown began (for holders that must never be refused). */
+    void acquireAlways() {
+        STATE.getAndAdd(this, ONE);
+    }
+
+    /**
+     * Waits until there is no holder, without beginning a rundown (new holders may still come). True if
+     * idle, false if {@code timeout} passed first.
+     */
+    boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (this) {
+            idleWaiters++;
+            try {
+                while ((state >>> 1) != 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+                return true;
+            } finally {
+                idleWaiters--;
             }
         }
     }

@@ -3,6 +3,8 @@ package dev.altitude.core;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A volume: a backend file system with a stack of filter instances ordered by altitude.
@@ -28,6 +30,12 @@ public final class Volume {
     final Rundown io = new Rundown();
     /** Held by every attach in progress; dismount waits for it before tearing instances down. */
     final Rundown attaches = new Rundown();
+    /** Object references on the volume; dismount waits for them. */
+    final HolderSet references = new HolderSet();
+    /** Volume contexts, one per filter. */
+    final Map<Object, ContextBlock> contexts = new ConcurrentHashMap<>();
+    /** Open streams by path. */
+    private final Map<String, Stream> streams = new ConcurrentHashMap<>();
 
     Volume(FilterManager manager, String name, VolumeBackend backend) {
         this.manager = manager;
@@ -66,11 +74,41 @@ public final class Volume {
             return data.status();
         }
         try {
+            data.setVolume(this);
             dispatch(data, stack, 0);
         } finally {
             io.release();
         }
         return data.status();
+    }
+
+    /** Filter-initiated I/O: from the first instance below {@code from}, then the backend. */
+    NtStatus performBelow(Instance from, CallbackData data) {
+        if (!io.acquire()) {
+            data.complete(NtStatus.VOLUME_DISMOUNTED, 0);
+            return data.status();
+        }
+        try {
+            data.setVolume(this);
+            Instance[] st = stack;
+            int i = 0;
+            while (i < st.length && st[i].altitude().compareTo(from.altitude()) >= 0) {
+                i++;
+            }
+            dispatch(data, st, i);
+        } finally {
+            io.release();
+        }
+        return data.status();
+    }
+
+    /** {@code FltObjectReference(volume)}: a dismount waits until it is closed. */
+    public ObjectReference reference() {
+        Holder h = new Holder(HolderKind.OBJECT_REFERENCE, null, "reference on volume " + name, false);
+        if (!references.tryAdd(h)) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "volume " + name + " is dismounting");
+        }
+        return new ObjectReference(references, h, null);
     }
 
     private void dispatch(CallbackData data, Instance[] st, int from) {
@@ -87,16 +125,30 @@ public final class Volume {
                 continue;
             }
             PreOpStatus ps;
+            Holder pended = null;
             try {
+                Object completionContext;
                 if (pre == null) {
                     ps = PreOpStatus.SUCCESS_WITH_CALLBACK;
+                    completionContext = null;
                 } else {
                     if (frame == null) {
                         frame = CallbackFrame.current();
                     }
                     ps = inst.callPre(pre, data, frame);
+                    completionContext = data.takeCompletionContext();
+                    if (ps == PreOpStatus.PENDING) {
+                        // parked until the filter resumes it; not a running callback meanwhile
+                        pended = inst.pendedPre(data);
+                        inst.callbacks.release();
+                        try {
+                            ps = data.awaitResume();
+                        } finally {
+                            inst.callbacks.acquireAlways();
+                        }
+                        completionContext = data.takeResumeContext();
+                    }
                 }
-                Object completionContext = data.takeCompletionContext();
                 if (ps == PreOpStatus.SUCCESS_WITH_CALLBACK || ps == PreOpStatus.SYNCHRONIZE) {
                     if (post != null) {
                         OperationSlot slot = new OperationSlot(inst, post, data, completionContext);
@@ -112,6 +164,9 @@ public final class Volume {
                 }
             } finally {
                 inst.callbacks.release();
+                if (pended != null) {
+                    inst.pended.remove(pended); // after the slot is registered: a teardown then drains it
+                }
             }
             if (ps == PreOpStatus.COMPLETE) {
                 completed = true;
@@ -120,6 +175,9 @@ public final class Volume {
         }
         if (!completed) {
             callBackend(data);
+            if (data.majorFunction() == MajorFunction.CREATE && data.status().isSuccess()) {
+                openStream(data.fileObject());
+            }
         }
         for (int k = owedCount - 1; k >= 0; k--) {
             OperationSlot slot = owed[k];
@@ -133,6 +191,51 @@ public final class Volume {
                     slot.done();
                     slot.instance.owed.remove(slot);
                 }
+            }
+        }
+        if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
+            closeStream(data.fileObject());
+        }
+    }
+
+    // ---- streams: the identity behind stream and stream-handle contexts ----------------------------
+
+    private void openStream(FileObject fo) {
+        if (fo == null || fo.stream() != null) {
+            return;
+        }
+        Stream s = streams.compute(fo.path(), (path, cur) -> {
+            Stream st = cur != null ? cur : new Stream(path);
+            st.opens++;
+            return st;
+        });
+        fo.bind(s);
+    }
+
+    /** CLOSE of a file object: its stream-handle contexts go; the stream's go with the last close. */
+    private void closeStream(FileObject fo) {
+        Stream s = fo.stream();
+        if (s == null) {
+            return;
+        }
+        fo.bind(null);
+        for (ContextBlock b : List.copyOf(fo.contexts.values())) {
+            b.unlink();
+        }
+        boolean[] last = new boolean[1];
+        streams.computeIfPresent(s.path, (path, cur) -> {
+            if (cur != s) {
+                return cur;
+            }
+            if (--cur.opens == 0) {
+                last[0] = true;
+                return null;
+            }
+            return cur;
+        });
+        if (last[0]) {
+            for (ContextBlock b : List.copyOf(s.contexts.values())) {
+                b.unlink();
             }
         }
     }
@@ -219,7 +322,18 @@ public final class Volume {
         }
         Instance.tearDown(claimed);
         others.forEach(Instance::awaitTornDown);
+        for (ContextBlock b : List.copyOf(contexts.values())) {
+            b.unlink();
+        }
         io.awaitRelease();
+        try {
+            while (!references.awaitRelease(manager.unloadWarningMillis())) {
+                System.getLogger("dev.altitude.core").log(System.Logger.Level.WARNING, "dismount of " + name
+                        + " waits for " + references.size() + " object reference(s) on the volume");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         backend.close();
     }
 

@@ -92,8 +92,9 @@ class TeardownTest extends ManagerFixture {
         Thread writer = Thread.ofPlatform().start(() -> TestFilter.write(volume, "/f", "x"));
         Await.latch(inPre);
         Thread unloader = Thread.ofPlatform().start(() -> manager.unloadFilter("w"));
-        Await.until("unloader waits for the running pre-operation",
-                () -> unloader.getState() == Thread.State.WAITING);
+        Await.until("unloader waits for the running pre-operation", () -> manager.explain("w").orElseThrow()
+                .phase() != null && manager.explain("w").orElseThrow().phase().contains("running pre-operations"));
+        assertThat(manager.explain("w").orElseThrow().holders(HolderKind.RUNNING_CALLBACK)).hasSize(1);
         assertThat(runningAtComplete).as("teardown-complete not yet called").hasValue(-1);
         finishPre.countDown();
         Await.joined(unloader);

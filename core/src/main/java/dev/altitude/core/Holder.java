@@ -1,0 +1,42 @@
+package dev.altitude.core;
+
+import java.security.CodeSource;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One accounted rundown holder: what it is, on which instance, which thread took it and when, and (in
+ * verifier mode) the call site outside Altitude where it was taken. It is what the "why won't it unload?"
+ * report lists.
+ */
+final class Holder {
+    private static final CodeSource CORE = Holder.class.getProtectionDomain().getCodeSource();
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    final HolderKind kind;
+    final Instance instance;
+    final String detail;
+    final String thread;
+    final long since = System.nanoTime();
+    final List<StackTraceElement> site;
+
+    Holder(HolderKind kind, Instance instance, String detail, boolean verifier) {
+        this.kind = kind;
+        this.instance = instance;
+        this.detail = detail;
+        this.thread = Thread.currentThread().getName();
+        this.site = verifier ? callSite() : List.of();
+    }
+
+    /** The caller's frames, from the first one outside core's own classes. */
+    static List<StackTraceElement> callSite() {
+        return WALKER.walk(frames -> frames
+                .dropWhile(f -> f.getDeclaringClass().getProtectionDomain().getCodeSource() == CORE)
+                .limit(8).map(StackWalker.StackFrame::toStackTraceElement).toList());
+    }
+
+    UnloadReport.Entry toEntry(long now) {
+        return new UnloadReport.Entry(kind, instance == null ? null : instance.name(),
+                instance == null ? null : instance.volume().name(), detail, Duration.ofNanos(now - since), thread, site);
+    }
+}
