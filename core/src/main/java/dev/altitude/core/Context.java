@@ -46,7 +46,7 @@ public final class Context<T> implements AutoCloseable {
         if (closed.get() || !block.tryReference()) {
             block.filter.misuse("reference to a " + block.type + " context that was "
                     + (closed.get() ? "already released through this reference" : "freed")
-                    + " (Windows: bugcheck 0xF5/0x6E); refused at " + Holder.callSite());
+                    + " (Windows: bugcheck 0xF5/0x6E); refused at " + Holder.where());
             throw new NtStatusException(NtStatus.FILE_CLOSED, "the context reference is no longer valid");
         }
         return block.filter.newReference(block);
@@ -65,7 +65,7 @@ public final class Context<T> implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             block.filter.misuse("a " + block.type + " context reference released twice (Windows: bugcheck 0xF5/0x6D); "
-                    + "the second release is ignored, at " + Holder.callSite());
+                    + "the second release is ignored, at " + Holder.where());
             return;
         }
         block.filter.referenceClosed(this);

@@ -3,6 +3,7 @@ package dev.altitude.core;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A context's memory, in Windows terms: its value, its reference count and where it is linked. Alive
@@ -15,20 +16,35 @@ final class ContextBlock {
     final ContextType type;
     final Object value;
     final Holder alive;
+    private final java.util.function.Consumer<ContextBlock> freer;
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicBoolean freed = new AtomicBoolean();
 
-    /** Where it is linked (guarded by the map's atomic operations): the map, the key, the instance. */
-    volatile Map<Object, ContextBlock> linkMap;
-    volatile Object linkKey;
-    volatile Instance linkInstance;
-    volatile String linkedTo;
+    /** Where a context is linked: the map holding it, its key there, the instance (null for a volume), a description. */
+    record Link(Map<Object, ContextBlock> map, Object key, Instance instance, String where) {
+    }
+
+    /** Read and cleared as one value, so that racing unlinks see either the whole link or none. */
+    private final AtomicReference<Link> link = new AtomicReference<>();
 
     ContextBlock(Filter filter, ContextType type, Object value, Holder alive) {
+        this(filter, type, value, alive, filter::contextFreed);
+    }
+
+    /** With {@code freer} called once when the count reaches zero (tests pass their own; filter may be null). */
+    ContextBlock(Filter filter, ContextType type, Object value, Holder alive,
+                 java.util.function.Consumer<ContextBlock> freer) {
         this.filter = filter;
         this.type = type;
         this.value = value;
         this.alive = alive;
+        this.freer = freer;
+    }
+
+    private void misuse(String message) {
+        if (filter != null) {
+            filter.misuse(message);
+        }
     }
 
     int references() {
@@ -40,7 +56,7 @@ final class ContextBlock {
     }
 
     boolean isLinked() {
-        return linkMap != null;
+        return link.get() != null;
     }
 
     /** +1 unless the count already reached zero (the context is being freed). */
@@ -66,7 +82,7 @@ final class ContextBlock {
             free();
         } else if (r < 0) {
             refs.incrementAndGet();
-            filter.misuse("context reference count went below zero (Windows: bugcheck 0xF5/0x6D); ignored");
+            misuse("context reference count went below zero (Windows: bugcheck 0xF5/0x6D); ignored");
         }
     }
 
@@ -74,34 +90,36 @@ final class ContextBlock {
         if (!freed.compareAndSet(false, true)) {
             return;
         }
-        if (isLinked()) {
-            filter.misuse(type + " context freed while still linked to " + linkedTo + " (Windows: bugcheck 0xF5/0x6D)");
+        Link l = link.get();
+        if (l != null) {
+            misuse(type + " context freed while still linked to " + l.where() + " (Windows: bugcheck 0xF5/0x6D)");
         }
-        filter.contextFreed(this);
+        freer.accept(this);
     }
 
-    /** Links into {@code map} under {@code key}; the caller added the link's reference already. */
+    /**
+     * Records where the context is about to be linked; called before it is put into {@code map}, so that
+     * whoever finds it there can unlink it. The caller added the link's reference already.
+     */
     void linked(Map<Object, ContextBlock> map, Object key, Instance instance, String where) {
-        linkMap = map;
-        linkKey = key;
-        linkInstance = instance;
-        linkedTo = where;
+        link.set(new Link(map, key, instance, where));
+    }
+
+    /** Forgets the link without touching the map (the map no longer holds this context). */
+    void clearLink() {
+        link.set(null);
     }
 
     /** Unlinks (once, whoever asks first) and drops the link's reference. False if it was not linked. */
     boolean unlink() {
-        Map<Object, ContextBlock> map = linkMap;
-        Object key = linkKey;
-        if (map == null || !map.remove(key, this)) {
+        Link l = link.get();
+        if (l == null || !l.map().remove(l.key(), this)) {
             return false;
         }
-        Instance inst = linkInstance;
-        linkMap = null;
-        linkKey = null;
-        linkInstance = null;
-        if (inst != null) {
-            inst.linkedContexts.remove(this);
-        } else {
+        link.compareAndSet(l, null);
+        if (l.instance() != null) {
+            l.instance().linkedContexts.remove(this);
+        } else if (filter != null) {
             filter.linkedVolumeContexts.remove(this);
         }
         release();
@@ -110,6 +128,6 @@ final class ContextBlock {
 
     String describe() {
         return type + " context " + value + ", " + refs.get() + " reference(s)"
-                + (isLinked() ? " (one of them the link to " + linkedTo + ")" : ", unlinked");
+                + (link.get() instanceof Link l ? " (one of them the link to " + l.where() + ")" : ", unlinked");
     }
 }

@@ -169,7 +169,8 @@ public final class Filter {
      */
     public void unregister() {
         if (CallbackFrame.current().contains(this)) {
-            misuse("unregister() called from one of the filter's own callbacks, which it would wait for; refused");
+            misuse("unregister() called from one of the filter's own callbacks, which it would wait for; refused, at "
+                    + Holder.where());
             throw new NtStatusException(NtStatus.POSSIBLE_DEADLOCK,
                     "filter '" + name() + "' cannot unregister from inside its own callback");
         }
@@ -179,7 +180,7 @@ public final class Filter {
         slot.lock.lock();
         try {
             if (state == State.UNREGISTERED) {
-                misuse("unregister() called again after the filter was unregistered; ignored");
+                misuse("unregister() called again after the filter was unregistered; ignored, at " + Holder.where());
                 return;
             }
             if (state == State.DRAINING) {
@@ -333,10 +334,6 @@ public final class Filter {
      * never runs).
      */
     public NtStatus queueWorkItem(Runnable work) {
-        return queueWorkItem(work, () -> { });
-    }
-
-    NtStatus queueWorkItem(Runnable work, Runnable whenDone) {
         if (state == State.UNREGISTERED) {
             return afterUnregister("queue a work item");
         }
@@ -344,6 +341,14 @@ public final class Filter {
         if (!holders.tryAdd(h)) {
             return NtStatus.FLT_DELETING_OBJECT;
         }
+        return runWorkItem(work, () -> holders.remove(h));
+    }
+
+    /**
+     * Runs an already accounted work item on a worker thread, inside a callback frame of this filter;
+     * {@code release} gives its rundown hold back when it returns (or when it cannot be queued).
+     */
+    NtStatus runWorkItem(Runnable work, Runnable release) {
         try {
             manager.workers().execute(() -> {
                 CallbackFrame frame = CallbackFrame.current();
@@ -354,12 +359,11 @@ public final class Filter {
                     callbackFailed(e, "work item threw");
                 } finally {
                     frame.exit(depth);
-                    whenDone.run();
-                    holders.remove(h);
+                    release.run();
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            holders.remove(h);
+            release.run();
             return NtStatus.FLT_DELETING_OBJECT;
         }
         return NtStatus.SUCCESS;
@@ -456,7 +460,7 @@ public final class Filter {
     }
 
     NtStatus afterUnregister(String what) {
-        misuse("tried to " + what + " after unregister returned, at " + Holder.callSite());
+        misuse("tried to " + what + " after unregister returned, at " + Holder.where());
         return NtStatus.FLT_DELETING_OBJECT;
     }
 

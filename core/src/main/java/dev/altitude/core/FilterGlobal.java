@@ -28,7 +28,7 @@ public final class FilterGlobal<T> {
         List<StackTraceElement> freed = freedAt;
         if (freed != null && filter.verifier()) {
             filter.misuse("global '" + name + "' used after it was freed at " + (freed.isEmpty() ? "?" : freed.getFirst())
-                    + "; used at " + firstOf(Holder.callSite()));
+                    + "; used at " + Holder.where());
         }
         return value;
     }

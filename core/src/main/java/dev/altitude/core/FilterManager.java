@@ -425,10 +425,11 @@ public final class FilterManager implements AutoCloseable {
         return NtStatus.SUCCESS;
     }
 
-    /** The loaded filter of that name. */
+    /** The loaded filter of that name; a filter that has unregistered is no longer listed. */
     public Optional<Filter> filter(String name) {
         DriverSlot slot = slots.get(key(name));
-        return Optional.ofNullable(slot == null ? null : slot.filter);
+        Filter f = slot == null ? null : slot.filter;
+        return Optional.ofNullable(f == null || f.state() == Filter.State.UNREGISTERED ? null : f);
     }
 
     // ---- volumes --------------------------------------------------------------------------------

@@ -35,6 +35,12 @@ final class Holder {
                 .limit(8).map(StackWalker.StackFrame::toStackTraceElement).toList());
     }
 
+    /** The first frame outside core: where a filter called in, for one-line reports. */
+    static String where() {
+        List<StackTraceElement> site = callSite();
+        return site.isEmpty() ? "an unknown call site" : site.getFirst().toString();
+    }
+
     UnloadReport.Entry toEntry(long now) {
         return new UnloadReport.Entry(kind, instance == null ? null : instance.name(),
                 instance == null ? null : instance.volume().name(), detail, Duration.ofNanos(now - since), thread, site);

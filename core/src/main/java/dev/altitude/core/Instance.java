@@ -195,11 +195,7 @@ public final class Instance implements RelatedObjects {
         if (!references.tryAdd(h)) {
             return NtStatus.FLT_DELETING_OBJECT;
         }
-        NtStatus s = filter.queueWorkItem(work, () -> references.remove(h));
-        if (s.isFailure()) {
-            references.remove(h);
-        }
-        return s;
+        return filter.runWorkItem(work, () -> references.remove(h));
     }
 
     /**
@@ -284,11 +280,13 @@ public final class Instance implements RelatedObjects {
         }
         Object key = contextKey(type);
         block.reference(); // the link's reference, before anyone can see the link
+        block.linked(map, key, type == ContextType.VOLUME ? null : this, where(type, file));
         Context<T> existing = null;
         NtStatus status = NtStatus.SUCCESS;
         if (mode == SetMode.KEEP_IF_EXISTS) {
             ContextBlock other = map.putIfAbsent(key, block);
             if (other != null) {
+                block.clearLink();
                 block.release();
                 return new SetResult<>(NtStatus.FLT_CONTEXT_ALREADY_DEFINED,
                         other.tryReference() ? filter.newReference(other) : null);
@@ -297,12 +295,11 @@ public final class Instance implements RelatedObjects {
             ContextBlock old = map.put(key, block);
             if (old != null) {
                 // the old link's reference becomes the caller's reference to the old context
-                old.linkMap = null;
+                old.clearLink();
                 linkedOf(old).remove(old);
                 existing = filter.newReference(old);
             }
         }
-        block.linked(map, key, type == ContextType.VOLUME ? null : this, where(type, file));
         linkedOf(block).add(block);
         if (contextsClosed || !isAttached()) {
             block.unlink(); // the teardown's sweep may have missed it

@@ -40,7 +40,11 @@ public record UnloadReport(String filter, Filter.State state, String phase, Dura
             }
             b.append(": ").append(e.detail()).append(" (age ").append(fmt(e.age())).append(", thread ")
                     .append(e.thread()).append(")\n");
+            int shown = 0;
             for (StackTraceElement s : e.site()) {
+                if (shown++ == SITE_FRAMES_SHOWN || isFramework(s)) {
+                    break;
+                }
                 b.append("      at ").append(s).append('\n');
             }
         }
@@ -55,5 +59,13 @@ public record UnloadReport(String filter, Filter.State state, String phase, Dura
     @Override
     public String toString() {
         return toText();
+    }
+
+    /** The text shows the caller's frames only: at most this many, up to the first reflective or framework one. */
+    private static final int SITE_FRAMES_SHOWN = 8;
+
+    private static boolean isFramework(StackTraceElement s) {
+        String c = s.getClassName();
+        return c.startsWith("java.lang.reflect.") || c.startsWith("jdk.internal.") || c.startsWith("org.junit.");
     }
 }

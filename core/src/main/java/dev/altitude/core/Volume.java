@@ -158,7 +158,7 @@ public final class Volume {
                         }
                         owed[owedCount++] = slot;
                     } else {
-                        inst.filter().misuse("pre-operation " + data.majorFunction() + " returned " + ps
+                        inst.filter().misuse("pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
                                 + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
                     }
                 }

@@ -13,22 +13,6 @@ import org.junit.jupiter.api.Test;
 /** Spec §6 invariants 21–23, 25 and 27–31: instance teardown, draining and detach. */
 class TeardownTest extends ManagerFixture {
 
-    /** A backend whose reads wait for a latch: operations stay "in the file system" as long as a test wants. */
-    private static final class GatedBackend implements VolumeBackend {
-        final MemoryBackend inner = new MemoryBackend();
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch open = new CountDownLatch(1);
-
-        @Override
-        public void perform(CallbackData data) {
-            if (data.majorFunction() == MajorFunction.READ) {
-                entered.countDown();
-                Await.latch(open);
-            }
-            inner.perform(data);
-        }
-    }
-
     @Test
     void inv21_inv24_startThenDrainingPostsWithACopyThenComplete() {
         GatedBackend gated = new GatedBackend();
@@ -56,7 +40,7 @@ class TeardownTest extends ManagerFixture {
                 .onInstanceTeardownComplete((o, r) -> order.add("complete " + o.volume().name())));
         TestFilter.create(slow, "/f");
         Thread reader = Thread.ofPlatform().name("reader").start(() -> TestFilter.read(slow, "/f", 1));
-        Await.latch(gated.entered);
+        gated.awaitEntered();
 
         // the read is in the backend: unload drains it without waiting for it
         assertThat(manager.unloadFilter("d")).isEqualTo(NtStatus.SUCCESS);
@@ -67,7 +51,7 @@ class TeardownTest extends ManagerFixture {
         assertThat(drainedContext.get()).isEqualTo("ctx-of-read");
         assertThat(drainThread.get()).as("drained on a thread that may block, not the reader's").isNotEqualTo("reader");
 
-        gated.open.countDown();
+        gated.open();
         Await.joined(reader);
         assertThat(order).as("inv25: exactly one post-operation for the read, the draining one")
                 .filteredOn(s -> s.equals("post") || s.equals("drain")).containsExactly("drain");
@@ -75,28 +59,26 @@ class TeardownTest extends ManagerFixture {
 
     @Test
     void inv22_teardownCompleteWaitsForRunningCallbacks() {
-        CountDownLatch inPre = new CountDownLatch(1);
-        CountDownLatch finishPre = new CountDownLatch(1);
+        Gate gate = new Gate();
         AtomicInteger preRunning = new AtomicInteger();
         AtomicInteger runningAtComplete = new AtomicInteger(-1);
         TestFilter.load(manager, "w", "370000", b -> b
                 .onPreOperation(MajorFunction.WRITE, (d, o) -> {
                     preRunning.incrementAndGet();
-                    inPre.countDown();
-                    Await.latch(finishPre);
+                    gate.pass();
                     preRunning.decrementAndGet();
                     return PreOpStatus.SUCCESS_NO_CALLBACK;
                 })
                 .onInstanceTeardownComplete((o, r) -> runningAtComplete.set(preRunning.get())));
         TestFilter.create(volume, "/f");
         Thread writer = Thread.ofPlatform().start(() -> TestFilter.write(volume, "/f", "x"));
-        Await.latch(inPre);
+        gate.awaitEntered();
         Thread unloader = Thread.ofPlatform().start(() -> manager.unloadFilter("w"));
         Await.until("unloader waits for the running pre-operation", () -> manager.explain("w").orElseThrow()
                 .phase() != null && manager.explain("w").orElseThrow().phase().contains("running pre-operations"));
         assertThat(manager.explain("w").orElseThrow().holders(HolderKind.RUNNING_CALLBACK)).hasSize(1);
         assertThat(runningAtComplete).as("teardown-complete not yet called").hasValue(-1);
-        finishPre.countDown();
+        gate.open();
         Await.joined(unloader);
         Await.joined(writer);
         assertThat(runningAtComplete).hasValue(0);

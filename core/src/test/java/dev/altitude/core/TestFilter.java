@@ -85,6 +85,21 @@ final class TestFilter {
                 IoParameters.CreateDisposition.OPEN_IF, Set.of(), IoParameters.FileKind.FILE, null, null)));
     }
 
+    /** Opens (creating if needed) and returns the file object, as a front end's open would. */
+    static FileObject open(Volume v, String path) {
+        FileObject fo = new FileObject(path);
+        NtStatus s = v.perform(new CallbackData(fo, new IoParameters.Create(Set.of(IoParameters.Access.READ_DATA),
+                IoParameters.CreateDisposition.OPEN_IF, Set.of(), IoParameters.FileKind.FILE, null, null)));
+        assertThat(s).isEqualTo(NtStatus.SUCCESS);
+        return fo;
+    }
+
+    /** Closes a file object: CLEANUP then CLOSE. */
+    static void close(Volume v, FileObject fo) {
+        v.perform(new CallbackData(fo, new IoParameters.Cleanup()));
+        v.perform(new CallbackData(fo, new IoParameters.Close()));
+    }
+
     static NtStatus write(Volume v, String path, String text) {
         FileObject fo = new FileObject(path);
         return v.perform(new CallbackData(fo, new IoParameters.Write(0,

@@ -152,16 +152,14 @@ class UnloadDecisionTest extends ManagerFixture {
 
     @Test
     void inv09_secondUnloadWhileTearingDownIsDeletingObject() throws Exception {
-        CountDownLatch inPre = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        Gate gate = new Gate();
         TestFilter t = TestFilter.load(manager, "slow", "370000", b -> b.onPreOperation(MajorFunction.READ, (d, o) -> {
-            inPre.countDown();
-            Await.latch(release);
+            gate.pass();
             return PreOpStatus.SUCCESS_NO_CALLBACK;
         }));
         TestFilter.create(volume, "/f");
         Thread io = Thread.ofPlatform().name("io").start(() -> TestFilter.read(volume, "/f", 4));
-        Await.latch(inPre);
+        gate.awaitEntered();
         AtomicReference<NtStatus> first = new AtomicReference<>();
         Thread unloader = Thread.ofPlatform().name("unloader").start(() -> first.set(manager.unloadFilter("slow")));
         Await.until("filter draining", () -> t.filter().state() == Filter.State.DRAINING);
@@ -169,7 +167,7 @@ class UnloadDecisionTest extends ManagerFixture {
         assertThat(manager.unloadFilter("slow")).isEqualTo(NtStatus.FLT_DELETING_OBJECT);
         assertThat(manager.unloadFilter("slow", UnloadMode.MANDATORY)).isEqualTo(NtStatus.FLT_DELETING_OBJECT);
 
-        release.countDown();
+        gate.open();
         Await.joined(unloader);
         Await.joined(io);
         assertThat(first.get()).isEqualTo(NtStatus.SUCCESS);

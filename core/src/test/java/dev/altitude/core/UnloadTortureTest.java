@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,8 +22,14 @@ import org.junit.jupiter.api.Timeout;
  * and again, optional (sometimes refused) and mandatory mixed. {@code -Dtorture.cycles=10000} (or
  * {@code -Ptorture}) for the long run; 1,000 cycles in the default build.
  *
- * <p>Checks: no callback of a generation after its unregister returned; every operation completes
- * exactly once; every owed post-operation is called exactly once (normal or draining); no thread left.
+ * <p>Each generation also keeps an instance context (set with keep-if-exists from racing threads, now and
+ * then deleted), pends a share of its reads in a cancel-safe queue that instance work items complete, and
+ * flushes that queue in teardown-start.
+ *
+ * <p>Checks: no callback of a generation after its unregister returned (context cleanups and work items
+ * included); every operation completes exactly once; every owed post-operation is called exactly once
+ * (normal or draining); every context allocated is cleaned up exactly once; every pended read is resumed
+ * exactly once, by a work item or the flush; no thread left.
  */
 class UnloadTortureTest {
     private static final int CYCLES = Integer.getInteger("torture.cycles", 1000);
@@ -36,6 +43,12 @@ class UnloadTortureTest {
         final AtomicInteger late = new AtomicInteger();
         final ConcurrentHashMap<Object, AtomicInteger> owed = new ConcurrentHashMap<>();
         final AtomicInteger drained = new AtomicInteger();
+        final CallbackDataQueue queue = new CallbackDataQueue();
+        final AtomicInteger contextsAllocated = new AtomicInteger();
+        final AtomicInteger contextsCleaned = new AtomicInteger();
+        final AtomicInteger pended = new AtomicInteger();
+        final AtomicInteger resumedByWorkItem = new AtomicInteger();
+        final AtomicInteger flushed = new AtomicInteger();
 
         Generation(int number) {
             this.number = number;
@@ -71,6 +84,10 @@ class UnloadTortureTest {
                 Generation g = current.get();
                 Callbacks.PreOperation pre = (d, o) -> {
                     g.seen();
+                    touchInstanceContext(g, o.instance());
+                    if (d.majorFunction() == MajorFunction.READ && ThreadLocalRandom.current().nextInt(4) == 0) {
+                        return pend(g, d, o.instance());
+                    }
                     Object token = new Object();
                     g.owed.put(token, new AtomicInteger());
                     d.setCompletionContext(token);
@@ -88,7 +105,17 @@ class UnloadTortureTest {
                         .onOperation(MajorFunction.READ, pre, post)
                         .onOperation(MajorFunction.WRITE, pre, post)
                         .onOperation(MajorFunction.CREATE, pre, post)
-                        .onInstanceTeardownStart((o, r) -> g.seen())
+                        .context(ContextType.INSTANCE, (value, type) -> {
+                            g.seen();
+                            g.contextsCleaned.incrementAndGet();
+                        })
+                        .onInstanceTeardownStart((o, r) -> {
+                            g.seen();
+                            for (CallbackData d : g.queue.removeAll()) {
+                                g.flushed.incrementAndGet();
+                                d.completePendedPreOperation(PreOpStatus.SUCCESS_NO_CALLBACK, null);
+                            }
+                        })
                         .onInstanceTeardownComplete((o, r) -> g.seen())
                         .onUnload(flags -> {
                             g.seen();
@@ -158,7 +185,18 @@ class UnloadTortureTest {
 
             long drained = 0;
             long owedTotal = 0;
+            long contexts = 0;
+            long pended = 0;
+            long flushed = 0;
             for (Generation g : generations) {
+                assertThat(g.contextsCleaned).as("contexts of generation " + g.number + " cleaned exactly once")
+                        .hasValue(g.contextsAllocated.get());
+                assertThat(g.resumedByWorkItem.get() + g.flushed.get()).as("pended reads of generation " + g.number
+                        + " resumed exactly once").isEqualTo(g.pended.get());
+                assertThat(g.queue.size()).isZero();
+                contexts += g.contextsAllocated.get();
+                pended += g.pended.get();
+                flushed += g.flushed.get();
                 assertThat(g.late).as("callbacks of generation " + g.number + " after unregister").hasValue(0);
                 for (var e : g.owed.entrySet()) {
                     assertThat(e.getValue()).as("post-operations for one operation of generation " + g.number)
@@ -174,9 +212,66 @@ class UnloadTortureTest {
             assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("torture-"));
 
             double seconds = (System.nanoTime() - started) / 1e9;
+            assertThat(manager.diagnostics()).as("no misuse, no leak, no callback exception")
+                    .noneMatch(d -> d.filter().equals("churn") && d.kind() != Diagnostic.Kind.FORCED);
             System.out.printf("unload torture: %d cycles (%d optional refusals) in %.1f s, %d operations, "
-                            + "%d owed post-operations of which %d drained, seed %d%n",
-                    CYCLES, refused, seconds, completed.get(), owedTotal, drained, seed);
+                            + "%d owed post-operations of which %d drained, %d contexts, %d pended reads "
+                            + "(%d flushed at teardown), seed %d%n",
+                    CYCLES, refused, seconds, completed.get(), owedTotal, drained, contexts, pended, flushed, seed);
         }
+    }
+
+    /** Gets the instance context or races to set one (keep-if-exists); now and then deletes it again. */
+    private static void touchInstanceContext(Generation g, Instance instance) {
+        Optional<Context<Object>> existing = instance.getContext(ContextType.INSTANCE, null);
+        if (existing.isPresent()) {
+            try (Context<Object> c = existing.get()) {
+                if (ThreadLocalRandom.current().nextInt(16) == 0) {
+                    c.delete();
+                }
+            }
+            return;
+        }
+        Context<Object> fresh;
+        try {
+            fresh = instance.filter().allocateContext(ContextType.INSTANCE, new Object());
+        } catch (NtStatusException unloading) {
+            assertThat(unloading.status()).isEqualTo(NtStatus.FLT_DELETING_OBJECT);
+            return;
+        }
+        g.contextsAllocated.incrementAndGet();
+        try (fresh) {
+            Instance.SetResult<Object> r = instance.setContext(ContextType.INSTANCE, null, fresh,
+                    Instance.SetMode.KEEP_IF_EXISTS);
+            if (r.existing() != null) {
+                r.existing().close();
+            }
+        }
+    }
+
+    /**
+     * Pends a read in the generation's queue and queues an instance work item to resume it; if the work
+     * item is refused (teardown began) and the flush has not taken the read, it goes on unpended.
+     */
+    private static PreOpStatus pend(Generation g, CallbackData d, Instance instance) {
+        if (g.queue.insert(d).isFailure()) {
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }
+        g.pended.incrementAndGet();
+        NtStatus queued = instance.queueWorkItem(() -> {
+            g.seen();
+            if (g.queue.remove(d)) {
+                Object token = new Object();
+                g.owed.put(token, new AtomicInteger());
+                g.resumedByWorkItem.incrementAndGet();
+                assertThat(d.completePendedPreOperation(PreOpStatus.SUCCESS_WITH_CALLBACK, token))
+                        .isEqualTo(NtStatus.SUCCESS);
+            }
+        });
+        if (queued.isFailure() && g.queue.remove(d)) {
+            g.pended.decrementAndGet();
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }
+        return PreOpStatus.PENDING;
     }
 }
