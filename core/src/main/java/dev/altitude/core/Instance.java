@@ -188,10 +188,25 @@ public final class Instance implements RelatedObjects {
      * {@link NtStatus#FLT_DELETING_OBJECT} once a teardown began (the work never runs).
      */
     public NtStatus queueWorkItem(Runnable work) {
+        return queueWork(work, "work item " + work);
+    }
+
+    /**
+     * {@code FltQueueDeferredIoWorkItem}: continues an operation this instance's pre-operation is about to
+     * pend ({@link PreOpStatus#PENDING}) on a worker thread, where {@code routine} must complete it
+     * ({@link CallbackData#completePendedPreOperation}). Held like a work item; refused with
+     * {@link NtStatus#FLT_DELETING_OBJECT} once the instance's teardown began (spec §6 invariant 32), in
+     * which case the pre-operation must not pend.
+     */
+    public NtStatus queueDeferredIoWorkItem(CallbackData data, java.util.function.Consumer<CallbackData> routine) {
+        return queueWork(() -> routine.accept(data), "deferred I/O work item for " + describe(data));
+    }
+
+    private NtStatus queueWork(Runnable work, String detail) {
         if (filter.state() == Filter.State.UNREGISTERED) {
             return filter.afterUnregister("queue a work item");
         }
-        Holder h = new Holder(HolderKind.WORK_ITEM, this, "work item " + work, filter.verifier());
+        Holder h = new Holder(HolderKind.WORK_ITEM, this, detail, filter.verifier());
         if (!references.tryAdd(h)) {
             return NtStatus.FLT_DELETING_OBJECT;
         }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Invariants 16–19, 26, 32, 55, 56: references, work items and filter I/O hold an unload; names. */
@@ -91,7 +92,7 @@ class ReferencesTest extends ManagerFixture {
                 .isEqualTo(NtStatus.FLT_DELETING_OBJECT);
         AtomicInteger ran = new AtomicInteger();
         assertThat(f.queueWorkItem(ran::incrementAndGet)).isEqualTo(NtStatus.FLT_DELETING_OBJECT);
-        assertThat(inst.queueWorkItem(ran::incrementAndGet)).as("inv32: against an instance tearing down")
+        assertThat(inst.queueWorkItem(ran::incrementAndGet)).as("against an instance tearing down")
                 .isEqualTo(NtStatus.FLT_DELETING_OBJECT);
         assertThat(catchThrowableOfType(NtStatusException.class, () -> manager.attach("d", "vol", "x", "2")).status())
                 .isEqualTo(NtStatus.FLT_DELETING_OBJECT);
@@ -178,5 +179,34 @@ class ReferencesTest extends ManagerFixture {
             assertThat(i.volume()).isEqualTo("vol");
             assertThat(i.extension()).isEqualTo("doc");
         });
+    }
+
+    @Test
+    void inv32_aDeferredIoWorkItemContinuesAPendedOperationUntilTheInstanceTearsDown() {
+        Gate inTeardown = new Gate();
+        AtomicReference<NtStatus> queuedInTeardown = new AtomicReference<>();
+        TestFilter t = TestFilter.load(manager, "defer", "1", b -> b
+                .onPreOperation(MajorFunction.READ, (d, o) -> {
+                    NtStatus q = o.instance().queueDeferredIoWorkItem(d, data -> {
+                        data.complete(NtStatus.END_OF_FILE, 0);
+                        data.completePendedPreOperation(PreOpStatus.COMPLETE, null);
+                    });
+                    return q.isSuccess() ? PreOpStatus.PENDING : PreOpStatus.SUCCESS_NO_CALLBACK;
+                })
+                .onInstanceTeardownStart((o, r) -> {
+                    queuedInTeardown.set(o.instance().queueDeferredIoWorkItem(
+                            new CallbackData(new FileObject("/f"), new IoParameters.Read(0, ByteBuffer.allocate(1))),
+                            data -> { }));
+                    inTeardown.pass();
+                }));
+        TestFilter.create(volume, "/f");
+        assertThat(TestFilter.read(volume, "/f", 1).status()).as("completed by the deferred routine on a worker")
+                .isEqualTo(NtStatus.END_OF_FILE);
+        Thread unloader = Thread.ofPlatform().start(() -> manager.unloadFilter("defer"));
+        inTeardown.awaitEntered();
+        assertThat(queuedInTeardown.get()).isEqualTo(NtStatus.FLT_DELETING_OBJECT);
+        inTeardown.open();
+        Await.joined(unloader);
+        assertThat(t.filter().state()).isEqualTo(Filter.State.UNREGISTERED);
     }
 }
