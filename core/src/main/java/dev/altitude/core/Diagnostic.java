@@ -17,7 +17,9 @@ public record Diagnostic(Instant time, Kind kind, String filter, String message)
         /** The manager did something on a filter's behalf (forced unregister, unload without a callback). */
         FORCED,
         /** An unload has waited past the warning threshold; the message is the "why won't it unload?" report. */
-        WAITING
+        WAITING,
+        /** A port connection from another process was closed for breaking the wire format or the protocol. */
+        PORT
     }
 
     @Override

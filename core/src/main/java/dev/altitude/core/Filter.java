@@ -67,6 +67,8 @@ public final class Filter {
     final HolderSet holders = new HolderSet();
     final Set<ContextBlock> liveContexts = ConcurrentHashMap.newKeySet();
     final Set<ContextBlock> linkedVolumeContexts = ConcurrentHashMap.newKeySet();
+    /** Every server port the filter created and that may still have connections. */
+    private final Set<ServerPort> serverPorts = ConcurrentHashMap.newKeySet();
     /** In verifier mode: every context reference not yet closed, with where it was taken. */
     private final Set<Context<?>> openContextRefs = ConcurrentHashMap.newKeySet();
     private final Map<ContextType, FilterRegistration.ContextRegistration> contextTypes = new EnumMap<>(ContextType.class);
@@ -207,11 +209,20 @@ public final class Filter {
             (inst.beginTeardown(reason) ? claimed : tornDownElsewhere).add(inst);
         }
 
-        // 3. teardown-start on all, drain each, teardown-complete on all, their references and contexts
+        // 3. every connected client port is disconnected (its notification once; blocked senders released)
+        for (ServerPort port : List.copyOf(serverPorts)) {
+            if (!port.isClosed()) {
+                misuse("server port '" + port.name() + "' is still open at unregister; close it in the unload "
+                        + "callback before unregister (spec §4.5): unregister waits for it");
+            }
+            port.disconnectAllForUnload();
+        }
+
+        // 4. teardown-start on all, drain each, teardown-complete on all, their references and contexts
         Instance.tearDown(claimed);
         tornDownElsewhere.forEach(Instance::awaitTornDown);
 
-        // 4. the filter's volume contexts
+        // 5. the filter's volume contexts
         for (ContextBlock block : List.copyOf(linkedVolumeContexts)) {
             block.unlink();
         }
@@ -219,11 +230,11 @@ public final class Filter {
             verifyReleased(block, "the filter unregistered");
         }
 
-        // 5. wait for every remaining rundown holder
+        // 6. wait for every remaining rundown holder (an open server port among them)
         await("unregister: remaining references", holders::awaitRelease);
         phase = null;
 
-        // 6. done: no callback after this
+        // 7. done: no callback after this
         slot.lock.lock();
         try {
             state = State.UNREGISTERED;
@@ -367,6 +378,125 @@ public final class Filter {
             return NtStatus.FLT_DELETING_OBJECT;
         }
         return NtStatus.SUCCESS;
+    }
+
+    // ---- communication ports ------------------------------------------------------------------------
+
+    /** {@link #createCommunicationPort(String, int, PortCallbacks, PortAccess)} with {@link PortAccess#owner()}. */
+    public ServerPort createCommunicationPort(String name, int maxConnections, PortCallbacks callbacks) {
+        return createCommunicationPort(name, maxConnections, callbacks, PortAccess.owner());
+    }
+
+    /**
+     * {@code FltCreateCommunicationPort}: a named server port, listening at once (in this JVM, and on a
+     * Unix socket if the manager has a port directory). Errors: {@link NtStatus#INVALID_PARAMETER} (name
+     * not 1–255 of {@code [A-Za-z0-9._-]} after an optional leading backslash, {@code maxConnections} not
+     * above 0, connect or disconnect notification missing), {@link NtStatus#OBJECT_NAME_COLLISION},
+     * {@link NtStatus#FLT_DELETING_OBJECT} once unregister began.
+     */
+    public ServerPort createCommunicationPort(String name, int maxConnections, PortCallbacks callbacks, PortAccess access) {
+        checkNotUnregistered("create a communication port");
+        String portName = FilterManager.portName(name);
+        if (portName == null || maxConnections <= 0 || callbacks == null || !callbacks.isValid() || access == null) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER, "invalid communication port '" + name + "'");
+        }
+        ServerPort port = new ServerPort(this, portName, maxConnections, callbacks, access);
+        if (!holders.tryAdd(port.holder())) {
+            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
+        }
+        try {
+            manager.publishPort(port);
+        } catch (RuntimeException e) {
+            holders.remove(port.holder());
+            throw e;
+        }
+        serverPorts.add(port);
+        return port;
+    }
+
+    /** {@code FltSendMessage} without a reply: {@link #sendMessage(ClientPort, byte[], int, Duration)} with capacity 0. */
+    public NtStatus sendMessage(ClientPort client, byte[] message, Duration timeout) {
+        return sendMessage(client, message, 0, timeout).status();
+    }
+
+    /**
+     * {@code FltSendMessage}: sends {@code message} to the user side of {@code client}. With
+     * {@code replyCapacity} 0 it returns once a getter took the message; otherwise it waits for the reply
+     * (at most {@code replyCapacity} bytes, else {@link NtStatus#BUFFER_OVERFLOW} and the reply cut).
+     * {@code timeout} bounds delivery plus reply: null waits forever, zero does not wait; on expiry
+     * {@link NtStatus#TIMEOUT} (a success code, as on Windows) and a later reply finds no waiter.
+     * {@link NtStatus#PORT_DISCONNECTED} if {@code client} is null, closed or disconnected, or becomes so
+     * while waiting.
+     */
+    public PortResult sendMessage(ClientPort client, byte[] message, int replyCapacity, Duration timeout) {
+        if (state == State.UNREGISTERED) {
+            afterUnregister("send a message");
+            return PortResult.of(NtStatus.PORT_DISCONNECTED);
+        }
+        if (message == null || replyCapacity < 0 || replyCapacity > PortWire.MAX_MESSAGE
+                || message.length > PortWire.MAX_MESSAGE || (timeout != null && timeout.isNegative())) {
+            return PortResult.of(NtStatus.INVALID_PARAMETER);
+        }
+        if (client == null || client.server.filter != this) {
+            return PortResult.of(NtStatus.PORT_DISCONNECTED);
+        }
+        return client.send(message, replyCapacity, timeout);
+    }
+
+    NtStatus callPortConnect(PortCallbacks.Connect cb, ClientPort client, byte[] context, PeerIdentity peer) {
+        CallbackFrame frame = CallbackFrame.current();
+        int depth = frame.enter(this);
+        try {
+            NtStatus s = cb.onConnect(client, context.clone(), peer);
+            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, "connect notification of port '" + client.portName() + "' threw; connection refused");
+            return NtStatus.UNHANDLED_EXCEPTION;
+        } finally {
+            frame.exit(depth);
+        }
+    }
+
+    void callPortDisconnect(PortCallbacks.Disconnect cb, ClientPort client) {
+        if (state == State.UNREGISTERED) {
+            misuse("BUG: disconnect notification after unregister returned; not called");
+            return;
+        }
+        CallbackFrame frame = CallbackFrame.current();
+        int depth = frame.enter(this);
+        try {
+            cb.onDisconnect(client);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, "disconnect notification of port '" + client.portName() + "' threw");
+        } finally {
+            frame.exit(depth);
+        }
+    }
+
+    PortResult callPortMessage(PortCallbacks.MessageHandler cb, ClientPort client, byte[] input, int outputCapacity) {
+        Holder running = new Holder(HolderKind.RUNNING_CALLBACK, null,
+                "message notification of port '" + client.portName() + "'", false);
+        if (!holders.tryAdd(running)) {
+            return PortResult.of(NtStatus.PORT_DISCONNECTED);
+        }
+        CallbackFrame frame = CallbackFrame.current();
+        int depth = frame.enter(this);
+        try {
+            return PortResult.fitted(cb.onMessage(client, input), outputCapacity);
+        } catch (NtStatusException e) {
+            return PortResult.of(e.status());
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            callbackFailed(e, "message notification of port '" + client.portName() + "' threw");
+            return PortResult.of(NtStatus.UNHANDLED_EXCEPTION);
+        } finally {
+            frame.exit(depth);
+            holders.remove(running);
+        }
+    }
+
+    /** The manager unregisters a filter itself (mandatory unload without unregister): it closes the ports too. */
+    void closeServerPorts() {
+        serverPorts.forEach(ServerPort::close);
     }
 
     // ---- contexts ---------------------------------------------------------------------------------

@@ -63,6 +63,8 @@ public final class FilterManager implements AutoCloseable {
     private final Map<String, Supplier<? extends FilterDriver>> drivers = new ConcurrentHashMap<>();
     private final Map<String, DriverSlot> slots = new ConcurrentHashMap<>();
     private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+    private final Map<String, ServerPort> ports = new ConcurrentHashMap<>();
+    private final java.nio.file.Path portDirectory;
     private final ClassLoader serviceLoader;
     private final boolean verifier;
     private final long unloadWarningMillis;
@@ -74,6 +76,7 @@ public final class FilterManager implements AutoCloseable {
         this.serviceLoader = b.serviceLoader;
         this.verifier = b.verifier;
         this.unloadWarningMillis = Math.max(1, b.unloadWarning.toMillis());
+        this.portDirectory = b.portDirectory;
     }
 
     /**
@@ -94,6 +97,7 @@ public final class FilterManager implements AutoCloseable {
         private ClassLoader serviceLoader = Thread.currentThread().getContextClassLoader();
         private boolean verifier = Boolean.getBoolean("altitude.verifier");
         private Duration unloadWarning = Duration.ofSeconds(5);
+        private java.nio.file.Path portDirectory;
 
         private Builder() {
         }
@@ -111,6 +115,16 @@ public final class FilterManager implements AutoCloseable {
         /** How long an unload may wait in one phase before the "why won't it unload?" report is logged. */
         public Builder unloadWarningAfter(Duration threshold) {
             this.unloadWarning = threshold;
+            return this;
+        }
+
+        /**
+         * The runtime directory where every server port also listens for other processes, on a Unix
+         * socket {@code <directory>/<port name>.sock} (created if missing, mode 0700 when created).
+         * Without it, ports are reachable only from this JVM.
+         */
+        public Builder portDirectory(java.nio.file.Path directory) {
+            this.portDirectory = directory;
             return this;
         }
 
@@ -135,6 +149,54 @@ public final class FilterManager implements AutoCloseable {
 
     ExecutorService workers() {
         return workers;
+    }
+
+    // ---- communication ports ------------------------------------------------------------------------
+
+    private static final java.util.regex.Pattern PORT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,255}");
+
+    /** A port's name without Windows' leading backslash, or null if it is not a valid name. */
+    static String portName(String name) {
+        if (name == null) {
+            return null;
+        }
+        String n = name.startsWith("\\") ? name.substring(1) : name;
+        return PORT_NAME.matcher(n).matches() && !n.equals(".") && !n.equals("..") ? n : null;
+    }
+
+    /** Names the port in the manager's namespace, and listens on its socket if there is a port directory. */
+    void publishPort(ServerPort port) {
+        if (ports.putIfAbsent(port.name(), port) != null) {
+            throw new NtStatusException(NtStatus.OBJECT_NAME_COLLISION, "a port named '" + port.name() + "' exists");
+        }
+        if (portDirectory != null) {
+            try {
+                port.listenOn(PortListener.listen(this, port, portDirectory));
+            } catch (java.io.IOException e) {
+                ports.remove(port.name(), port);
+                throw new NtStatusException(NtStatus.INSUFFICIENT_RESOURCES,
+                        "cannot listen for port '" + port.name() + "' in " + portDirectory + ": " + e.getMessage());
+            }
+        }
+    }
+
+    void forgetPort(ServerPort port) {
+        ports.remove(port.name(), port);
+    }
+
+    /** A connection from this JVM ({@link FilterClient#connect(FilterManager, String, byte[])}). */
+    ClientPort connectLocal(String name, byte[] context, ClientPort.UserEnd end) {
+        String n = portName(name);
+        ServerPort port = n == null ? null : ports.get(n);
+        if (port == null) {
+            throw new NtStatusException(NtStatus.OBJECT_NAME_NOT_FOUND, "no communication port '" + name + "'");
+        }
+        return port.connect(context == null ? PortResult.NONE : context, PeerIdentity.self(), end);
+    }
+
+    /** The directory of the ports' sockets, if ports listen for other processes. */
+    public java.util.Optional<java.nio.file.Path> portDirectory() {
+        return java.util.Optional.ofNullable(portDirectory);
     }
 
     private static String key(String name) {
@@ -412,7 +474,8 @@ public final class FilterManager implements AutoCloseable {
         if (mandatory) {
             diagnostics.report(Diagnostic.Kind.FORCED, filter.name(),
                     "mandatory unload: the unload callback returned " + status
-                            + " without unregistering; the manager unregisters the filter");
+                            + " without unregistering; the manager closes its server ports and unregisters it");
+            filter.closeServerPorts();
             filter.unregister();
             return NtStatus.SUCCESS;
         }
@@ -420,7 +483,9 @@ public final class FilterManager implements AutoCloseable {
             return status;
         }
         diagnostics.report(Diagnostic.Kind.FORCED, filter.name(),
-                "unload callback returned " + status + " without unregistering; the manager unregisters the filter");
+                "unload callback returned " + status + " without unregistering; the manager closes its server ports "
+                        + "and unregisters it");
+        filter.closeServerPorts();
         filter.unregister();
         return NtStatus.SUCCESS;
     }
@@ -626,6 +691,7 @@ public final class FilterManager implements AutoCloseable {
                 diagnostics.report(Diagnostic.Kind.FORCED, f.name(), "closing: mandatory unload gave " + s
                         + "; the manager unregisters the filter without its unload callback");
                 f.unloadMode = UnloadMode.MANDATORY;
+                f.closeServerPorts();
                 f.unregister();
                 DriverSlot slot = slots.get(key(f.name()));
                 slot.lock.lock();

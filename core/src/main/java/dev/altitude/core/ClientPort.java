@@ -1,0 +1,341 @@
+package dev.altitude.core;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One connection to a server port, as the filter sees it ({@code PFLT_PORT} of a client). The filter
+ * sends through it ({@link Filter#sendMessage}) and closes it ({@link #close}, {@code FltCloseClientPort}).
+ *
+ * <p>Its message queue: a filter's message waits in {@code undelivered} until a getter of the user side
+ * takes it (or is handed to a getter already waiting); a message that wants a reply then waits in
+ * {@code awaitingReply} under its id. A disconnect releases every waiting sender with
+ * {@link NtStatus#PORT_DISCONNECTED} at once.
+ */
+public final class ClientPort {
+    private enum State { CONNECTING, CONNECTED, CLOSED, DISCONNECTED }
+
+    /** A user-side getter waiting for a message; called outside the port's lock. */
+    interface Getter {
+        /** Hands over a message; false if the getter can no longer take it (it is then disconnected). */
+        boolean deliver(FilterClient.Message message);
+
+        void disconnected();
+    }
+
+    /** The user side's end of the connection as the transport sees it: a socket to close, or nothing. */
+    interface UserEnd {
+        void disconnected();
+    }
+
+    /** A filter's message in flight. */
+    private static final class Outgoing {
+        final long id;
+        final byte[] data;
+        final int replyCapacity;
+        final CompletableFuture<PortResult> done = new CompletableFuture<>();
+
+        Outgoing(long id, byte[] data, int replyCapacity) {
+            this.id = id;
+            this.data = data;
+            this.replyCapacity = replyCapacity;
+        }
+
+        FilterClient.Message message() {
+            return new FilterClient.Message(id, replyCapacity, data);
+        }
+    }
+
+    final ServerPort server;
+    final PeerIdentity peer;
+    private final byte[] context;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Outgoing> undelivered = new ArrayDeque<>();
+    private final ArrayDeque<Getter> getters = new ArrayDeque<>();
+    private final Map<Long, Outgoing> awaitingReply = new HashMap<>();
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private final Holder holder;
+    private State state = State.CONNECTING;
+    private long nextId;
+    private volatile UserEnd userEnd = () -> { };
+
+    ClientPort(ServerPort server, PeerIdentity peer, byte[] context) {
+        this.server = server;
+        this.peer = peer;
+        this.context = context.clone();
+        this.holder = new Holder(HolderKind.CLIENT_PORT, null,
+                "client port of '" + server.name() + "' for " + describe(peer), server.filter.verifier());
+    }
+
+    private static String describe(PeerIdentity p) {
+        return p.user() + (p.processId().isPresent() ? " (pid " + p.processId().getAsLong() + ")" : "")
+                + (p.inProcess() ? " in this JVM" : "");
+    }
+
+    /** The connecting peer. */
+    public PeerIdentity peer() {
+        return peer;
+    }
+
+    /** The connection context the client gave. */
+    public byte[] context() {
+        return context.clone();
+    }
+
+    /** The server port it connected to. */
+    public String portName() {
+        return server.name();
+    }
+
+    public boolean isConnected() {
+        lock.lock();
+        try {
+            return state == State.CONNECTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code FltCloseClientPort}: ends the connection from the filter's side. No disconnect notification
+     * follows; blocked senders return {@link NtStatus#PORT_DISCONNECTED}, the user side sees it
+     * disconnected. Closing again, or after a disconnect, does nothing.
+     */
+    public void close() {
+        end(State.CLOSED);
+    }
+
+    // ---- the connection's life -----------------------------------------------------------------
+
+    Holder holder() {
+        return holder;
+    }
+
+    void attach(UserEnd end) {
+        this.userEnd = end;
+    }
+
+    void connected() {
+        lock.lock();
+        try {
+            state = State.CONNECTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The other side closed or died, or the filter unloads: the disconnect notification runs once, here,
+     * for whoever gets here first; the others wait until it has returned (so that unregister does not
+     * return before it).
+     */
+    void disconnect() {
+        if (!end(State.DISCONNECTED)) {
+            awaitEnded();
+        }
+    }
+
+    /** Ends the connection in {@code how}; true if this call did (and ran what follows). */
+    private boolean end(State how) {
+        List<Outgoing> released = new ArrayList<>();
+        List<Getter> waiting;
+        boolean notify;
+        lock.lock();
+        try {
+            if (state == State.CLOSED || state == State.DISCONNECTED) {
+                return false;
+            }
+            notify = how == State.DISCONNECTED && state == State.CONNECTED;
+            state = how;
+            released.addAll(undelivered);
+            released.addAll(awaitingReply.values());
+            undelivered.clear();
+            awaitingReply.clear();
+            waiting = List.copyOf(getters);
+            getters.clear();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            released.forEach(o -> o.done.complete(PortResult.of(NtStatus.PORT_DISCONNECTED)));
+            waiting.forEach(Getter::disconnected);
+            userEnd.disconnected();
+            if (notify) {
+                server.filter.callPortDisconnect(server.callbacks().disconnect(), this);
+            }
+        } finally {
+            server.forget(this);
+            server.filter.holders.remove(holder);
+            ended.countDown();
+        }
+        return true;
+    }
+
+    private void awaitEnded() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                ended.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- filter → user ----------------------------------------------------------------------------
+
+    /** {@code FltSendMessage}: see {@link Filter#sendMessage(ClientPort, byte[], int, Duration)}. */
+    PortResult send(byte[] data, int replyCapacity, Duration timeout) {
+        Outgoing o;
+        Getter getter;
+        lock.lock();
+        try {
+            if (state != State.CONNECTED) {
+                return PortResult.of(NtStatus.PORT_DISCONNECTED);
+            }
+            o = new Outgoing(++nextId, data.clone(), replyCapacity);
+            getter = getters.poll();
+            if (getter != null) {
+                deliveredLocked(o);
+            } else if (timeout != null && timeout.isZero()) {
+                return PortResult.of(NtStatus.TIMEOUT);
+            } else {
+                undelivered.add(o);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (getter != null && !getter.deliver(o.message())) {
+            disconnect();
+        }
+        if (o.done.isDone()) {
+            return o.done.join();
+        }
+        Holder blocked = new Holder(HolderKind.BLOCKED_SENDER, null, "sender of message " + o.id + " to client port of '"
+                + server.name() + "' for " + describe(peer), server.filter.verifier());
+        server.filter.holders.add(blocked);
+        try {
+            if (timeout == null) {
+                return o.done.get();
+            }
+            return o.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return abandon(o, NtStatus.TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return abandon(o, NtStatus.THREAD_IS_TERMINATING);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            server.filter.holders.remove(blocked);
+        }
+    }
+
+    private void deliveredLocked(Outgoing o) {
+        if (o.replyCapacity > 0) {
+            awaitingReply.put(o.id, o);
+        } else {
+            o.done.complete(PortResult.of(NtStatus.SUCCESS));
+        }
+    }
+
+    /** The sender stops waiting: the message is withdrawn if undelivered; a later reply finds no waiter. */
+    private PortResult abandon(Outgoing o, NtStatus why) {
+        lock.lock();
+        try {
+            if (!o.done.isDone()) {
+                undelivered.remove(o);
+                awaitingReply.remove(o.id);
+                return PortResult.of(why);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return o.done.join();
+    }
+
+    // ---- the user side ------------------------------------------------------------------------------
+
+    /**
+     * A user-side getter: takes the oldest undelivered message at once (returned, for the caller to hand
+     * over), or waits in line. Null if it waits; {@link NtStatus#PORT_DISCONNECTED} as an exception if the
+     * connection ended.
+     */
+    FilterClient.Message take(Getter getter) {
+        lock.lock();
+        try {
+            if (state != State.CONNECTED) {
+                throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "the port is disconnected");
+            }
+            Outgoing o = undelivered.poll();
+            if (o == null) {
+                getters.add(getter);
+                return null;
+            }
+            deliveredLocked(o);
+            return o.message();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Withdraws a waiting getter; false if a message was handed to it already. */
+    boolean cancel(Getter getter) {
+        lock.lock();
+        try {
+            return getters.remove(getter);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code FilterReplyMessage}: {@link NtStatus#FLT_NO_WAITER_FOR_REPLY} if no sender waits for it. */
+    NtStatus reply(long id, byte[] data) {
+        Outgoing o;
+        lock.lock();
+        try {
+            if (state != State.CONNECTED) {
+                return NtStatus.PORT_DISCONNECTED;
+            }
+            o = awaitingReply.remove(id);
+        } finally {
+            lock.unlock();
+        }
+        if (o == null) {
+            return NtStatus.FLT_NO_WAITER_FOR_REPLY;
+        }
+        o.done.complete(PortResult.fitted(data, o.replyCapacity));
+        return NtStatus.SUCCESS;
+    }
+
+    /** {@code FilterSendMessage}: runs the message callback and returns its output. */
+    PortResult userSend(byte[] input, int outputCapacity) {
+        if (!isConnected()) {
+            return PortResult.of(NtStatus.PORT_DISCONNECTED);
+        }
+        PortCallbacks.MessageHandler handler = server.callbacks().message();
+        if (handler == null) {
+            return PortResult.of(NtStatus.NOT_SUPPORTED);
+        }
+        return server.filter.callPortMessage(handler, this, input, outputCapacity);
+    }
+
+    @Override
+    public String toString() {
+        return "ClientPort[" + server.name() + ", " + describe(peer) + ", " + (isConnected() ? "connected" : "ended") + "]";
+    }
+}
