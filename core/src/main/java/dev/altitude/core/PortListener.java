@@ -87,7 +87,7 @@ final class PortListener implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            Thread.ofVirtual().name("altitude-port-" + port.name() + "-conn").start(() -> serve(c));
+            Thread.ofPlatform().daemon().name("altitude-port-" + port.name() + "-conn").start(() -> serve(c));
         }
     }
 

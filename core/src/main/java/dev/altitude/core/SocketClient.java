@@ -33,6 +33,8 @@ final class SocketClient implements FilterClient {
     private final AtomicLong nextSend = new AtomicLong();
     private int credits;
     private int waiting;
+    /** Set by the first getMessage: from then on a reply also posts the next read (see {@link #reply}). */
+    private boolean messageLoop;
     private volatile boolean disconnected;
 
     private SocketClient(SocketChannel channel) {
@@ -169,12 +171,30 @@ final class SocketClient implements FilterClient {
         }
         CompletableFuture<PortWire.ReplyResult> f = new CompletableFuture<>();
         replies.put(message.id(), f);
+        postNextRead();
         if (disconnected || !write(new PortWire.Reply(message.id(), data))) {
             replies.remove(message.id());
             return NtStatus.PORT_DISCONNECTED;
         }
         PortWire.ReplyResult r = join(f);
         return r == null ? NtStatus.PORT_DISCONNECTED : NtStatus.of(r.status());
+    }
+
+    /**
+     * A client in a message loop (it called getMessage before) keeps one read posted, as a Windows client
+     * keeps an overlapped FilterGetMessage pending: posted before the reply goes out, the filter's next
+     * message can leave as soon as the reply is in, without waiting for this side's next call.
+     */
+    private void postNextRead() {
+        lock.lock();
+        try {
+            if (messageLoop && credits <= waiting && !disconnected) {
+                credits++;
+                write(new PortWire.Get());
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static <T> T join(CompletableFuture<T> f) {
@@ -203,6 +223,7 @@ final class SocketClient implements FilterClient {
         lock.lock();
         try {
             waiting++;
+            messageLoop = true;
             try {
                 while (true) {
                     Message m = inbox.poll();
