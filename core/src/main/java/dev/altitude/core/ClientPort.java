@@ -305,21 +305,21 @@ public final class ClientPort {
 
     /** {@code FilterReplyMessage}: {@link NtStatus#FLT_NO_WAITER_FOR_REPLY} if no sender waits for it. */
     NtStatus reply(long id, byte[] data) {
-        Outgoing o;
         lock.lock();
         try {
             if (state != State.CONNECTED) {
                 return NtStatus.PORT_DISCONNECTED;
             }
-            o = awaitingReply.remove(id);
+            Outgoing o = awaitingReply.remove(id);
+            if (o == null) {
+                return NtStatus.FLT_NO_WAITER_FOR_REPLY;
+            }
+            // completed under the lock: a sender giving up (abandon) then sees it done and takes the reply
+            o.done.complete(PortResult.fitted(data, o.replyCapacity));
+            return NtStatus.SUCCESS;
         } finally {
             lock.unlock();
         }
-        if (o == null) {
-            return NtStatus.FLT_NO_WAITER_FOR_REPLY;
-        }
-        o.done.complete(PortResult.fitted(data, o.replyCapacity));
-        return NtStatus.SUCCESS;
     }
 
     /** {@code FilterSendMessage}: runs the message callback and returns its output. */

@@ -153,6 +153,15 @@ class PortSocketTest {
         }
         assertThat(owner.events).isEmpty();
         assertThat(rooted.events).as("the connect notification never ran for the refused peer").isEmpty();
+        // a group rule: the socket is 0660 in 'nogroup', and 'nobody' (primary group nogroup) is admitted
+        PortFilter grouped = PortFilter.load(manager(), "grouped", 1, null, PortAccess.group("nogroup"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ports().resolve("groupedPort.sock"))))
+                .isEqualTo("rw-rw----");
+        try (ChildJvm child = ChildJvm.start(AS_NOBODY, "connect", ports().toString(), "groupedPort", "nobody")) {
+            child.expect("connected");
+        }
+        Await.until("nobody connected and left", () -> grouped.events.size() == 2);
+        assertThat(grouped.events.getFirst()).isEqualTo("connect nobody nobody");
         // root itself is admitted by the same rule
         try (ChildJvm child = ChildJvm.start("connect", ports().toString(), "rootedPort", "root")) {
             child.expect("connected");
