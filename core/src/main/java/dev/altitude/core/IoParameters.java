@@ -74,8 +74,15 @@ public sealed interface IoParameters {
         }
     }
 
-    /** {@code IRP_MJ_QUERY_INFORMATION}. */
-    record QueryInformation(FileInformationClass informationClass) implements IoParameters {
+    /**
+     * {@code IRP_MJ_QUERY_INFORMATION}; {@code query} says more where a front end needs it (the NIO front
+     * end passes the attribute view or class asked for; null otherwise).
+     */
+    record QueryInformation(FileInformationClass informationClass, Object query) implements IoParameters {
+        public QueryInformation(FileInformationClass informationClass) {
+            this(informationClass, null);
+        }
+
         @Override
         public MajorFunction majorFunction() {
             return MajorFunction.QUERY_INFORMATION;
@@ -150,8 +157,16 @@ public sealed interface IoParameters {
         }
     }
 
-    /** {@code IRP_MJ_LOCK_CONTROL}. */
-    record LockControl(long offset, long length, boolean shared, boolean lock) implements IoParameters {
+    /**
+     * {@code IRP_MJ_LOCK_CONTROL}: lock or unlock a byte range; {@code failImmediately} as
+     * {@code SL_FAIL_IMMEDIATELY} (a lock that cannot be had at once fails with {@code STATUS_LOCK_NOT_GRANTED}).
+     */
+    record LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately)
+            implements IoParameters {
+        public LockControl(long offset, long length, boolean shared, boolean lock) {
+            this(offset, length, shared, lock, false);
+        }
+
         @Override
         public MajorFunction majorFunction() {
             return MajorFunction.LOCK_CONTROL;

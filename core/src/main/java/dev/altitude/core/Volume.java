@@ -55,6 +55,16 @@ public final class Volume {
         return manager;
     }
 
+    /** Does any instance attached now have a pre- or post-operation for {@code major}? */
+    public boolean isFiltered(MajorFunction major) {
+        for (Instance i : stack) {
+            if (i.pre[major.ordinal()] != null || i.post[major.ordinal()] != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The attached instances, highest altitude first. */
     public List<Instance> instances() {
         return List.of(stack);

@@ -1,0 +1,479 @@
+package dev.altitude.nio;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.IoParameters.Access;
+import dev.altitude.core.IoParameters.CreateDisposition;
+import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.Volume;
+import java.io.IOException;
+import java.nio.file.AccessMode;
+import java.nio.file.ClosedFileSystemException;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A filtered volume as a {@link FileSystem}: every operation becomes one or more {@link CallbackData}
+ * sent down the volume's instance stack to its {@link NioBackend}. Closing it dismounts the volume.
+ */
+public final class AltitudeFileSystem extends FileSystem {
+    private final AltitudeFileSystemProvider provider;
+    private final NioBackend backend;
+    private final FileSystem syntax;
+    private final Path syntaxRoot;
+    /** The default file system of the JVM (default-provider mode): relative paths resolve against user.dir. */
+    private final boolean isDefault;
+    /** Set once the volume is mounted; in default-provider mode that happens on the first operation. */
+    private volatile Volume volume;
+    private volatile boolean open = true;
+
+    AltitudeFileSystem(AltitudeFileSystemProvider provider, NioBackend backend, FileSystem syntax, boolean isDefault) {
+        this.provider = provider;
+        this.backend = backend;
+        this.syntax = syntax;
+        this.syntaxRoot = syntax.getPath("/");
+        this.isDefault = isDefault;
+    }
+
+    void bind(Volume v) {
+        this.volume = v;
+    }
+
+    Volume boundVolume() {
+        return volume;
+    }
+
+    NioBackend backend() {
+        return backend;
+    }
+
+    FileSystem syntax() {
+        return syntax;
+    }
+
+    /** The volume behind it: attach and detach filters to it through its manager. */
+    public Volume volume() {
+        Volume v = volume;
+        return v != null ? v : provider.startDefault();
+    }
+
+    public FilterManager manager() {
+        return volume().manager();
+    }
+
+    /**
+     * Runs one operation through the volume. Only while the default provider is starting (its filter manager
+     * doing file I/O of its own on the starting thread) does an operation go straight to the backend.
+     */
+    NtStatus send(CallbackData d) {
+        Volume v = volume;
+        if (v == null && (v = provider.startDefault()) == null) {
+            backend.perform(d);
+            return d.status();
+        }
+        return v.perform(d);
+    }
+
+    boolean isDefault() {
+        return isDefault;
+    }
+
+    /** A syntax path made absolute: against the volume's root, or against user.dir for the default file system. */
+    Path absolute(Path syntaxPath) {
+        return isDefault ? syntaxPath.toAbsolutePath() : syntaxRoot.resolve(syntaxPath);
+    }
+
+    /** The base directory the volume shows. */
+    public Path base() {
+        return backend.root();
+    }
+
+    Path syntaxRoot() {
+        return syntaxRoot;
+    }
+
+    // ---- FileSystem ---------------------------------------------------------------------------------
+
+    @Override
+    public AltitudeFileSystemProvider provider() {
+        return provider;
+    }
+
+    @Override
+    public void close() {
+        if (isDefault) {
+            throw new UnsupportedOperationException("the default file system cannot be closed");
+        }
+        if (open) {
+            open = false;
+            provider.forget(this);
+            Volume v = volume;
+            v.manager().dismountVolume(v.name());
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return false;
+    }
+
+    @Override
+    public String getSeparator() {
+        return "/";
+    }
+
+    @Override
+    public Iterable<Path> getRootDirectories() {
+        return List.of(getPath("/"));
+    }
+
+    @Override
+    public Iterable<FileStore> getFileStores() {
+        try {
+            return List.of(fileStore());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public Set<String> supportedFileAttributeViews() {
+        return backend.root().getFileSystem().supportedFileAttributeViews();
+    }
+
+    @Override
+    public Path getPath(String first, String... more) {
+        return new AltitudePath(this, syntax.getPath(first, more));
+    }
+
+    /**
+     * Glob and regex matchers. {@code Files.newDirectoryStream(dir, glob)} asks for a glob matcher and then
+     * lists with a filter made by {@code Files}: the glob is kept for this thread so that the listing's
+     * {@code DIRECTORY_CONTROL} carries it as its pattern, as a Windows directory query does.
+     */
+    @Override
+    public PathMatcher getPathMatcher(String syntaxAndPattern) {
+        PathMatcher m = syntax.getPathMatcher(syntaxAndPattern);
+        if (syntaxAndPattern.startsWith("glob:")) {
+            PENDING_GLOB.set(syntaxAndPattern.substring(5));
+        }
+        return p -> p instanceof AltitudePath a ? m.matches(a.syntax) : m.matches(p);
+    }
+
+    private static final ThreadLocal<String> PENDING_GLOB = new ThreadLocal<>();
+
+    /**
+     * The pattern of a listing: the pending glob only when the filter is the one {@code Files} made from it
+     * (a class nested in {@code java.nio.file.Files}); a caller's own filter or the accept-all one list everything.
+     */
+    private static String patternFor(DirectoryStream.Filter<?> filter) {
+        String glob = PENDING_GLOB.get();
+        PENDING_GLOB.remove();
+        String made = filter == null ? "" : filter.getClass().getName();
+        return made.startsWith("java.nio.file.Files$") && !made.endsWith("AcceptAllFilter") ? glob : null;
+    }
+
+    @Override
+    public UserPrincipalLookupService getUserPrincipalLookupService() {
+        return backend.root().getFileSystem().getUserPrincipalLookupService();
+    }
+
+    @Override
+    public WatchService newWatchService() {
+        throw new UnsupportedOperationException("watch services are not supported on Altitude volumes");
+    }
+
+    // ---- operations -----------------------------------------------------------------------------------
+
+    /** Sends one operation down the volume; a failure status becomes the exception Java expects. */
+    CallbackData perform(FileObject fo, IoParameters p, String file, String other) throws IOException {
+        if (!open) {
+            throw new ClosedFileSystemException();
+        }
+        CallbackData d = new CallbackData(fo, p);
+        NtStatus s = send(d);
+        if (s.isFailure()) {
+            throw failure(s, file, other, d);
+        }
+        return d;
+    }
+
+    /** The exception for a failed operation: the base's own, with volume paths, or the one for the status. */
+    IOException failure(NtStatus s, String file, String other, CallbackData d) {
+        return NioErrors.toException(s, file, other, d.result(), backend::volumePathOf);
+    }
+
+    /** Opens a file object for metadata (no data access) or with {@code create}; closed by {@link #close(FileObject)}. */
+    FileObject open(AltitudePath path, IoParameters.Create create) throws IOException {
+        return open(path, create, null);
+    }
+
+    /** As {@link #open(AltitudePath, IoParameters.Create)}; {@code other} is the second path a failure names. */
+    FileObject open(AltitudePath path, IoParameters.Create create, String other) throws IOException {
+        FileObject fo = new FileObject(path.volumePath());
+        perform(fo, create, path.toString(), other);
+        return fo;
+    }
+
+    FileObject openMeta(AltitudePath path, Set<Access> access, boolean noFollow) throws IOException {
+        return openMeta(path, access, noFollow, null);
+    }
+
+    FileObject openMeta(AltitudePath path, Set<Access> access, boolean noFollow, String other) throws IOException {
+        return open(path, new IoParameters.Create(access, CreateDisposition.OPEN,
+                noFollow ? Set.of(CreateOption.OPEN_REPARSE_POINT) : Set.of(), FileKind.FILE, null, null), other);
+    }
+
+    /** CLEANUP then CLOSE, as closing a handle does. */
+    void close(FileObject fo) {
+        send(new CallbackData(fo, new IoParameters.Cleanup()));
+        send(new CallbackData(fo, new IoParameters.Close()));
+    }
+
+    static boolean noFollow(Object... options) {
+        return Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Opens metadata-only, runs one operation, closes; returns the operation's result. */
+    Object metaOperation(AltitudePath path, Set<Access> access, boolean noFollow, IoParameters p, String other)
+            throws IOException {
+        FileObject fo = openMeta(path, access, noFollow, other);
+        try {
+            return perform(fo, p, path.toString(), other).result();
+        } finally {
+            close(fo);
+        }
+    }
+
+    void createDirectory(AltitudePath dir, FileAttribute<?>... attrs) throws IOException {
+        FileObject fo = open(dir, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE, Set.of(),
+                FileKind.DIRECTORY, null, attrs));
+        close(fo);
+    }
+
+    void delete(AltitudePath path) throws IOException {
+        metaOperation(path, Set.of(Access.DELETE), true,
+                new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true, false), null);
+    }
+
+    void move(AltitudePath source, AltitudePath target, CopyOption... options) throws IOException {
+        List<CopyOption> o = Arrays.asList(options);
+        FileInformationClass c = o.contains(StandardCopyOption.ATOMIC_MOVE)
+                ? FileInformationClass.FileRenameInformationEx : FileInformationClass.FileRenameInformation;
+        metaOperation(source, Set.of(Access.DELETE), true,
+                new IoParameters.SetInformation(c, target.volumePath(), o.contains(StandardCopyOption.REPLACE_EXISTING)),
+                target.toString());
+    }
+
+    /** A copy as a program would do it: the filters see the source read and the target written. */
+    void copy(AltitudePath source, AltitudePath target, CopyOption... options) throws IOException {
+        List<CopyOption> o = Arrays.asList(options);
+        boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes attrs = readAttributes(source, BasicFileAttributes.class, noFollow);
+        BasicFileAttributes existing = attributesIfExists(target);
+        if (existing != null) {
+            // as the JDK does: the same file (the target not followed) is no copy at all
+            boolean same = attrs.fileKey() != null ? attrs.fileKey().equals(existing.fileKey()) : source.equals(target);
+            if (same) {
+                return;
+            }
+            if (!o.contains(StandardCopyOption.REPLACE_EXISTING)) {
+                throw new java.nio.file.FileAlreadyExistsException(target.toString());
+            }
+            delete(target);
+        }
+        if (attrs.isSymbolicLink()) {
+            createSymbolicLink(target, readSymbolicLink(source));
+        } else if (attrs.isDirectory()) {
+            createDirectory(target);
+        } else {
+            try (var in = FilteredFileChannel.open(source, Set.of(java.nio.file.StandardOpenOption.READ));
+                 var out = FilteredFileChannel.open(target, Set.of(java.nio.file.StandardOpenOption.WRITE,
+                         java.nio.file.StandardOpenOption.CREATE_NEW))) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
+                while (in.read(buf.clear()) > 0) {
+                    buf.flip();
+                    while (buf.hasRemaining()) {
+                        out.write(buf);
+                    }
+                }
+            }
+        }
+        if (o.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
+            setAttribute(target, "basic:lastModifiedTime", attrs.lastModifiedTime(), noFollow);
+        }
+    }
+
+    private BasicFileAttributes attributesIfExists(AltitudePath p) throws IOException {
+        try {
+            return readAttributes(p, BasicFileAttributes.class, true);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    void createSymbolicLink(AltitudePath link, Path target, FileAttribute<?>... attrs) throws IOException {
+        String t = target instanceof AltitudePath a ? (a.isAbsolute() ? a.volumePath() : a.syntax.toString()) : target.toString();
+        FileObject fo = open(link, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK,
+                t, attrs));
+        close(fo);
+    }
+
+    void createLink(AltitudePath link, AltitudePath existing) throws IOException {
+        FileObject fo = open(link, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
+                existing.volumePath(), null), existing.toString());
+        close(fo);
+    }
+
+    Path readSymbolicLink(AltitudePath link) throws IOException {
+        String target = (String) metaOperation(link, Set.of(Access.READ_ATTRIBUTES), true,
+                new IoParameters.QueryInformation(FileInformationClass.FileAttributeTagInformation, NioBackend.LINK_TARGET), null);
+        Path base = backend.root().getFileSystem().getPath(target);
+        if (base.isAbsolute() && base.startsWith(backend.root())) {
+            return getPath("/").resolve(backend.root().relativize(base).toString());
+        }
+        return getPath(target);
+    }
+
+    Path realPath(AltitudePath path, LinkOption... options) throws IOException {
+        String real = (String) metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow((Object[]) options),
+                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, NioBackend.REAL_PATH), null);
+        return getPath(real);
+    }
+
+    <A extends BasicFileAttributes> A readAttributes(AltitudePath path, Class<A> type, boolean noFollow) throws IOException {
+        return type.cast(metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow,
+                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, type), null));
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> readAttributes(AltitudePath path, String attributes, boolean noFollow) throws IOException {
+        return (Map<String, Object>) metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow,
+                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, attributes), null);
+    }
+
+    /** Owner, group, permissions and ACLs are security ({@code SET_SECURITY}); times and the rest are {@code SET_INFORMATION}. */
+    void setAttribute(AltitudePath path, String attribute, Object value, boolean noFollow) throws IOException {
+        NioBackend.Attribute a = new NioBackend.Attribute(attribute, value);
+        String name = attribute.contains(":") ? attribute : "basic:" + attribute;
+        boolean security = name.startsWith("owner:") || name.startsWith("acl:") || name.equals("posix:permissions")
+                || name.equals("posix:owner") || name.equals("posix:group");
+        IoParameters p = security ? new IoParameters.SetSecurity(a)
+                : new IoParameters.SetInformation(FileInformationClass.FileBasicInformation, a, false);
+        metaOperation(path, Set.of(security ? Access.WRITE_DAC : Access.WRITE_ATTRIBUTES), noFollow, p, null);
+    }
+
+    void checkAccess(AltitudePath path, AccessMode... modes) throws IOException {
+        metaOperation(path, Set.of(Access.READ_ATTRIBUTES), false,
+                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, NioBackend.ACCESS + accessString(modes)),
+                null);
+    }
+
+    private static String accessString(AccessMode... modes) {
+        StringBuilder b = new StringBuilder();
+        for (AccessMode m : modes) {
+            b.append(m.name().charAt(0));
+        }
+        return b.toString();
+    }
+
+    FileStore fileStore() throws IOException {
+        FileObject fo = openMeta((AltitudePath) getPath("/"), Set.of(Access.READ_ATTRIBUTES), false);
+        try {
+            return (FileStore) perform(fo, new IoParameters.QueryVolumeInformation("FileFsFullSizeInformation"), "/", null).result();
+        } finally {
+            close(fo);
+        }
+    }
+
+    DirectoryStream<Path> newDirectoryStream(AltitudePath dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
+        String glob = patternFor(filter);
+        FileObject fo = open(dir, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN, Set.of(),
+                FileKind.DIRECTORY, null, null));
+        IoParameters.DirectoryListing listing;
+        try {
+            listing = (IoParameters.DirectoryListing) perform(fo, new IoParameters.DirectoryControl(glob), dir.toString(), null)
+                    .result();
+        } catch (IOException e) {
+            close(fo);
+            throw e;
+        }
+        List<Path> entries = new ArrayList<>();
+        for (IoParameters.DirectoryEntry e : listing.entries()) {
+            Path p = dir.resolve(e.name());
+            if (filter == null || filter.accept(p)) {
+                entries.add(p);
+            }
+        }
+        return new DirectoryStream<>() {
+            private boolean closed;
+            private boolean iterated;
+
+            @Override
+            public Iterator<Path> iterator() {
+                if (closed || iterated) {
+                    throw new IllegalStateException(closed ? "directory stream closed" : "iterator already obtained");
+                }
+                iterated = true;
+                return entries.iterator();
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    AltitudeFileSystem.this.close(fo);
+                }
+            }
+        };
+    }
+
+    static EnumSet<Access> accessOf(Set<? extends java.nio.file.OpenOption> options) {
+        EnumSet<Access> a = EnumSet.noneOf(Access.class);
+        if (options.contains(java.nio.file.StandardOpenOption.READ)) {
+            a.add(Access.READ_DATA);
+        }
+        if (options.contains(java.nio.file.StandardOpenOption.APPEND)) {
+            a.add(Access.APPEND_DATA);
+        } else if (options.contains(java.nio.file.StandardOpenOption.WRITE)) {
+            a.add(Access.WRITE_DATA);
+        }
+        if (a.isEmpty()) {
+            a.add(Access.READ_DATA);
+        }
+        return a;
+    }
+
+    @Override
+    public String toString() {
+        return isDefault ? "altitude default file system over " + backend.root()
+                : AltitudeFileSystemProvider.SCHEME + "://" + volume.name() + " over " + backend.root();
+    }
+}

@@ -1,0 +1,363 @@
+package dev.altitude.nio;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.IoParameters.CreateDisposition;
+import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.NtStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * An open file of a filtered volume: one file object (its stream-handle identity) for the channel's
+ * life. Reads and writes at positions become {@code READ}/{@code WRITE}, size a query, truncate an
+ * end-of-file set, force a flush, locks {@code LOCK_CONTROL}, and close {@code CLEANUP} then {@code CLOSE}.
+ * {@link #map} cannot be filtered: it is refused unless no instance on the volume filters reads or writes.
+ */
+final class FilteredFileChannel extends FileChannel {
+    private final AltitudeFileSystem fs;
+    private final AltitudePath path;
+    private final FileObject fo;
+    private final boolean readable;
+    private final boolean writable;
+    private final boolean append;
+    private long position;
+
+    private FilteredFileChannel(AltitudeFileSystem fs, AltitudePath path, FileObject fo, boolean readable, boolean writable,
+                                boolean append) {
+        this.fs = fs;
+        this.path = path;
+        this.fo = fo;
+        this.readable = readable;
+        this.writable = writable;
+        this.append = append;
+    }
+
+    static FilteredFileChannel open(AltitudePath path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        boolean append = options.contains(StandardOpenOption.APPEND);
+        boolean read = options.contains(StandardOpenOption.READ);
+        boolean write = options.contains(StandardOpenOption.WRITE) || append;
+        if (append && read) {
+            throw new IllegalArgumentException("READ + APPEND not allowed");
+        }
+        if (append && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            throw new IllegalArgumentException("APPEND + TRUNCATE_EXISTING not allowed");
+        }
+        if (!write) {
+            read = true;
+        }
+        CreateDisposition disposition;
+        boolean truncate = write && options.contains(StandardOpenOption.TRUNCATE_EXISTING);
+        if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
+            disposition = CreateDisposition.CREATE;
+        } else if (write && options.contains(StandardOpenOption.CREATE)) {
+            disposition = truncate ? CreateDisposition.OVERWRITE_IF : CreateDisposition.OPEN_IF;
+        } else {
+            disposition = truncate ? CreateDisposition.OVERWRITE : CreateDisposition.OPEN;
+        }
+        EnumSet<CreateOption> o = EnumSet.noneOf(CreateOption.class);
+        if (options.contains(StandardOpenOption.DELETE_ON_CLOSE)) {
+            o.add(CreateOption.DELETE_ON_CLOSE);
+        }
+        if (options.contains(StandardOpenOption.SYNC)) {
+            o.add(CreateOption.WRITE_THROUGH);
+        }
+        if (options.contains(StandardOpenOption.DSYNC)) {
+            o.add(CreateOption.SYNC_DATA_ONLY);
+        }
+        if (options.contains(LinkOption.NOFOLLOW_LINKS)) {
+            o.add(CreateOption.OPEN_REPARSE_POINT);
+        }
+        o.add(CreateOption.NON_DIRECTORY_FILE);
+        EnumSet<IoParameters.Access> access = EnumSet.noneOf(IoParameters.Access.class);
+        if (read) {
+            access.add(IoParameters.Access.READ_DATA);
+        }
+        if (append) {
+            access.add(IoParameters.Access.APPEND_DATA);
+        } else if (write) {
+            access.add(IoParameters.Access.WRITE_DATA);
+        }
+        FileObject fo = path.fs.open(path, new IoParameters.Create(access, disposition, o, IoParameters.FileKind.FILE, null,
+                attrs));
+        return new FilteredFileChannel(path.fs, path, fo, read, write, append);
+    }
+
+    private CallbackData perform(IoParameters p) throws IOException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        return fs.perform(fo, p, path.toString(), null);
+    }
+
+    private void checkReadable() throws ClosedChannelException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (!readable) {
+            throw new NonReadableChannelException();
+        }
+    }
+
+    private void checkWritable() throws ClosedChannelException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (!writable) {
+            throw new NonWritableChannelException();
+        }
+    }
+
+    /** One READ at {@code at}: bytes read, or -1 at the end of the file. */
+    private int readAt(ByteBuffer dst, long at) throws IOException {
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        CallbackData d = new CallbackData(fo, new IoParameters.Read(at, dst));
+        NtStatus s = fs.send(d);
+        if (s.equals(NtStatus.END_OF_FILE)) {
+            return -1;
+        }
+        if (s.isFailure()) {
+            throw fs.failure(s, path.toString(), null, d);
+        }
+        return (int) d.information();
+    }
+
+    private int writeAt(ByteBuffer src, long at) throws IOException {
+        return (int) perform(new IoParameters.Write(at, src)).information();
+    }
+
+    @Override
+    public synchronized int read(ByteBuffer dst) throws IOException {
+        checkReadable();
+        int n = readAt(dst, position);
+        if (n > 0) {
+            position += n;
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        checkReadable();
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            int n = read(dsts[i]);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (dsts[i].hasRemaining()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public synchronized int write(ByteBuffer src) throws IOException {
+        checkWritable();
+        if (append) {
+            int n = writeAt(src, IoParameters.Write.APPEND);
+            position = size();
+            return n;
+        }
+        int n = writeAt(src, position);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public synchronized long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += write(srcs[i]);
+        }
+        return total;
+    }
+
+    @Override
+    public synchronized long position() throws IOException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        return append ? size() : position;
+    }
+
+    @Override
+    public synchronized FileChannel position(long newPosition) throws IOException {
+        if (newPosition < 0) {
+            throw new IllegalArgumentException("negative position");
+        }
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        position = newPosition;
+        return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+        return (Long) perform(new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation, NioBackend.SIZE))
+                .result();
+    }
+
+    @Override
+    public synchronized FileChannel truncate(long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size");
+        }
+        checkWritable();
+        if (size < size()) {
+            perform(new IoParameters.SetInformation(FileInformationClass.FileEndOfFileInformation, size, false));
+        }
+        if (position > size) {
+            position = size;
+        }
+        return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        perform(new IoParameters.FlushBuffers(!metaData));
+    }
+
+    @Override
+    public long transferTo(long at, long count, WritableByteChannel target) throws IOException {
+        checkReadable();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 64 * 1024));
+        long done = 0;
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = readAt(buf, at + done);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                target.write(buf);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long at, long count) throws IOException {
+        checkWritable();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 64 * 1024));
+        long done = 0;
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = src.read(buf);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                done += writeAt(buf, at + done);
+            }
+        }
+        return done;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long at) throws IOException {
+        if (at < 0) {
+            throw new IllegalArgumentException("negative position");
+        }
+        checkReadable();
+        return readAt(dst, at);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long at) throws IOException {
+        if (at < 0) {
+            throw new IllegalArgumentException("negative position");
+        }
+        checkWritable();
+        return writeAt(src, at);
+    }
+
+    /**
+     * Memory-mapped access bypasses every filter, so it is refused while any instance on the volume filters
+     * reads or writes; with none it maps the base file directly.
+     */
+    @Override
+    public MappedByteBuffer map(MapMode mode, long at, long size) throws IOException {
+        if (fs.volume().isFiltered(MajorFunction.READ) || fs.volume().isFiltered(MajorFunction.WRITE)) {
+            throw new UnsupportedOperationException("FileChannel.map cannot be filtered: a filter on volume '"
+                    + fs.volume().name() + "' sees reads or writes, and mapped memory would bypass it");
+        }
+        return NioBackend.channelOf(fo).map(mode, at, size);
+    }
+
+    @Override
+    public FileLock lock(long at, long size, boolean shared) throws IOException {
+        return lock(at, size, shared, false);
+    }
+
+    @Override
+    public FileLock tryLock(long at, long size, boolean shared) throws IOException {
+        return lock(at, size, shared, true);
+    }
+
+    private FileLock lock(long at, long size, boolean shared, boolean failImmediately) throws IOException {
+        if (shared) {
+            checkReadable();
+        } else {
+            checkWritable();
+        }
+        CallbackData d = new CallbackData(fo, new IoParameters.LockControl(at, size, shared, true, failImmediately));
+        NtStatus s = fs.send(d);
+        if (s.equals(NtStatus.LOCK_NOT_GRANTED) && failImmediately) {
+            return null;
+        }
+        if (s.isFailure()) {
+            if (s.equals(NtStatus.FILE_LOCK_CONFLICT)) {
+                throw new java.nio.channels.OverlappingFileLockException();
+            }
+            throw fs.failure(s, path.toString(), null, d);
+        }
+        return new FileLock(this, at, size, shared) {
+            private volatile boolean valid = true;
+
+            @Override
+            public boolean isValid() {
+                return valid && FilteredFileChannel.this.isOpen();
+            }
+
+            @Override
+            public void release() throws IOException {
+                if (valid) {
+                    valid = false;
+                    perform(new IoParameters.LockControl(at, size, shared, false));
+                }
+            }
+        };
+    }
+
+    @Override
+    protected void implCloseChannel() {
+        fs.close(fo);
+    }
+}

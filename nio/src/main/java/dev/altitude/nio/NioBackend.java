@@ -1,0 +1,383 @@
+package dev.altitude.nio;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.VolumeBackend;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A volume's file system: a directory of any {@code java.nio} file system (the default disk, jimfs, a zip
+ * file system). Volume paths ({@code /a/b}) resolve below the base; an open file's backend handle is a
+ * {@link Handle} holding the base path and, for data opens, the base {@link FileChannel}.
+ *
+ * <p>Parameter forms it understands, beyond core's: {@code QueryInformation.query} is an attribute
+ * string ({@code "posix:*"}), an attributes class, or one of {@link #SIZE}, {@link #REAL_PATH},
+ * {@link #LINK_TARGET}; {@code SetInformation(FileBasicInformation)} and {@code SetSecurity} take an
+ * {@link Attribute}; rename takes the target's volume path; a create's {@code initialAttributes} is a
+ * {@code FileAttribute<?>[]}.
+ *
+ * <p>An open without data access (for attributes, delete, rename, links, a listing) checks nothing: the call
+ * that follows on the handle does, so a missing file, a path below a file or a symbolic-link loop fails with
+ * exactly the exception the base file system gives for that call. Filters see such a {@code CREATE} succeed
+ * and the operation after it fail (with {@code STATUS_OBJECT_NAME_NOT_FOUND} for a missing file).
+ */
+public final class NioBackend implements VolumeBackend {
+    /** Query: the size of an open file. */
+    public static final String SIZE = "altitude:size";
+    /** Query: the real path, as a volume path. */
+    public static final String REAL_PATH = "altitude:realPath";
+    /** Query: a symbolic link's target. */
+    public static final String LINK_TARGET = "altitude:linkTarget";
+    /** Query: {@code checkAccess}, followed by the modes' initials ({@code "altitude:access:RW"}). */
+    public static final String ACCESS = "altitude:access:";
+
+    /** A named attribute and its new value ({@code Files.setAttribute}). */
+    public record Attribute(String name, Object value) {
+    }
+
+    /** An open file: its base path and, for a data open, its channel and locks. */
+    static final class Handle {
+        final Path path;
+        final FileChannel channel;
+        final boolean noFollow;
+        final List<FileLock> locks = new ArrayList<>();
+
+        Handle(Path path, FileChannel channel, boolean noFollow) {
+            this.path = path;
+            this.channel = channel;
+            this.noFollow = noFollow;
+        }
+
+        LinkOption[] linkOptions() {
+            return noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
+        }
+    }
+
+    private final Path root;
+    private final Path realRoot;
+
+    public NioBackend(Path root) throws IOException {
+        this.root = root.toAbsolutePath();
+        this.realRoot = this.root.toRealPath();
+        if (!Files.isDirectory(realRoot)) {
+            throw new java.nio.file.NotDirectoryException(root.toString());
+        }
+    }
+
+    /** The base directory. */
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String fileSystemType() {
+        String provider = root.getFileSystem().provider().getScheme();
+        return "nio:" + provider;
+    }
+
+    /** The base path of a volume path ({@code /a/b} → {@code <root>/a/b}). */
+    Path resolve(String volumePath) {
+        Path p = root;
+        for (String part : volumePath.split("/")) {
+            if (!part.isEmpty()) {
+                p = p.resolve(part);
+            }
+        }
+        return p;
+    }
+
+    /** The volume path of a base path named in an exception; a path elsewhere (or null) as it is. */
+    String volumePathOf(String baseFile) {
+        if (baseFile == null) {
+            return null;
+        }
+        for (String r : new String[] {root.toString(), realRoot.toString()}) {
+            if (baseFile.equals(r)) {
+                return "/";
+            }
+            if (baseFile.startsWith(r) && baseFile.startsWith(root.getFileSystem().getSeparator(), r.length())) {
+                return baseFile.substring(r.length());
+            }
+        }
+        return baseFile;
+    }
+
+    /** The volume path of a base path under the root. */
+    String volumePath(Path base) {
+        Path rel = realRoot.relativize(base);
+        StringBuilder b = new StringBuilder();
+        for (Path part : rel) {
+            b.append('/').append(part);
+        }
+        return b.isEmpty() ? "/" : b.toString();
+    }
+
+    @Override
+    public void perform(CallbackData data) {
+        FileObject fo = data.fileObject();
+        try {
+            switch (data.parameters()) {
+                case IoParameters.Create c -> create(data, fo, c);
+                case IoParameters.Read r -> {
+                    int n = handle(fo).channel.read(r.buffer(), r.offset());
+                    if (n < 0) {
+                        data.complete(NtStatus.END_OF_FILE, 0);
+                    } else {
+                        data.complete(NtStatus.SUCCESS, n);
+                    }
+                }
+                case IoParameters.Write w -> {
+                    FileChannel ch = handle(fo).channel;
+                    int n = w.offset() == IoParameters.Write.APPEND ? ch.write(w.buffer()) : ch.write(w.buffer(), w.offset());
+                    data.complete(NtStatus.SUCCESS, n);
+                }
+                case IoParameters.QueryInformation q -> {
+                    data.setResult(query(handle(fo), q.query()));
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.SetInformation s -> setInformation(data, handle(fo), s);
+                case IoParameters.QuerySecurity q -> {
+                    data.setResult(Files.readAttributes(handle(fo).path, "posix:owner,group,permissions", handle(fo).linkOptions()));
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.SetSecurity s -> {
+                    Attribute a = (Attribute) s.security();
+                    Files.setAttribute(handle(fo).path, a.name(), a.value(), handle(fo).linkOptions());
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.DirectoryControl d -> list(data, handle(fo), d.pattern());
+                case IoParameters.FlushBuffers f -> {
+                    Handle h = handle(fo);
+                    if (h.channel != null) {
+                        h.channel.force(!f.dataOnly());
+                    }
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.QueryVolumeInformation q -> {
+                    data.setResult(Files.getFileStore(root));
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.LockControl l -> lock(data, handle(fo), l);
+                case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
+                case IoParameters.Close c -> {
+                    if (fo.backendHandle() instanceof Handle h && h.channel != null) {
+                        h.channel.close();
+                    }
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.Shutdown s -> data.complete(NtStatus.SUCCESS, 0);
+                default -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            }
+        } catch (IOException | RuntimeException e) {
+            data.complete(NioErrors.toStatus(e), 0);
+            data.setResult(e);
+        }
+    }
+
+    private static Handle handle(FileObject fo) {
+        if (!(fo.backendHandle() instanceof Handle h)) {
+            throw new IllegalArgumentException("file object " + fo + " is not open on this volume");
+        }
+        return h;
+    }
+
+    private void create(CallbackData data, FileObject fo, IoParameters.Create c) throws IOException {
+        Path p = resolve(fo.path());
+        boolean noFollow = c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
+        FileAttribute<?>[] attrs = c.initialAttributes() instanceof FileAttribute<?>[] a ? a : new FileAttribute<?>[0];
+        LinkOption[] link = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
+        FileChannel channel = null;
+        switch (c.kind()) {
+            case DIRECTORY -> {
+                if (c.disposition() == IoParameters.CreateDisposition.CREATE) {
+                    Files.createDirectory(p, attrs);
+                } // else opened for listing: DIRECTORY_CONTROL reports a missing directory or a file
+            }
+            case SYMBOLIC_LINK -> Files.createSymbolicLink(p, linkTarget(c.linkTarget()), attrs);
+            case HARD_LINK -> Files.createLink(p, resolve(c.linkTarget()));
+            case FILE -> {
+                Set<IoParameters.Access> a = c.access();
+                boolean data_ = a.contains(IoParameters.Access.READ_DATA) || a.contains(IoParameters.Access.WRITE_DATA)
+                        || a.contains(IoParameters.Access.APPEND_DATA);
+                if (data_ || c.disposition() != IoParameters.CreateDisposition.OPEN) {
+                    channel = p.getFileSystem().provider().newFileChannel(p, openOptions(c, noFollow), attrs);
+                }
+            }
+        }
+        fo.setBackendHandle(new Handle(p, channel, noFollow));
+        data.complete(NtStatus.SUCCESS, 0);
+    }
+
+    private Path linkTarget(String target) {
+        return target.startsWith("/") ? resolve(target) : root.getFileSystem().getPath(target);
+    }
+
+    private static Set<OpenOption> openOptions(IoParameters.Create c, boolean noFollow) {
+        Set<OpenOption> o = new HashSet<>();
+        Set<IoParameters.Access> a = c.access();
+        if (a.contains(IoParameters.Access.READ_DATA)) {
+            o.add(StandardOpenOption.READ);
+        }
+        if (a.contains(IoParameters.Access.APPEND_DATA) && !a.contains(IoParameters.Access.WRITE_DATA)) {
+            o.add(StandardOpenOption.APPEND);
+        } else if (a.contains(IoParameters.Access.WRITE_DATA)) {
+            o.add(StandardOpenOption.WRITE);
+        }
+        switch (c.disposition()) {
+            case CREATE -> o.add(StandardOpenOption.CREATE_NEW);
+            case OPEN_IF -> o.add(StandardOpenOption.CREATE);
+            case OVERWRITE -> o.add(StandardOpenOption.TRUNCATE_EXISTING);
+            case OVERWRITE_IF, SUPERSEDE -> {
+                o.add(StandardOpenOption.CREATE);
+                o.add(StandardOpenOption.TRUNCATE_EXISTING);
+            }
+            case OPEN -> { }
+        }
+        Set<IoParameters.CreateOption> opts = c.options();
+        if (opts.contains(IoParameters.CreateOption.DELETE_ON_CLOSE)) {
+            o.add(StandardOpenOption.DELETE_ON_CLOSE);
+        }
+        if (opts.contains(IoParameters.CreateOption.WRITE_THROUGH)) {
+            o.add(StandardOpenOption.SYNC);
+        }
+        if (opts.contains(IoParameters.CreateOption.SYNC_DATA_ONLY)) {
+            o.add(StandardOpenOption.DSYNC);
+        }
+        if (opts.contains(IoParameters.CreateOption.SEQUENTIAL_ONLY)) {
+            o.add(StandardOpenOption.SPARSE);
+        }
+        if (noFollow) {
+            o.add(LinkOption.NOFOLLOW_LINKS);
+        }
+        return o;
+    }
+
+    private Object query(Handle h, Object query) throws IOException {
+        return switch (query) {
+            case null -> h.channel != null ? h.channel.size() : Files.size(h.path);
+            case String s when s.equals(SIZE) -> h.channel != null ? h.channel.size() : Files.size(h.path);
+            case String s when s.equals(REAL_PATH) -> {
+                Path real = h.path.toRealPath(h.linkOptions());
+                if (!real.startsWith(realRoot)) {
+                    throw new java.nio.file.AccessDeniedException(h.path.toString(), null, "outside the volume");
+                }
+                yield volumePath(real);
+            }
+            case String s when s.equals(LINK_TARGET) -> Files.readSymbolicLink(h.path).toString();
+            case String s when s.startsWith(ACCESS) -> {
+                List<java.nio.file.AccessMode> modes = new ArrayList<>();
+                for (char c : s.substring(ACCESS.length()).toCharArray()) {
+                    modes.add(c == 'R' ? java.nio.file.AccessMode.READ : c == 'W' ? java.nio.file.AccessMode.WRITE
+                            : java.nio.file.AccessMode.EXECUTE);
+                }
+                h.path.getFileSystem().provider().checkAccess(h.path, modes.toArray(java.nio.file.AccessMode[]::new));
+                yield Boolean.TRUE;
+            }
+            case String s -> Files.readAttributes(h.path, s, h.linkOptions());
+            case Class<?> type -> Files.readAttributes(h.path, type.asSubclass(java.nio.file.attribute.BasicFileAttributes.class),
+                    h.linkOptions());
+            default -> throw new IllegalArgumentException("unknown query " + query);
+        };
+    }
+
+    private void setInformation(CallbackData data, Handle h, IoParameters.SetInformation s) throws IOException {
+        switch (s.informationClass()) {
+            case FileEndOfFileInformation, FileAllocationInformation -> h.channel.truncate((Long) s.information());
+            case FileDispositionInformation, FileDispositionInformationEx -> {
+                if (Boolean.TRUE.equals(s.information())) {
+                    Files.delete(h.path);
+                }
+            }
+            case FileRenameInformation, FileRenameInformationEx -> {
+                List<java.nio.file.CopyOption> o = new ArrayList<>();
+                if (s.replaceIfExists()) {
+                    o.add(StandardCopyOption.REPLACE_EXISTING);
+                }
+                if (s.informationClass() == dev.altitude.core.FileInformationClass.FileRenameInformationEx) {
+                    o.add(StandardCopyOption.ATOMIC_MOVE);
+                }
+                if (h.noFollow) {
+                    o.add(LinkOption.NOFOLLOW_LINKS);
+                }
+                Files.move(h.path, resolve((String) s.information()), o.toArray(java.nio.file.CopyOption[]::new));
+            }
+            case FileBasicInformation -> {
+                Attribute a = (Attribute) s.information();
+                Files.setAttribute(h.path, a.name(), a.value(), h.linkOptions());
+            }
+            default -> throw new UnsupportedOperationException(s.informationClass() + " is not supported");
+        }
+        data.complete(NtStatus.SUCCESS, 0);
+    }
+
+    private void list(CallbackData data, Handle h, String pattern) throws IOException {
+        PathMatcher m = pattern == null ? null : h.path.getFileSystem().getPathMatcher("glob:" + pattern);
+        List<IoParameters.DirectoryEntry> entries = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(h.path)) {
+            for (Path child : ds) {
+                Path name = child.getFileName();
+                if (m == null || m.matches(name)) {
+                    IoParameters.FileKind kind = Files.isSymbolicLink(child) ? IoParameters.FileKind.SYMBOLIC_LINK
+                            : Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) ? IoParameters.FileKind.DIRECTORY
+                            : IoParameters.FileKind.FILE;
+                    entries.add(new IoParameters.DirectoryEntry(name.toString(), kind, -1));
+                }
+            }
+        }
+        data.setResult(new IoParameters.DirectoryListing(entries));
+        data.complete(NtStatus.SUCCESS, entries.size());
+    }
+
+    private void lock(CallbackData data, Handle h, IoParameters.LockControl l) throws IOException {
+        if (l.lock()) {
+            FileLock lock = l.failImmediately() ? h.channel.tryLock(l.offset(), l.length(), l.shared())
+                    : h.channel.lock(l.offset(), l.length(), l.shared());
+            if (lock == null) {
+                data.complete(NtStatus.LOCK_NOT_GRANTED, 0);
+                return;
+            }
+            synchronized (h.locks) {
+                h.locks.add(lock);
+            }
+        } else {
+            synchronized (h.locks) {
+                for (var it = h.locks.iterator(); it.hasNext(); ) {
+                    FileLock lock = it.next();
+                    if (lock.position() == l.offset() && lock.size() == l.length()) {
+                        lock.release();
+                        it.remove();
+                        break;
+                    }
+                }
+            }
+        }
+        data.complete(NtStatus.SUCCESS, 0);
+    }
+
+    /** The base channel of an open file, for what cannot be filtered ({@code map}). */
+    static FileChannel channelOf(FileObject fo) {
+        return handle(fo).channel;
+    }
+
+    static EnumSet<IoParameters.Access> none() {
+        return EnumSet.noneOf(IoParameters.Access.class);
+    }
+}

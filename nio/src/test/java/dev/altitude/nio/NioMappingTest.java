@@ -1,0 +1,301 @@
+package dev.altitude.nio;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.altitude.core.ContextType;
+import dev.altitude.core.Filter;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.FilterRegistration;
+import dev.altitude.core.Instance;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.PostOpStatus;
+import dev.altitude.core.PreOpStatus;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each kind of NIO call becomes the major functions ARCHITECTURE.md names, in order, with their parameters. */
+class NioMappingTest {
+    @TempDir
+    Path base;
+    FilterManager manager;
+    AltitudeFileSystem fs;
+    Trace trace;
+
+    @BeforeEach
+    void mount() throws IOException {
+        manager = FilterManager.builder().verifier(true).build();
+        fs = AltitudeFileSystemProvider.mount(manager, "vol", base);
+        trace = Trace.load(manager, "trace", "370000", true);
+    }
+
+    @AfterEach
+    void close() {
+        fs.close();
+        manager.close();
+        assertThat(trace.late.get()).isZero();
+    }
+
+    @Test
+    void aChannelIsOneFileObjectFromCreateToCleanupAndClose() throws IOException {
+        Path f = fs.getPath("/f");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)) {
+            assertThat(trace.take()).containsExactly("CREATE /f CREATE");
+            ch.write(ByteBuffer.wrap("hello".getBytes(UTF_8)), 0);
+            ch.position(1);
+            ByteBuffer b = ByteBuffer.allocate(3);
+            ch.read(b);
+            assertThat(new String(b.array(), UTF_8)).isEqualTo("ell");
+            assertThat(trace.take()).containsExactly("WRITE /f", "READ /f");
+            ch.force(true);
+            assertThat(ch.size()).isEqualTo(5);
+            assertThat(trace.take()).containsExactly("FLUSH_BUFFERS /f", "QUERY_INFORMATION /f FileStandardInformation");
+            ch.truncate(2);
+            assertThat(trace.take()).containsExactly("QUERY_INFORMATION /f FileStandardInformation",
+                    "SET_INFORMATION /f FileEndOfFileInformation");
+            FileLock lock = ch.lock();
+            lock.release();
+            assertThat(trace.take()).containsExactly("LOCK_CONTROL /f", "LOCK_CONTROL /f");
+        }
+        assertThat(trace.take()).containsExactly("CLEANUP /f", "CLOSE /f");
+        assertThat(Files.readString(base.resolve("f"))).isEqualTo("he");
+    }
+
+    @Test
+    void openOptionsBecomeCreateDispositions() throws IOException {
+        Files.writeString(fs.getPath("/a"), "x");
+        assertThat(trace.take()).startsWith("CREATE /a OVERWRITE_IF").contains("WRITE /a").endsWith("CLEANUP /a", "CLOSE /a");
+        FileChannel.open(fs.getPath("/a"), StandardOpenOption.WRITE).close();
+        FileChannel.open(fs.getPath("/a"), StandardOpenOption.WRITE, StandardOpenOption.CREATE).close();
+        FileChannel.open(fs.getPath("/a"), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING).close();
+        FileChannel.open(fs.getPath("/a"), StandardOpenOption.READ).close();
+        assertThat(trace.take()).filteredOn(e -> e.startsWith("CREATE"))
+                .containsExactly("CREATE /a OPEN", "CREATE /a OPEN_IF", "CREATE /a OVERWRITE", "CREATE /a OPEN");
+    }
+
+    @Test
+    void appendWritesAtTheEndAndDeleteOnCloseDeletes() throws IOException {
+        Files.writeString(base.resolve("log"), "ab");
+        try (FileChannel ch = FileChannel.open(fs.getPath("/log"), StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap("cd".getBytes(UTF_8)));
+            assertThat(ch.position()).isEqualTo(4);
+        }
+        assertThat(Files.readString(base.resolve("log"))).isEqualTo("abcd");
+        try (FileChannel ch = FileChannel.open(fs.getPath("/tmp"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.DELETE_ON_CLOSE, StandardOpenOption.SYNC, StandardOpenOption.DSYNC)) {
+            assertThat(ch.write(ByteBuffer.wrap(new byte[10]))).isEqualTo(10);
+        }
+        assertThat(base.resolve("tmp")).doesNotExist();
+    }
+
+    @Test
+    void attributesAreQueryAndSetInformationOwnerAndPermissionsAreSecurity() throws IOException {
+        Path f = fs.getPath("/f");
+        Files.writeString(base.resolve("f"), "12345");
+        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+        assertThat(a.size()).isEqualTo(5);
+        assertThat(trace.take()).containsExactly("CREATE /f OPEN", "QUERY_INFORMATION /f FileAllInformation",
+                "CLEANUP /f", "CLOSE /f");
+        Files.setLastModifiedTime(f, FileTime.fromMillis(1_000_000));
+        assertThat(trace.take()).containsExactly("CREATE /f OPEN", "SET_INFORMATION /f FileBasicInformation",
+                "CLEANUP /f", "CLOSE /f");
+        assertThat(Files.getLastModifiedTime(base.resolve("f")).toMillis()).isEqualTo(1_000_000);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
+        Files.setOwner(f, Files.getOwner(f));
+        assertThat(trace.take()).filteredOn(e -> !e.startsWith("CREATE") && !e.startsWith("CL"))
+                .containsExactly("SET_SECURITY /f", "QUERY_INFORMATION /f FileAllInformation", "SET_SECURITY /f");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(base.resolve("f")))).isEqualTo("rw-r-----");
+        assertThat(Files.readAttributes(f, "posix:size,permissions")).containsEntry("size", 5L);
+    }
+
+    @Test
+    void deleteMoveAndLinksAreSetInformationAndCreates() throws IOException {
+        Files.writeString(base.resolve("a"), "A");
+        Files.move(fs.getPath("/a"), fs.getPath("/b"));
+        assertThat(trace.take()).containsExactly("CREATE /a OPEN", "SET_INFORMATION /a FileRenameInformation",
+                "CLEANUP /a", "CLOSE /a");
+        Files.writeString(base.resolve("c"), "C");
+        Files.move(fs.getPath("/b"), fs.getPath("/c"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        assertThat(trace.take()).contains("SET_INFORMATION /b FileRenameInformationEx");
+        assertThat(Files.readString(base.resolve("c"))).isEqualTo("A");
+        Files.createSymbolicLink(fs.getPath("/s"), fs.getPath("c"));
+        assertThat(Files.readSymbolicLink(fs.getPath("/s"))).isEqualTo(fs.getPath("c"));
+        Files.createLink(fs.getPath("/h"), fs.getPath("/c"));
+        assertThat(trace.take()).containsExactly("CREATE /s CREATE", "CLEANUP /s", "CLOSE /s",
+                "CREATE /s OPEN", "QUERY_INFORMATION /s FileAttributeTagInformation", "CLEANUP /s", "CLOSE /s",
+                "CREATE /h CREATE", "CLEANUP /h", "CLOSE /h");
+        assertThat(Files.readString(fs.getPath("/s"))).isEqualTo("A");
+        assertThat(Files.isSameFile(fs.getPath("/h"), fs.getPath("/c"))).isFalse(); // different names: real paths differ
+        trace.take();
+        Files.delete(fs.getPath("/h"));
+        assertThat(trace.take()).containsExactly("CREATE /h OPEN", "SET_INFORMATION /h FileDispositionInformation",
+                "CLEANUP /h", "CLOSE /h");
+        assertThat(base.resolve("h")).doesNotExist();
+    }
+
+    @Test
+    void directoriesAreCreatesAndGlobListingsCarryTheirPattern() throws IOException {
+        Files.createDirectory(fs.getPath("/d"));
+        assertThat(trace.take()).containsExactly("CREATE /d CREATE", "CLEANUP /d", "CLOSE /d");
+        Files.writeString(base.resolve("d/x.txt"), "");
+        Files.writeString(base.resolve("d/y.bin"), "");
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(fs.getPath("/d"), "*.txt")) {
+            ds.forEach(p -> names.add(p.toString()));
+        }
+        assertThat(names).containsExactly("/d/x.txt");
+        assertThat(trace.take()).containsExactly("CREATE /d OPEN", "DIRECTORY_CONTROL /d *.txt", "CLEANUP /d", "CLOSE /d");
+        fs.getPathMatcher("glob:*.txt"); // a matcher for the caller's own use must not narrow the next listing
+        try (var s = Files.list(fs.getPath("/d"))) {
+            assertThat(s.map(Path::toString).sorted()).containsExactly("/d/x.txt", "/d/y.bin");
+        }
+        assertThat(trace.take()).contains("DIRECTORY_CONTROL /d");
+    }
+
+    @Test
+    void fileStoreIsVolumeInformation() throws IOException {
+        FileStore store = Files.getFileStore(fs.getPath("/"));
+        assertThat(store.getTotalSpace()).isEqualTo(Files.getFileStore(base).getTotalSpace());
+        assertThat(trace.take()).containsExactly("CREATE / OPEN", "QUERY_VOLUME_INFORMATION /", "CLEANUP /", "CLOSE /");
+    }
+
+    @Test
+    void copyIsSeenAsTheSourceReadAndTheTargetWritten() throws IOException {
+        Files.writeString(base.resolve("src"), "data");
+        Files.copy(fs.getPath("/src"), fs.getPath("/dst"));
+        List<String> e = trace.take();
+        assertThat(e).contains("READ /src", "CREATE /dst CREATE", "WRITE /dst");
+        assertThat(Files.readString(base.resolve("dst"))).isEqualTo("data");
+    }
+
+    @Test
+    void pathsBehaveLikeTheBaseOnesAndUrisRoundTrip() throws IOException {
+        Path p = fs.getPath("/a/b/../c");
+        assertThat(p.normalize()).isEqualTo(fs.getPath("/a/c"));
+        assertThat(fs.getPath("/a").resolve("b")).isEqualTo(fs.getPath("/a/b"));
+        assertThat(fs.getPath("/a").relativize(fs.getPath("/a/b/c"))).isEqualTo(fs.getPath("b/c"));
+        assertThat(fs.getPath("x").toAbsolutePath()).isEqualTo(fs.getPath("/x"));
+        URI uri = fs.getPath("/dir with space/f").toUri();
+        assertThat(uri.toString()).isEqualTo("altitude://vol/dir%20with%20space/f");
+        assertThat(Path.of(uri)).isEqualTo(fs.getPath("/dir with space/f"));
+        Files.createDirectories(fs.getPath("/r/s"));
+        Files.createSymbolicLink(fs.getPath("/link"), fs.getPath("r/s"));
+        assertThat(fs.getPath("/link").toRealPath()).isEqualTo(fs.getPath("/r/s"));
+        assertThat(fs.getPath("/../../etc").normalize()).isEqualTo(fs.getPath("/etc"));
+        assertThat(Files.exists(fs.getPath("/../../etc/passwd"))).isFalse(); // ".." cannot leave the base
+    }
+
+    @Test
+    void aFileSystemMadeFromAUriIsTheSameKindOfVolume() throws IOException {
+        Files.writeString(base.resolve("u"), "via uri");
+        try (FileSystem byUri = FileSystems.newFileSystem(URI.create("altitude://other"),
+                Map.of("base", base, "manager", manager))) {
+            assertThat(Files.readString(byUri.getPath("/u"))).isEqualTo("via uri");
+            assertThat(manager.volume("other")).isPresent();
+            assertThat(FileSystems.getFileSystem(URI.create("altitude://other"))).isSameAs(byUri);
+            assertThat(trace.take()).contains("READ /u");
+        }
+        assertThat(manager.volume("other")).isEmpty();
+    }
+
+    @Test
+    void mapIsRefusedWhileReadsOrWritesAreFilteredAndAllowedWithoutSuchFilters() throws IOException {
+        Files.writeString(base.resolve("m"), "mapped");
+        try (FileChannel ch = FileChannel.open(fs.getPath("/m"), StandardOpenOption.READ)) {
+            assertThatThrownBy(() -> ch.map(FileChannel.MapMode.READ_ONLY, 0, 6))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("cannot be filtered");
+        }
+        assertThat(manager.unloadFilter("trace")).isEqualTo(NtStatus.SUCCESS);
+        try (FileChannel ch = FileChannel.open(fs.getPath("/m"), StandardOpenOption.READ)) {
+            var buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, 6);
+            byte[] b = new byte[6];
+            buf.get(b);
+            assertThat(new String(b, UTF_8)).isEqualTo("mapped");
+        }
+    }
+
+    @Test
+    void eachChannelIsAStreamHandleAndEachFileOneStream() throws IOException {
+        Map<String, Object> streamCtx = new ConcurrentHashMap<>();
+        List<Object> handleCtx = new ArrayList<>();
+        Filter[] f = new Filter[1];
+        manager.registerDriver("ctx", () -> (mgr, config) -> {
+            f[0] = mgr.registerFilter(FilterRegistration.builder("ctx").altitude("360000")
+                    .context(ContextType.STREAM, (v, t) -> { })
+                    .context(ContextType.STREAM_HANDLE, (v, t) -> { })
+                    .onPostOperation(MajorFunction.CREATE, (data, objects, c, draining) -> {
+                        if (!draining && data.status().isSuccess()) {
+                            Instance in = objects.instance();
+                            try (var s = f[0].allocateContext(ContextType.STREAM, new Object());
+                                 var h = f[0].allocateContext(ContextType.STREAM_HANDLE, new Object())) {
+                                var r = in.setContext(ContextType.STREAM, data.fileObject(), s, Instance.SetMode.KEEP_IF_EXISTS);
+                                if (r.existing() != null) {
+                                    r.existing().close();
+                                }
+                                in.setContext(ContextType.STREAM_HANDLE, data.fileObject(), h, Instance.SetMode.KEEP_IF_EXISTS);
+                            }
+                        }
+                        return PostOpStatus.FINISHED_PROCESSING;
+                    })
+                    .onPreOperation(MajorFunction.READ, (data, objects) -> {
+                        Instance in = objects.instance();
+                        in.<Object>getContext(ContextType.STREAM, data.fileObject()).ifPresent(c -> {
+                            streamCtx.put(data.fileObject().path() + "#" + data.fileObject().id(), c.value());
+                            c.close();
+                        });
+                        in.<Object>getContext(ContextType.STREAM_HANDLE, data.fileObject()).ifPresent(c -> {
+                            synchronized (handleCtx) {
+                                handleCtx.add(c.value());
+                            }
+                            c.close();
+                        });
+                        return PreOpStatus.SUCCESS_NO_CALLBACK;
+                    })
+                    .onUnload(flags -> {
+                        f[0].unregister();
+                        return NtStatus.SUCCESS;
+                    }).build());
+            return f[0].startFiltering();
+        });
+        assertThat(manager.loadFilter("ctx")).isEqualTo(NtStatus.SUCCESS);
+        Files.writeString(base.resolve("one"), "1");
+        Files.writeString(base.resolve("two"), "2");
+        try (FileChannel a = FileChannel.open(fs.getPath("/one"));
+             FileChannel b = FileChannel.open(fs.getPath("/one"));
+             FileChannel c = FileChannel.open(fs.getPath("/two"))) {
+            for (FileChannel ch : List.of(a, b, c)) {
+                ch.read(ByteBuffer.allocate(1), 0);
+            }
+        }
+        assertThat(handleCtx).hasSize(3).doesNotHaveDuplicates();
+        assertThat(streamCtx).hasSize(3);
+        assertThat(Set.copyOf(streamCtx.values())).hasSize(2); // /one twice with one stream context, /two once
+        assertThat(manager.unloadFilter("ctx")).isEqualTo(NtStatus.SUCCESS);
+    }
+}
