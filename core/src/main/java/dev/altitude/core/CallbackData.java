@@ -20,6 +20,7 @@ public final class CallbackData {
     private Object result;
     private Object completionContext;
     private Volume volume;
+    private long owedSince;
 
     // pending (FLT_PREOP_PENDING / FLT_POSTOP_MORE_PROCESSING_REQUIRED): the requesting thread parks
     private static final int NOT_PENDED = 0;
@@ -109,10 +110,31 @@ public final class CallbackData {
 
     /** Called by the dispatcher before a pre- or post-operation: a new pend may begin. */
     void armPend(boolean post) {
-        inPost = post;
-        pend = NOT_PENDED;
-        resumeStatus = null;
-        resumeContext = null;
+        // Only the requesting thread arms, before the callback; another thread writes these only for an
+        // operation pended by that callback. Writing only what changed keeps the common path free of the
+        // fences of volatile stores (eight per filter per operation otherwise).
+        if (inPost != post) {
+            inPost = post;
+        }
+        if (pend != NOT_PENDED) {
+            pend = NOT_PENDED;
+        }
+        if (resumeStatus != null) {
+            resumeStatus = null;
+        }
+        if (resumeContext != null) {
+            resumeContext = null;
+        }
+    }
+
+    /** When the first filter came to owe this operation a post-operation (for the unload report's ages). */
+    long owedSince() {
+        long t = owedSince;
+        if (t == 0) {
+            t = System.nanoTime();
+            owedSince = t == 0 ? 1 : t;
+        }
+        return t;
     }
 
     /**

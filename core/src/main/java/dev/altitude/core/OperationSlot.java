@@ -38,6 +38,9 @@ final class OperationSlot {
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
+    /** The post-operation the same operation owes a higher instance (called after this one); operation's thread only. */
+    OperationSlot owedBefore;
+
     // the tracker's intrusive list, guarded by the stripe's lock
     OperationSlot prev;
     OperationSlot next;
@@ -49,7 +52,7 @@ final class OperationSlot {
         this.data = data;
         this.completionContext = completionContext;
         this.thread = Thread.currentThread();
-        this.since = System.nanoTime();
+        this.since = data == null ? System.nanoTime() : data.owedSince();
         this.mustComplete = data != null && data.isDirty();
     }
 
@@ -59,7 +62,7 @@ final class OperationSlot {
     }
 
     void done() {
-        state = DONE;
+        STATE.setRelease(this, DONE);
     }
 
     int state() {

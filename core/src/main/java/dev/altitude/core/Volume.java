@@ -124,8 +124,7 @@ public final class Volume {
     private void dispatch(CallbackData data, Instance[] st, int from) {
         int major = data.majorFunction().ordinal();
         CallbackFrame frame = null;
-        OperationSlot[] owed = null;
-        int owedCount = 0;
+        OperationSlot owed = null; // the last owed post-operation; each links to the one owed before it
         boolean completed = false;
         for (int i = from; i < st.length; i++) {
             Instance inst = st[i];
@@ -163,10 +162,8 @@ public final class Volume {
                     if (post != null) {
                         OperationSlot slot = new OperationSlot(inst, post, data, completionContext);
                         inst.owed.add(slot);
-                        if (owed == null) {
-                            owed = new OperationSlot[st.length - i];
-                        }
-                        owed[owedCount++] = slot;
+                        slot.owedBefore = owed;
+                        owed = slot;
                     } else {
                         inst.filter().misuse("pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
                                 + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
@@ -189,8 +186,7 @@ public final class Volume {
                 openStream(data.fileObject());
             }
         }
-        for (int k = owedCount - 1; k >= 0; k--) {
-            OperationSlot slot = owed[k];
+        for (OperationSlot slot = owed; slot != null; slot = slot.owedBefore) {
             if (slot.claim(OperationSlot.RUNNING)) {
                 try {
                     if (frame == null) {

@@ -85,9 +85,14 @@ final class DefaultFilters {
                             throw new IllegalStateException(x);
                         }
                     });
-                } catch (ReflectiveOperationException | ClassCastException x) {
-                    System.err.println("altitude: filter " + e.driverClass() + " not loaded: not a FilterDriver class with a "
-                            + "public no-argument constructor (" + x + ")");
+                } catch (ClassNotFoundException x) {
+                    System.err.println("altitude: filter " + e.driverClass() + " not loaded: no such class");
+                    continue;
+                } catch (ClassCastException x) {
+                    System.err.println("altitude: filter " + e.driverClass() + " not loaded: not a FilterDriver");
+                    continue;
+                } catch (ReflectiveOperationException x) {
+                    System.err.println("altitude: filter " + e.driverClass() + " not loaded: no public no-argument constructor");
                     continue;
                 }
             }
