@@ -11,19 +11,20 @@ import java.util.Arrays;
 final class CallbackFrame {
     private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::new);
 
-    private Filter[] filters = new Filter[8];
+    /** Each entry a {@link Filter} (a filter-wide callback) or an {@link Instance} (one of that instance's). */
+    private Object[] filters = new Object[8];
     private int depth;
 
     static CallbackFrame current() {
         return CURRENT.get();
     }
 
-    int enter(Filter filter) {
+    int enter(Object filterOrInstance) {
         int d = depth;
         if (d == filters.length) {
             filters = Arrays.copyOf(filters, d * 2);
         }
-        filters[d] = filter;
+        filters[d] = filterOrInstance;
         depth = d + 1;
         return d;
     }
@@ -33,9 +34,20 @@ final class CallbackFrame {
         depth = previousDepth;
     }
 
+    /** Is the thread inside any callback of {@code filter}, filter-wide or of one of its instances? */
     boolean contains(Filter filter) {
         for (int i = 0; i < depth; i++) {
-            if (filters[i] == filter) {
+            if (filters[i] == filter || (filters[i] instanceof Instance in && in.filter() == filter)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Is the thread inside a callback of {@code instance} (which a teardown of it would wait for)? */
+    boolean contains(Instance instance) {
+        for (int i = 0; i < depth; i++) {
+            if (filters[i] == instance) {
                 return true;
             }
         }

@@ -352,18 +352,18 @@ public final class Filter {
         if (!holders.tryAdd(h)) {
             return NtStatus.FLT_DELETING_OBJECT;
         }
-        return runWorkItem(work, () -> holders.remove(h));
+        return runWorkItem(this, work, () -> holders.remove(h));
     }
 
     /**
      * Runs an already accounted work item on a worker thread, inside a callback frame of this filter;
      * {@code release} gives its rundown hold back when it returns (or when it cannot be queued).
      */
-    NtStatus runWorkItem(Runnable work, Runnable release) {
+    NtStatus runWorkItem(Object owner, Runnable work, Runnable release) {
         try {
             manager.workers().execute(() -> {
                 CallbackFrame frame = CallbackFrame.current();
-                int depth = frame.enter(this);
+                int depth = frame.enter(owner);
                 try {
                     work.run();
                 } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -670,7 +670,7 @@ public final class Filter {
             return NtStatus.SUCCESS;
         }
         CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(this);
+        int depth = frame.enter(inst);
         try {
             NtStatus s = cb.onInstanceSetup(inst, Set.copyOf(flags), volume.fileSystemType());
             return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
@@ -685,7 +685,7 @@ public final class Filter {
     NtStatus callQueryTeardown(Instance inst) {
         Callbacks.InstanceQueryTeardown cb = registration.queryTeardown();
         CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(this);
+        int depth = frame.enter(inst);
         try {
             NtStatus s = cb.onQueryTeardown(inst);
             return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
@@ -702,7 +702,7 @@ public final class Filter {
             return;
         }
         CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(this);
+        int depth = frame.enter(inst);
         try {
             cb.onTeardown(inst, reason);
         } catch (RuntimeException | LinkageError | AssertionError e) {

@@ -584,10 +584,6 @@ public final class FilterManager implements AutoCloseable {
         if (!volumes.containsKey(volumeName)) {
             return NtStatus.FLT_VOLUME_NOT_FOUND;
         }
-        if (CallbackFrame.current().contains(f)) {
-            f.misuse("detach requested from the filter's own callback; refused (it would wait for itself)");
-            return NtStatus.POSSIBLE_DEADLOCK;
-        }
         Instance target = null;
         for (Instance i : volumes.get(volumeName).members()) {
             if (i.filter() == f && !i.isTornDown() && (instanceName == null ? target == null
@@ -597,6 +593,10 @@ public final class FilterManager implements AutoCloseable {
         }
         if (target == null) {
             return NtStatus.FLT_INSTANCE_NOT_FOUND;
+        }
+        if (CallbackFrame.current().contains(target)) {
+            f.misuse("detach of instance '" + target.name() + "' requested from its own callback; refused (it would wait for itself)");
+            return NtStatus.POSSIBLE_DEADLOCK;
         }
         if (!target.isAttached() || f.state().compareTo(Filter.State.DRAINING) >= 0) {
             return NtStatus.FLT_DELETING_OBJECT;

@@ -101,7 +101,7 @@ public final class Instance implements RelatedObjects {
     // ---- the hot path -------------------------------------------------------------------------
 
     PreOpStatus callPre(Callbacks.PreOperation cb, CallbackData data, CallbackFrame frame) {
-        int depth = frame.enter(filter);
+        int depth = frame.enter(this);
         PreOpStatus s;
         data.armPend(false);
         try {
@@ -136,7 +136,7 @@ public final class Instance implements RelatedObjects {
             filter.misuse("BUG: post-operation presented after unregister returned; not called");
             return;
         }
-        int depth = frame.enter(filter);
+        int depth = frame.enter(this);
         PostOpStatus s;
         data.armPend(true);
         try {
@@ -210,7 +210,7 @@ public final class Instance implements RelatedObjects {
         if (!references.tryAdd(h)) {
             return NtStatus.FLT_DELETING_OBJECT;
         }
-        return filter.runWorkItem(work, () -> references.remove(h));
+        return filter.runWorkItem(this, work, () -> references.remove(h));
     }
 
     /**
@@ -242,6 +242,24 @@ public final class Instance implements RelatedObjects {
             filter.holders.remove(h);
             filterIo.remove(h);
         }
+    }
+
+    /**
+     * {@code FltCancelFileOpen}: from a post-operation of a successful {@code CREATE}, closes the file just
+     * opened ({@code CLEANUP} then {@code CLOSE} sent below this instance) and fails the create with
+     * {@code status} (the scanner's verdict, usually {@link NtStatus#ACCESS_DENIED}). The instances above
+     * see the create fail; the caller never gets the file.
+     */
+    public NtStatus cancelFileOpen(CallbackData data, NtStatus status) {
+        if (data.majorFunction() != MajorFunction.CREATE || data.status().isFailure() || data.fileObject() == null
+                || status == null || !status.isFailure()) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        FileObject fo = data.fileObject();
+        performIo(new CallbackData(fo, new IoParameters.Cleanup(), data.requestor()));
+        performIo(new CallbackData(fo, new IoParameters.Close(), data.requestor()));
+        data.complete(status, 0);
+        return NtStatus.SUCCESS;
     }
 
     /** Closes a file this filter opened: {@code CLEANUP} then {@code CLOSE} below this instance. */

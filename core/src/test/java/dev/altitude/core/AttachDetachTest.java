@@ -235,4 +235,25 @@ class AttachDetachTest extends ManagerFixture {
         assertThat(volume.instances()).isEmpty();
         assertThat(t.filter().state()).isEqualTo(Filter.State.UNREGISTERED);
     }
+
+    @Test
+    void aDetachFromAnInstancesOwnCallbackIsRefusedButFromAPortMessageItIsDone() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<NtStatus> fromPre = new java.util.concurrent.atomic.AtomicReference<>();
+        TestFilter t = TestFilter.load(manager, "d", "370000", b -> b.onInstanceQueryTeardown(o -> NtStatus.SUCCESS)
+                .onPreOperation(MajorFunction.READ, (data, objects) -> {
+                    fromPre.set(manager.detach("d", "vol", null));
+                    return PreOpStatus.SUCCESS_NO_CALLBACK;
+                }));
+        TestFilter.read(volume, "/f", 1);
+        assertThat(fromPre.get()).as("it would wait for itself").isEqualTo(NtStatus.POSSIBLE_DEADLOCK);
+        assertThat(volume.instances()).hasSize(1);
+        ServerPort port = t.filter().createCommunicationPort("detacher", 1, PortCallbacks.of(
+                (c, ctx, peer) -> NtStatus.SUCCESS, ClientPort::close,
+                (c, input) -> new byte[] {(byte) manager.detach("d", "vol", null).code()}));
+        try (FilterClient client = FilterClient.connect(manager, "detacher", new byte[0])) {
+            assertThat(client.send(new byte[0], 1).data()).containsExactly((byte) NtStatus.SUCCESS.code());
+        }
+        assertThat(volume.instances()).isEmpty();
+        port.close();
+    }
 }

@@ -11,6 +11,7 @@ import dev.altitude.core.NtStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -137,13 +138,38 @@ final class FilteredFileChannel extends FileChannel {
             return -1;
         }
         if (s.isFailure()) {
-            throw fs.failure(s, path.toString(), null, d);
+            throw failure(s, d);
         }
         return (int) d.information();
     }
 
     private int writeAt(ByteBuffer src, long at) throws IOException {
-        return (int) perform(new IoParameters.Write(at, src)).information();
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        CallbackData d = new CallbackData(fo, new IoParameters.Write(at, src));
+        NtStatus s = fs.send(d);
+        if (s.isFailure()) {
+            throw failure(s, d);
+        }
+        return (int) d.information();
+    }
+
+    /**
+     * An operation a filter cancelled because its caller was interrupted (a cancel-safe queue does that)
+     * ends as an interrupted channel operation does in Java: the channel is closed and the caller gets
+     * {@link ClosedByInterruptException}, its interrupt status kept.
+     */
+    private IOException failure(NtStatus s, CallbackData d) {
+        if (s.equals(NtStatus.CANCELLED) && Thread.currentThread().isInterrupted()) {
+            try {
+                close();
+            } catch (IOException ignored) {
+                // the channel is closing anyway
+            }
+            return new ClosedByInterruptException();
+        }
+        return fs.failure(s, path.toString(), null, d);
     }
 
     @Override

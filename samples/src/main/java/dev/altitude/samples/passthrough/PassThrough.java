@@ -1,0 +1,81 @@
+package dev.altitude.samples.passthrough;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.DriverConfig;
+import dev.altitude.core.Filter;
+import dev.altitude.core.FilterDriver;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.FilterRegistration;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.PostOpStatus;
+import dev.altitude.core.PreOpStatus;
+import dev.altitude.core.RelatedObjects;
+import dev.altitude.core.UnloadFlag;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * passThrough: a pre- and a post-operation for every major function, doing nothing but (optionally)
+ * tracing. It is the benchmark filter: what a filter costs when it does no work.
+ */
+public final class PassThrough implements FilterDriver {
+    public static final String NAME = "passthrough";
+    private final Consumer<String> trace;
+    private Filter filter;
+
+    public PassThrough() {
+        this(null);
+    }
+
+    /** With {@code trace}: one line per callback, {@code "pre <instance> <MAJOR> <path>"} or {@code "post ..."}. */
+    public PassThrough(Consumer<String> trace) {
+        this.trace = trace;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public NtStatus driverEntry(FilterManager manager, DriverConfig config) {
+        FilterRegistration.Builder b = FilterRegistration.builder(NAME).altitude("370030")
+                .onInstanceQueryTeardown(objects -> NtStatus.SUCCESS)
+                .onUnload(this::unload);
+        for (MajorFunction m : MajorFunction.values()) {
+            if (m == MajorFunction.SHUTDOWN) {
+                b.onPreOperation(m, (data, objects) -> {
+                    trace("pre", data, objects);
+                    return PreOpStatus.SUCCESS_NO_CALLBACK; // a shutdown has no post-operation
+                });
+            } else {
+                b.onOperation(m, this::pre, this::post);
+            }
+        }
+        filter = manager.registerFilter(b.build());
+        return filter.startFiltering();
+    }
+
+    private PreOpStatus pre(CallbackData data, RelatedObjects objects) {
+        trace("pre", data, objects);
+        return PreOpStatus.SUCCESS_WITH_CALLBACK;
+    }
+
+    private PostOpStatus post(CallbackData data, RelatedObjects objects, Object context, boolean draining) {
+        trace(draining ? "drain" : "post", data, objects);
+        return PostOpStatus.FINISHED_PROCESSING;
+    }
+
+    private void trace(String what, CallbackData data, RelatedObjects objects) {
+        if (trace != null) {
+            trace.accept(what + " " + objects.instance().name() + " " + data.majorFunction() + " "
+                    + (data.fileObject() == null ? "-" : data.fileObject().path()));
+        }
+    }
+
+    private NtStatus unload(Set<UnloadFlag> flags) {
+        filter.unregister();
+        return NtStatus.SUCCESS;
+    }
+}
