@@ -206,7 +206,7 @@ public final class Scanner implements FilterDriver {
                     byte[] head = new byte[ScannerMessages.SCAN_BYTES];
                     int n = readHead(objects.instance(), data.fileObject().path(), head);
                     boolean safe = safe(ScannerMessages.ON_CLEANUP, head, n);
-                    System.getLogger(NAME).log(System.Logger.Level.INFO, "rescan of " + data.fileObject().path() + " on close: "
+                    System.getLogger(NAME).log(System.Logger.Level.DEBUG, "rescan of " + data.fileObject().path() + " on close: "
                             + (safe ? "clean" : "foul"));
                 }
             }

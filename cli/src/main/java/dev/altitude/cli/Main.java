@@ -1,0 +1,41 @@
+package dev.altitude.cli;
+
+import dev.altitude.core.NtStatusException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code altitude} command. Misuse (an unknown command or option, a bad value) prints the problem and
+ * the usage and exits with 2; a failure at run time prints one line ({@code altitude <command>: ...}, with
+ * the {@link NtStatusException status name and code} where there is one) and exits with 1; never a stack trace.
+ */
+@Command(name = "altitude", mixinStandardHelpOptions = true, version = "altitude 0.1.0",
+        description = "A file-system filter manager for Java, on the model of the Windows Filter Manager.",
+        subcommands = {DemoCommand.class, ScanUserCommand.class, MiniSpyCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line; returns the exit code. */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            String what = e instanceof NtStatusException || e.getMessage() != null ? e.getMessage() : e.toString();
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + what);
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed (try: altitude --help)");
+    }
+}

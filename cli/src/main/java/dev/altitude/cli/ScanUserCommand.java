@@ -1,0 +1,28 @@
+package dev.altitude.cli;
+
+import dev.altitude.core.FilterClient;
+import dev.altitude.samples.scanner.ScannerClient;
+import dev.altitude.samples.scanner.ScannerMessages;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "scanuser", mixinStandardHelpOptions = true,
+        description = {"The scanner filter's user-mode scanner: answers its scan requests, denying content with \"foul\".",
+                "Runs until the scanner filter unloads."})
+final class ScanUserCommand extends PortClientCommand {
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "scanning threads, 1 to 64 (default: ${DEFAULT-VALUE})")
+    int threads = 2;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (threads < 1 || threads > 64) {
+            throw misuse("--threads must be 1 to 64, not " + threads);
+        }
+        try (FilterClient c = port.connect(ScannerMessages.PORT, ScannerClient.connectionContext(), "scanner")) {
+            System.out.println("scanuser: connected to " + ScannerMessages.PORT + ", scanning with " + threads + " threads");
+            System.out.flush();
+            new ScannerClient(c, System.out).run(threads);
+        }
+        return 0;
+    }
+}
