@@ -49,6 +49,9 @@ public final class NtStatus {
     public static final NtStatus PORT_CONNECTION_REFUSED = define("STATUS_PORT_CONNECTION_REFUSED", 0xC0000041);
     public static final NtStatus SHARING_VIOLATION = define("STATUS_SHARING_VIOLATION", 0xC0000043);
     public static final NtStatus THREAD_IS_TERMINATING = define("STATUS_THREAD_IS_TERMINATING", 0xC000004B);
+    public static final NtStatus EAS_NOT_SUPPORTED = define("STATUS_EAS_NOT_SUPPORTED", 0xC000004F);
+    public static final NtStatus NO_EAS_ON_FILE = define("STATUS_NO_EAS_ON_FILE", 0xC0000052);
+    public static final NtStatus PRIVILEGE_NOT_HELD = define("STATUS_PRIVILEGE_NOT_HELD", 0xC0000061);
     public static final NtStatus FILE_LOCK_CONFLICT = define("STATUS_FILE_LOCK_CONFLICT", 0xC0000054);
     public static final NtStatus LOCK_NOT_GRANTED = define("STATUS_LOCK_NOT_GRANTED", 0xC0000055);
     public static final NtStatus DELETE_PENDING = define("STATUS_DELETE_PENDING", 0xC0000056);

@@ -73,8 +73,19 @@ public final class NioBackend implements VolumeBackend {
 
     private final Path root;
     private final Path realRoot;
+    private final boolean verbatimLinks;
 
     public NioBackend(Path root) throws IOException {
+        this(root, false);
+    }
+
+    /**
+     * With {@code verbatimLinks}, a symbolic link's target is stored and read back as it was given (a FUSE
+     * mount shows the real directory's links as they are); without, an absolute target is a volume path and
+     * is stored below the base (an NIO volume's links stay inside the volume).
+     */
+    public NioBackend(Path root, boolean verbatimLinks) throws IOException {
+        this.verbatimLinks = verbatimLinks;
         this.root = root.toAbsolutePath();
         this.realRoot = this.root.toRealPath();
         if (!Files.isDirectory(realRoot)) {
@@ -176,6 +187,8 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.LockControl l -> lock(data, handle(fo), l);
+                case IoParameters.QueryEa q -> queryEa(data, handle(fo), q.name());
+                case IoParameters.SetEa e -> setEa(data, handle(fo), e);
                 case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
                 case IoParameters.Close c -> {
                     if (fo.backendHandle() instanceof Handle h && h.channel != null) {
@@ -227,7 +240,7 @@ public final class NioBackend implements VolumeBackend {
     }
 
     private Path linkTarget(String target) {
-        return target.startsWith("/") ? resolve(target) : root.getFileSystem().getPath(target);
+        return target.startsWith("/") && !verbatimLinks ? resolve(target) : root.getFileSystem().getPath(target);
     }
 
     private static Set<OpenOption> openOptions(IoParameters.Create c, boolean noFollow) {
@@ -300,7 +313,14 @@ public final class NioBackend implements VolumeBackend {
 
     private void setInformation(CallbackData data, Handle h, IoParameters.SetInformation s) throws IOException {
         switch (s.informationClass()) {
-            case FileEndOfFileInformation, FileAllocationInformation -> h.channel.truncate((Long) s.information());
+            case FileEndOfFileInformation, FileAllocationInformation -> {
+                long size = (Long) s.information();
+                if (size < h.channel.size()) {
+                    h.channel.truncate(size);
+                } else if (size > h.channel.size()) {
+                    h.channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // extends with zeros, as ftruncate does
+                }
+            }
             case FileDispositionInformation, FileDispositionInformationEx -> {
                 if (Boolean.TRUE.equals(s.information())) {
                     Files.delete(h.path);
@@ -368,6 +388,48 @@ public final class NioBackend implements VolumeBackend {
                     }
                 }
             }
+        }
+        data.complete(NtStatus.SUCCESS, 0);
+    }
+
+    /**
+     * Extended attributes are the base's user-defined attributes ({@code user.*} on Linux, named without the
+     * prefix in NIO). A query of one name gives its bytes; of every name (null), the names.
+     */
+    private void queryEa(CallbackData data, Handle h, String name) throws IOException {
+        var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
+        if (view == null) {
+            data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
+            return;
+        }
+        if (name == null) {
+            data.setResult(view.list());
+        } else {
+            if (!view.list().contains(name)) {
+                data.complete(NtStatus.NO_EAS_ON_FILE, 0);
+                return;
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(view.size(name));
+            view.read(name, b);
+            data.setResult(java.util.Arrays.copyOf(b.array(), b.position()));
+        }
+        data.complete(NtStatus.SUCCESS, 0);
+    }
+
+    private void setEa(CallbackData data, Handle h, IoParameters.SetEa e) throws IOException {
+        var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
+        if (view == null) {
+            data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
+            return;
+        }
+        if (e.value() == null) {
+            if (!view.list().contains(e.name())) {
+                data.complete(NtStatus.NO_EAS_ON_FILE, 0);
+                return;
+            }
+            view.delete(e.name());
+        } else {
+            view.write(e.name(), java.nio.ByteBuffer.wrap(e.value()));
         }
         data.complete(NtStatus.SUCCESS, 0);
     }

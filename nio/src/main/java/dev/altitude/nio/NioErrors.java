@@ -36,14 +36,36 @@ public final class NioErrors {
             case java.nio.channels.NonReadableChannelException x -> NtStatus.ACCESS_DENIED;
             case UnsupportedOperationException x -> NtStatus.NOT_SUPPORTED;
             case IllegalArgumentException x -> NtStatus.INVALID_PARAMETER;
-            case FileSystemException x when isDirectoryReason(x.getReason()) -> NtStatus.FILE_IS_A_DIRECTORY;
-            case FileSystemException x when String.valueOf(x.getReason()).contains("No space") -> NtStatus.DISK_FULL;
+            case FileSystemException x -> byReason(x.getReason());
             default -> NtStatus.UNEXPECTED_IO_ERROR;
         };
     }
 
-    private static boolean isDirectoryReason(String reason) {
-        return reason != null && reason.toLowerCase(java.util.Locale.ROOT).contains("is a directory");
+    /** A {@link FileSystemException} of the JDK's own provider names the error in its reason (strerror). */
+    private static NtStatus byReason(String reason) {
+        String r = String.valueOf(reason).toLowerCase(java.util.Locale.ROOT);
+        if (r.contains("is a directory")) {
+            return NtStatus.FILE_IS_A_DIRECTORY;
+        } else if (r.contains("not a directory")) {
+            return NtStatus.NOT_A_DIRECTORY;
+        } else if (r.contains("no space")) {
+            return NtStatus.DISK_FULL;
+        } else if (r.contains("operation not permitted")) {
+            return NtStatus.PRIVILEGE_NOT_HELD;
+        } else if (r.contains("too many levels of symbolic links")) {
+            return NtStatus.TOO_MANY_LINKS;
+        } else if (r.contains("file name too long")) {
+            return NtStatus.NAME_TOO_LONG;
+        } else if (r.contains("read-only file system")) {
+            return NtStatus.MEDIA_WRITE_PROTECTED;
+        } else if (r.contains("cross-device link")) {
+            return NtStatus.NOT_SAME_DEVICE;
+        } else if (r.contains("directory not empty")) {
+            return NtStatus.DIRECTORY_NOT_EMPTY;
+        } else if (r.contains("no data available")) {
+            return NtStatus.NO_EAS_ON_FILE;
+        }
+        return NtStatus.UNEXPECTED_IO_ERROR;
     }
 
     /**

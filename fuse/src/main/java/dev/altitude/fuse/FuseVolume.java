@@ -1,0 +1,587 @@
+package dev.altitude.fuse;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.IoParameters.Access;
+import dev.altitude.core.IoParameters.CreateDisposition;
+import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.Requestor;
+import dev.altitude.core.Volume;
+import dev.altitude.nio.NioBackend;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cryptomator.jfuse.api.DirFiller;
+import org.cryptomator.jfuse.api.Errno;
+import org.cryptomator.jfuse.api.FileInfo;
+import org.cryptomator.jfuse.api.FuseOperations;
+import org.cryptomator.jfuse.api.Stat;
+import org.cryptomator.jfuse.api.Statvfs;
+import org.cryptomator.jfuse.api.TimeSpec;
+
+/**
+ * The FUSE operations of a mount, each turned into {@link CallbackData} sent down a {@link Volume} (whose
+ * backend is an {@link NioBackend} over the source directory) with the requesting process as its
+ * {@link Requestor}. An open file or directory is one {@link FileObject}, its FUSE file handle a key into a
+ * table; {@code release} sends {@code CLEANUP} and {@code CLOSE}. A failure status is answered as
+ * {@code -errno} ({@link Errnos}). Path-only operations (getattr, chmod, unlink, rename, …) open the path
+ * for metadata, run one operation and close it, as Windows does for such calls.
+ */
+final class FuseVolume implements FuseOperations {
+    private static final String STAT_ATTRIBUTES = "unix:mode,uid,gid,size,nlink,lastAccessTime,lastModifiedTime,ctime";
+    private static final int RENAME_NOREPLACE = 1;
+    private static final int RENAME_EXCHANGE = 2;
+    private static final String XATTR_USER = "user.";
+
+    private final Volume volume;
+    private final Errno errno;
+    private final FuseContext context;
+    private final Map<Long, FileObject> handles = new ConcurrentHashMap<>();
+    private final AtomicLong nextHandle = new AtomicLong(1);
+
+    FuseVolume(Volume volume, Errno errno, FuseContext context) {
+        this.volume = volume;
+        this.errno = errno;
+        this.context = context;
+    }
+
+    @Override
+    public Errno errno() {
+        return errno;
+    }
+
+    @Override
+    public Set<Operation> supportedOperations() {
+        return EnumSet.of(Operation.ACCESS, Operation.CHMOD, Operation.CHOWN, Operation.CREATE, Operation.DESTROY,
+                Operation.FLUSH, Operation.FSYNC, Operation.FSYNCDIR, Operation.GET_ATTR, Operation.GET_XATTR,
+                Operation.INIT, Operation.LIST_XATTR, Operation.MKDIR, Operation.OPEN, Operation.OPEN_DIR, Operation.READ,
+                Operation.READLINK, Operation.READ_DIR, Operation.RELEASE, Operation.RELEASE_DIR, Operation.REMOVE_XATTR,
+                Operation.RENAME, Operation.RMDIR, Operation.SET_XATTR, Operation.STATFS, Operation.SYMLINK,
+                Operation.TRUNCATE, Operation.UNLINK, Operation.UTIMENS, Operation.WRITE);
+    }
+
+    /** Open files and directories: their number (tests and the admin listing). */
+    int openHandles() {
+        return handles.size();
+    }
+
+    // ---- sending operations -------------------------------------------------------------------------
+
+    /** The outcome of one operation: 0 or {@code -errno}, and the callback data for its result. */
+    private record Done(int code, CallbackData data) {
+        boolean ok() {
+            return code == 0;
+        }
+    }
+
+    private Done send(FileObject fo, IoParameters p, Requestor who) {
+        CallbackData d = new CallbackData(fo, p, who);
+        NtStatus s = volume.perform(d);
+        return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
+    }
+
+    private static IoParameters.Create metaOpen(boolean follow) {
+        return new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES), CreateDisposition.OPEN,
+                follow ? Set.of() : Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
+    }
+
+    private void close(FileObject fo, Requestor who) {
+        send(fo, new IoParameters.Cleanup(), who);
+        send(fo, new IoParameters.Close(), who);
+    }
+
+    /** Opens {@code path} for metadata, runs {@code p}, closes it. */
+    private Done onPath(String path, boolean follow, IoParameters p) {
+        Requestor who = context.current();
+        FileObject fo = new FileObject(path);
+        Done open = send(fo, metaOpen(follow), who);
+        if (!open.ok()) {
+            return open;
+        }
+        try {
+            return send(fo, p, who);
+        } finally {
+            close(fo, who);
+        }
+    }
+
+    private FileObject handle(FileInfo fi) {
+        return fi == null ? null : handles.get(fi.getFh());
+    }
+
+    private long register(FileObject fo) {
+        long fh = nextHandle.getAndIncrement();
+        handles.put(fh, fo);
+        return fh;
+    }
+
+    private static FileAttribute<Set<PosixFilePermission>> permissions(int mode) {
+        return PosixFilePermissions.asFileAttribute(permissionSet(mode));
+    }
+
+    private static Set<PosixFilePermission> permissionSet(int mode) {
+        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ … OTHERS_EXECUTE, high bit first
+        for (int i = 0; i < 9; i++) {
+            if ((mode & (1 << (8 - i))) != 0) {
+                s.add(all[i]);
+            }
+        }
+        return s;
+    }
+
+    /** A new entry belongs to whoever made it (the daemon runs as root), as on a local file system. */
+    private void giveToCaller(String path, Requestor who, boolean follow) {
+        if (who.uid() <= 0 && who.gid() <= 0) {
+            return;
+        }
+        FileObject fo = new FileObject(path);
+        if (!send(fo, metaOpen(follow), who).ok()) {
+            return;
+        }
+        try {
+            if (who.uid() > 0) {
+                send(fo, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", who.uid())), who);
+            }
+            if (who.gid() > 0) {
+                send(fo, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:gid", who.gid())), who);
+            }
+        } finally {
+            close(fo, who);
+        }
+    }
+
+    // ---- attributes ---------------------------------------------------------------------------------
+
+    @Override
+    public int getattr(String path, Stat stat, FileInfo fi) {
+        FileObject fo = handle(fi);
+        IoParameters.QueryInformation q = new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
+                STAT_ATTRIBUTES);
+        Done d = fo != null ? send(fo, q, context.current()) : onPath(path, false, q);
+        if (!d.ok()) {
+            return d.code();
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> a = (Map<String, Object>) d.data().result();
+        stat.setMode((Integer) a.get("mode"));
+        stat.setUid((Integer) a.get("uid"));
+        stat.setGid((Integer) a.get("gid"));
+        stat.setSize((Long) a.get("size"));
+        stat.setNLink((short) (int) (Integer) a.get("nlink"));
+        stat.aTime().set(((FileTime) a.get("lastAccessTime")).toInstant());
+        stat.mTime().set(((FileTime) a.get("lastModifiedTime")).toInstant());
+        stat.cTime().set(((FileTime) a.get("ctime")).toInstant());
+        return 0;
+    }
+
+    @Override
+    public int chmod(String path, int mode, FileInfo fi) {
+        return onPath(path, true, new IoParameters.SetSecurity(new NioBackend.Attribute("posix:permissions",
+                permissionSet(mode)))).code();
+    }
+
+    @Override
+    public int chown(String path, int uid, int gid, FileInfo fi) {
+        if (uid != -1) {
+            int r = onPath(path, true, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", uid))).code();
+            if (r != 0) {
+                return r;
+            }
+        }
+        if (gid != -1) {
+            return onPath(path, true, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:gid", gid))).code();
+        }
+        return 0;
+    }
+
+    @Override
+    public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
+        for (var t : List.of(Map.entry("basic:lastAccessTime", atime), Map.entry("basic:lastModifiedTime", mtime))) {
+            TimeSpec spec = t.getValue();
+            if (spec == null || spec.isUtimeOmit()) {
+                continue;
+            }
+            FileTime when = FileTime.from(spec.isUtimeNow() ? Instant.now() : spec.get());
+            int r = onPath(path, true, new IoParameters.SetInformation(FileInformationClass.FileBasicInformation,
+                    new NioBackend.Attribute(t.getKey(), when), false)).code();
+            if (r != 0) {
+                return r;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        StringBuilder modes = new StringBuilder();
+        if ((mask & 4) != 0) {
+            modes.append('R');
+        }
+        if ((mask & 2) != 0) {
+            modes.append('W');
+        }
+        if ((mask & 1) != 0) {
+            modes.append('X');
+        }
+        return onPath(path, true, new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
+                NioBackend.ACCESS + modes)).code();
+    }
+
+    @Override
+    public int statfs(String path, Statvfs statvfs) {
+        Done d = onPath("/", true, new IoParameters.QueryVolumeInformation("FileFsFullSizeInformation"));
+        if (!d.ok()) {
+            return d.code();
+        }
+        try {
+            FileStore store = (FileStore) d.data().result();
+            long block = 4096;
+            statvfs.setBsize(block);
+            statvfs.setFrsize(block);
+            statvfs.setBlocks(store.getTotalSpace() / block);
+            statvfs.setBfree(store.getUnallocatedSpace() / block);
+            statvfs.setBavail(store.getUsableSpace() / block);
+            statvfs.setNameMax(255);
+            return 0;
+        } catch (java.io.IOException e) {
+            return -Errnos.EIO;
+        }
+    }
+
+    // ---- names --------------------------------------------------------------------------------------
+
+    @Override
+    public int mkdir(String path, int mode) {
+        Requestor who = context.current();
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
+                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, new FileAttribute<?>[] {permissions(mode)}), who);
+        if (d.ok()) {
+            close(fo, who);
+            giveToCaller(path, who, false);
+        }
+        return d.code();
+    }
+
+    @Override
+    public int unlink(String path) {
+        return onPath(path, false, new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true,
+                false)).code();
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return unlink(path);
+    }
+
+    @Override
+    public int rename(String oldPath, String newPath, int flags) {
+        if ((flags & RENAME_EXCHANGE) != 0) {
+            return -Errnos.EINVAL; // no exchange in java.nio
+        }
+        return onPath(oldPath, false, new IoParameters.SetInformation(FileInformationClass.FileRenameInformation, newPath,
+                (flags & RENAME_NOREPLACE) == 0)).code();
+    }
+
+    @Override
+    public int symlink(String target, String linkPath) {
+        Requestor who = context.current();
+        FileObject fo = new FileObject(linkPath);
+        Done d = send(fo, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK,
+                target, null), who);
+        if (d.ok()) {
+            close(fo, who);
+            giveToCaller(linkPath, who, false);
+        }
+        return d.code();
+    }
+
+    @Override
+    public int readlink(String path, ByteBuffer buf, long len) {
+        Done d = onPath(path, false, new IoParameters.QueryInformation(FileInformationClass.FileAttributeTagInformation,
+                NioBackend.LINK_TARGET));
+        if (!d.ok()) {
+            return d.code();
+        }
+        byte[] target = ((String) d.data().result()).getBytes(StandardCharsets.UTF_8);
+        int n = (int) Math.min(target.length, len - 1);
+        buf.put(target, 0, n).put((byte) 0);
+        return 0;
+    }
+
+    @Override
+    public int link(String oldPath, String newPath) {
+        Requestor who = context.current();
+        FileObject fo = new FileObject(newPath);
+        Done d = send(fo, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
+                oldPath, null), who);
+        if (d.ok()) {
+            close(fo, who);
+        }
+        return d.code();
+    }
+
+    // ---- files --------------------------------------------------------------------------------------
+
+    private static Set<Access> access(Set<StandardOpenOption> flags) {
+        Set<Access> a = EnumSet.noneOf(Access.class);
+        if (flags.contains(StandardOpenOption.READ)) {
+            a.add(Access.READ_DATA);
+        }
+        if (flags.contains(StandardOpenOption.WRITE) || flags.contains(StandardOpenOption.APPEND)) {
+            a.add(Access.WRITE_DATA); // the kernel gives appends their offsets
+        }
+        if (a.isEmpty()) {
+            a.add(Access.READ_DATA);
+        }
+        return a;
+    }
+
+    private static Set<CreateOption> options(Set<StandardOpenOption> flags) {
+        Set<CreateOption> o = EnumSet.of(CreateOption.NON_DIRECTORY_FILE);
+        if (flags.contains(StandardOpenOption.SYNC)) {
+            o.add(CreateOption.WRITE_THROUGH);
+        }
+        if (flags.contains(StandardOpenOption.DSYNC)) {
+            o.add(CreateOption.SYNC_DATA_ONLY);
+        }
+        return o;
+    }
+
+    @Override
+    public int open(String path, FileInfo fi) {
+        Set<StandardOpenOption> flags = fi.getOpenFlags();
+        CreateDisposition disposition = flags.contains(StandardOpenOption.TRUNCATE_EXISTING)
+                && (flags.contains(StandardOpenOption.WRITE) || flags.contains(StandardOpenOption.APPEND))
+                ? CreateDisposition.OVERWRITE : CreateDisposition.OPEN;
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, new IoParameters.Create(access(flags), disposition, options(flags), FileKind.FILE, null, null),
+                context.current());
+        if (d.ok()) {
+            fi.setFh(register(fo));
+        }
+        return d.code();
+    }
+
+    @Override
+    public int create(String path, int mode, FileInfo fi) {
+        Set<StandardOpenOption> flags = fi.getOpenFlags();
+        CreateDisposition disposition = flags.contains(StandardOpenOption.CREATE_NEW) ? CreateDisposition.CREATE
+                : flags.contains(StandardOpenOption.TRUNCATE_EXISTING) ? CreateDisposition.OVERWRITE_IF
+                : CreateDisposition.OPEN_IF;
+        Requestor who = context.current();
+        FileObject fo = new FileObject(path);
+        Set<Access> access = EnumSet.copyOf(access(flags));
+        access.add(Access.WRITE_DATA); // O_CREAT with O_RDONLY still creates
+        Done d = send(fo, new IoParameters.Create(access, disposition, options(flags), FileKind.FILE, null,
+                new FileAttribute<?>[] {permissions(mode)}), who);
+        if (d.ok()) {
+            fi.setFh(register(fo));
+            giveToCaller(path, who, true);
+        }
+        return d.code();
+    }
+
+    @Override
+    public int read(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
+        FileObject fo = handle(fi);
+        if (fo == null) {
+            return -Errnos.EBADF;
+        }
+        buf.limit((int) Math.min(buf.capacity(), size));
+        CallbackData d = new CallbackData(fo, new IoParameters.Read(offset, buf), context.current());
+        NtStatus s = volume.perform(d);
+        if (s.equals(NtStatus.END_OF_FILE)) {
+            return 0;
+        }
+        return s.isFailure() ? -Errnos.toErrno(s) : (int) d.information();
+    }
+
+    @Override
+    public int write(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
+        FileObject fo = handle(fi);
+        if (fo == null) {
+            return -Errnos.EBADF;
+        }
+        buf.limit((int) Math.min(buf.capacity(), size));
+        CallbackData d = new CallbackData(fo, new IoParameters.Write(offset, buf), context.current());
+        NtStatus s = volume.perform(d);
+        return s.isFailure() ? -Errnos.toErrno(s) : (int) d.information();
+    }
+
+    @Override
+    public int truncate(String path, long size, FileInfo fi) {
+        IoParameters p = new IoParameters.SetInformation(FileInformationClass.FileEndOfFileInformation, size, false);
+        FileObject fo = handle(fi);
+        Requestor who = context.current();
+        if (fo != null) {
+            return send(fo, p, who).code();
+        }
+        fo = new FileObject(path);
+        Done open = send(fo, new IoParameters.Create(Set.of(Access.WRITE_DATA), CreateDisposition.OPEN,
+                Set.of(CreateOption.NON_DIRECTORY_FILE), FileKind.FILE, null, null), who);
+        if (!open.ok()) {
+            return open.code();
+        }
+        try {
+            return send(fo, p, who).code();
+        } finally {
+            close(fo, who);
+        }
+    }
+
+    @Override
+    public int flush(String path, FileInfo fi) {
+        return 0; // a close(2) of one descriptor; the handle's CLEANUP comes with release
+    }
+
+    @Override
+    public int fsync(String path, int datasync, FileInfo fi) {
+        FileObject fo = handle(fi);
+        return fo == null ? -Errnos.EBADF : send(fo, new IoParameters.FlushBuffers(datasync != 0), context.current()).code();
+    }
+
+    @Override
+    public int release(String path, FileInfo fi) {
+        FileObject fo = fi == null ? null : handles.remove(fi.getFh());
+        if (fo != null) {
+            close(fo, context.current());
+        }
+        return 0;
+    }
+
+    // ---- directories --------------------------------------------------------------------------------
+
+    @Override
+    public int opendir(String path, FileInfo fi) {
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN,
+                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, null), context.current());
+        if (d.ok()) {
+            fi.setFh(register(fo));
+        }
+        return d.code();
+    }
+
+    @Override
+    public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
+        FileObject fo = handle(fi);
+        if (fo == null) {
+            return -Errnos.EBADF;
+        }
+        Done d = send(fo, new IoParameters.DirectoryControl(null), context.current());
+        if (!d.ok()) {
+            return d.code();
+        }
+        try {
+            filler.fill(".");
+            filler.fill("..");
+            for (IoParameters.DirectoryEntry e : ((IoParameters.DirectoryListing) d.data().result()).entries()) {
+                filler.fill(e.name());
+            }
+        } catch (java.io.IOException full) {
+            return -Errnos.ENOMEM;
+        }
+        return 0;
+    }
+
+    @Override
+    public int releasedir(String path, FileInfo fi) {
+        return release(path, fi);
+    }
+
+    @Override
+    public int fsyncdir(String path, int datasync, FileInfo fi) {
+        return 0;
+    }
+
+    // ---- extended attributes (the user namespace) ------------------------------------------------------
+
+    @Override
+    public int getxattr(String path, String name, ByteBuffer value) {
+        if (!name.startsWith(XATTR_USER)) {
+            return -Errnos.ENODATA;
+        }
+        Done d = onPath(path, true, new IoParameters.QueryEa(name.substring(XATTR_USER.length())));
+        if (!d.ok()) {
+            return d.code();
+        }
+        byte[] v = (byte[]) d.data().result();
+        if (value.capacity() == 0) {
+            return v.length;
+        }
+        if (value.remaining() < v.length) {
+            return -Errnos.ERANGE;
+        }
+        value.put(v);
+        return v.length;
+    }
+
+    @Override
+    public int setxattr(String path, String name, ByteBuffer value, int flags) {
+        if (!name.startsWith(XATTR_USER)) {
+            return -Errnos.EOPNOTSUPP;
+        }
+        byte[] v = new byte[value.remaining()];
+        value.get(v);
+        return onPath(path, true, new IoParameters.SetEa(name.substring(XATTR_USER.length()), v)).code();
+    }
+
+    @Override
+    public int listxattr(String path, ByteBuffer list) {
+        Done d = onPath(path, true, new IoParameters.QueryEa(null));
+        if (!d.ok()) {
+            return d.code() == -Errnos.EOPNOTSUPP ? 0 : d.code();
+        }
+        StringBuilder names = new StringBuilder();
+        @SuppressWarnings("unchecked")
+        List<String> all = (List<String>) d.data().result();
+        for (String n : all) {
+            names.append(XATTR_USER).append(n).append('\0');
+        }
+        byte[] b = names.toString().getBytes(StandardCharsets.UTF_8);
+        if (list.capacity() == 0) {
+            return b.length;
+        }
+        if (list.remaining() < b.length) {
+            return -Errnos.ERANGE;
+        }
+        list.put(b);
+        return b.length;
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        if (!name.startsWith(XATTR_USER)) {
+            return -Errnos.ENODATA;
+        }
+        return onPath(path, true, new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
+    }
+
+    @Override
+    public void destroy() {
+        for (Long fh : List.copyOf(handles.keySet())) {
+            FileObject fo = handles.remove(fh);
+            if (fo != null) {
+                close(fo, Requestor.UNKNOWN);
+            }
+        }
+    }
+}
