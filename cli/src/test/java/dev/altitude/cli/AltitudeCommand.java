@@ -104,6 +104,21 @@ final class AltitudeCommand implements AutoCloseable {
         }
     }
 
+    /** SIGTERM (through the process handle: {@code Process.destroy} would also close our end of its output). */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** SIGKILL, at once. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(LIMIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
     @Override
     public void close() {
         process.destroyForcibly();

@@ -213,6 +213,14 @@ public final class FilterManager implements AutoCloseable {
         drivers.put(key(name), factory);
     }
 
+    /**
+     * Forgets a driver registered with {@link #registerDriver}: a later load finds it only through the
+     * service loader. What the factory referenced (a filter jar's class loader) is no longer held here.
+     */
+    public void unregisterDriver(String name) {
+        drivers.remove(key(name));
+    }
+
     /** {@code FltLoadFilter} / {@code fltmc load}. */
     public NtStatus loadFilter(String name) {
         return loadFilter(DriverConfig.of(name));

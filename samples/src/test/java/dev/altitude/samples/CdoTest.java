@@ -20,6 +20,7 @@ class CdoTest extends SampleFixture {
         assertThat(manager.filter(Cdo.NAME)).get().extracting(Filter::state).isEqualTo(Filter.State.FILTERING);
         assertThat(h.request()).as("the handle still works").isEqualTo("cdo FILTERING");
         h.close();
+        assertThat(h.isValid()).isFalse();
         assertThat(manager.unloadFilter(Cdo.NAME)).isEqualTo(NtStatus.SUCCESS);
         assertThat(manager.filter(Cdo.NAME)).isEmpty();
     }
@@ -31,7 +32,7 @@ class CdoTest extends SampleFixture {
         assertThat(manager.unloadFilter(Cdo.NAME, UnloadMode.MANDATORY)).isEqualTo(NtStatus.SUCCESS);
         assertThat(h.isValid()).isFalse();
         assertThatThrownBy(h::request).isInstanceOfSatisfying(NtStatusException.class,
-                e -> assertThat(e.status()).isEqualTo(NtStatus.INVALID_HANDLE));
+                e -> assertThat(e.status()).isEqualTo(NtStatus.PORT_DISCONNECTED));
         assertThatThrownBy(() -> Cdo.open(manager)).isInstanceOfSatisfying(NtStatusException.class,
                 e -> assertThat(e.status()).isEqualTo(NtStatus.OBJECT_NAME_NOT_FOUND));
     }

@@ -1,0 +1,96 @@
+package dev.altitude.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The daemon's control socket, version 1: a text protocol, one request per connection. The client writes
+ * {@code altitude-control/1}, then {@code json} or {@code text}, then one argument per line, then an empty
+ * line. The daemon answers with lines {@code o <text>} (standard output), {@code e <text>} (standard error)
+ * and ends with {@code x <exit code>}.
+ */
+final class ControlProtocol {
+    static final String HELLO = "altitude-control/1";
+    static final String SOCKET = "control.sock";
+
+    private ControlProtocol() {
+    }
+
+    record Request(boolean json, List<String> args) {
+    }
+
+    /** One answer line: which stream, what text. */
+    record Line(boolean error, String text) {
+    }
+
+    record Response(int exit, List<Line> lines) {
+        static Response of(int exit, List<Line> lines) {
+            return new Response(exit, List.copyOf(lines));
+        }
+    }
+
+    static void writeRequest(SocketChannel ch, Request r) throws IOException {
+        StringBuilder b = new StringBuilder(HELLO).append('\n').append(r.json() ? "json" : "text").append('\n');
+        for (String a : r.args()) {
+            if (a.indexOf('\n') >= 0 || a.isEmpty()) {
+                throw new IllegalArgumentException("an argument may be neither empty nor contain a line break");
+            }
+            b.append(a).append('\n');
+        }
+        b.append('\n');
+        OutputStream out = Channels.newOutputStream(ch);
+        out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    static Request readRequest(BufferedReader in) throws IOException {
+        if (!HELLO.equals(in.readLine())) {
+            throw new IOException("not an " + HELLO + " request");
+        }
+        String mode = in.readLine();
+        if (!"json".equals(mode) && !"text".equals(mode)) {
+            throw new IOException("bad output mode " + mode);
+        }
+        List<String> args = new ArrayList<>();
+        for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+            args.add(line);
+            if (args.size() > 64) {
+                throw new IOException("too many arguments");
+            }
+        }
+        return new Request(mode.equals("json"), args);
+    }
+
+    static void writeResponse(Writer out, Response r) throws IOException {
+        for (Line l : r.lines()) {
+            for (String t : l.text().split("\n", -1)) {
+                out.write((l.error() ? "e " : "o ") + t + "\n");
+            }
+        }
+        out.write("x " + r.exit() + "\n");
+        out.flush();
+    }
+
+    static Response readResponse(SocketChannel ch) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+        List<Line> lines = new ArrayList<>();
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.startsWith("x ")) {
+                return Response.of(Integer.parseInt(line.substring(2).strip()), lines);
+            }
+            if (line.length() < 2) {
+                throw new IOException("a malformed control answer: " + line);
+            }
+            lines.add(new Line(line.charAt(0) == 'e', line.substring(2)));
+        }
+        throw new IOException("the daemon closed the control connection without an answer");
+    }
+}

@@ -1,0 +1,222 @@
+package dev.altitude.cli;
+
+import dev.altitude.core.DriverConfig;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.Instance;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.NtStatusException;
+import dev.altitude.core.UnloadMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The admin commands, run in the daemon on a request from {@code altitude fltmc}: listings like Windows'
+ * {@code fltmc} (or JSON), load, unload, attach, detach, explain. A failure is one line naming the status in
+ * the form {@code fltmc} prints ({@code STATUS_FLT_DO_NOT_DETACH (0x801F0010)}) and exit code 1; an unknown
+ * command or bad arguments, exit code 2 (the client has checked them already).
+ */
+final class Fltmc {
+    private final FilterManager manager;
+    private final FilterJars jars;
+
+    Fltmc(FilterManager manager, FilterJars jars) {
+        this.manager = manager;
+        this.jars = jars;
+    }
+
+    ControlProtocol.Response execute(ControlProtocol.Request request) {
+        List<ControlProtocol.Line> out = new ArrayList<>();
+        List<String> a = request.args();
+        try {
+            int exit = switch (a.isEmpty() ? "" : a.getFirst()) {
+                case "filters" -> filters(out, request.json());
+                case "instances" -> instances(out, request.json());
+                case "volumes" -> volumes(out, request.json());
+                case "load" -> load(out, arg(a, 1));
+                case "unload" -> unload(out, arg(a, 1), a.contains("--mandatory"), option(a, "--timeout"));
+                case "attach" -> attach(out, arg(a, 1), arg(a, 2), option(a, "-i"), option(a, "-a"));
+                case "detach" -> detach(out, arg(a, 1), arg(a, 2), a.size() > 3 ? a.get(3) : null);
+                case "explain" -> explain(out, arg(a, 1));
+                default -> {
+                    out.add(err("unknown command " + a));
+                    yield 2;
+                }
+            };
+            return ControlProtocol.Response.of(exit, out);
+        } catch (NtStatusException e) {
+            out.add(err(e.status().toAdminString() + ": " + e.getMessage().replace(e.status().toString() + ": ", "")));
+            return ControlProtocol.Response.of(1, out);
+        } catch (IllegalArgumentException e) {
+            out.add(err(e.getMessage()));
+            return ControlProtocol.Response.of(2, out);
+        }
+    }
+
+    private static String arg(List<String> a, int i) {
+        if (a.size() <= i || a.get(i).startsWith("-")) {
+            throw new IllegalArgumentException(a.getFirst() + ": argument " + i + " is missing");
+        }
+        return a.get(i);
+    }
+
+    private static String option(List<String> a, String name) {
+        int i = a.indexOf(name);
+        return i >= 0 && i + 1 < a.size() ? a.get(i + 1) : null;
+    }
+
+    private static ControlProtocol.Line out(String text) {
+        return new ControlProtocol.Line(false, text);
+    }
+
+    private static ControlProtocol.Line err(String text) {
+        return new ControlProtocol.Line(true, text);
+    }
+
+    static String json(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> b.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private int filters(List<ControlProtocol.Line> out, boolean json) {
+        var rows = manager.filters();
+        if (json) {
+            for (var f : rows) {
+                out.add(out("{\"filter\":" + json(f.name()) + ",\"instances\":" + f.instances() + ",\"altitude\":"
+                        + json(f.altitude()) + ",\"frame\":" + f.frame() + ",\"state\":\"" + f.state() + "\",\"callbackFailures\":"
+                        + f.callbackFailures() + "}"));
+            }
+            return 0;
+        }
+        out.add(out(String.format("%-30s  %13s  %12s  %5s", "Filter Name", "Num Instances", "Altitude", "Frame")));
+        out.add(out("------------------------------  -------------  ------------  -----"));
+        for (var f : rows) {
+            out.add(out(String.format("%-30s  %13d  %12s  %5d", f.name(), f.instances(), f.altitude(), f.frame())));
+        }
+        return 0;
+    }
+
+    private int instances(List<ControlProtocol.Line> out, boolean json) {
+        var rows = manager.instances();
+        if (json) {
+            for (var i : rows) {
+                out.add(out("{\"filter\":" + json(i.filter()) + ",\"volume\":" + json(i.volume()) + ",\"altitude\":"
+                        + json(i.altitude()) + ",\"instance\":" + json(i.instance()) + ",\"frame\":" + i.frame() + "}"));
+            }
+            return 0;
+        }
+        out.add(out(String.format("%-20s  %-30s  %-12s  %-30s  %5s", "Filter", "Volume Name", "Altitude", "Instance Name", "Frame")));
+        out.add(out("--------------------  ------------------------------  ------------  ------------------------------  -----"));
+        for (var i : rows) {
+            out.add(out(String.format("%-20s  %-30s  %-12s  %-30s  %5d", i.filter(), i.volume(), i.altitude(), i.instance(),
+                    i.frame())));
+        }
+        return 0;
+    }
+
+    private int volumes(List<ControlProtocol.Line> out, boolean json) {
+        var rows = manager.volumes();
+        if (json) {
+            for (var v : rows) {
+                out.add(out("{\"volume\":" + json(v.name()) + ",\"fileSystemType\":" + json(v.fileSystemType())
+                        + ",\"instances\":" + v.instances() + "}"));
+            }
+            return 0;
+        }
+        out.add(out(String.format("%-30s  %-15s  %9s", "Volume Name", "FileSystem Type", "Instances")));
+        out.add(out("------------------------------  ---------------  ---------"));
+        for (var v : rows) {
+            out.add(out(String.format("%-30s  %-15s  %9d", v.name(), v.fileSystemType(), v.instances())));
+        }
+        return 0;
+    }
+
+    private int status(List<ControlProtocol.Line> out, String what, NtStatus s) {
+        if (s.isFailure()) {
+            out.add(err(what + ": " + s.toAdminString()));
+            return 1;
+        }
+        return 0;
+    }
+
+    private int load(List<ControlProtocol.Line> out, String name) {
+        DriverConfig config = DriverConfig.of(name);
+        int at = name.indexOf('@');
+        if (at > 0) {
+            config = DriverConfig.of(name.substring(0, at)).withAltitude(name.substring(at + 1));
+        }
+        jars.prepare(manager, config.name());
+        int r = status(out, "load " + config.name(), manager.loadFilter(config));
+        if (r != 0) {
+            jars.forget(manager, config.name());
+        }
+        return r;
+    }
+
+    private int unload(List<ControlProtocol.Line> out, String name, boolean mandatory, String timeout) {
+        UnloadMode mode = mandatory ? UnloadMode.MANDATORY : UnloadMode.OPTIONAL;
+        if (timeout == null) {
+            int r = status(out, "unload " + name, manager.unloadFilter(name, mode));
+            if (r == 0) {
+                jars.forget(manager, name);
+            }
+            return r;
+        }
+        Duration d = parseDuration(timeout);
+        FilterManager.UnloadOutcome o = manager.unloadFilter(name, mode, d);
+        if (o.status().equals(NtStatus.TIMEOUT)) {
+            out.add(err("unload " + name + ": " + o.status().toAdminString() + " after " + timeout
+                    + "; the unload goes on, waiting for:"));
+            out.add(err(o.report().toText()));
+            return 1;
+        }
+        int r = status(out, "unload " + name, o.status());
+        if (r == 0) {
+            jars.forget(manager, name);
+        }
+        return r;
+    }
+
+    static Duration parseDuration(String s) {
+        try {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            }
+            if (s.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+            }
+            return Duration.parse(s);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("bad duration '" + s + "' (for example 500ms, 2s, PT1M)");
+        }
+    }
+
+    private int attach(List<ControlProtocol.Line> out, String filter, String volume, String instance, String altitude) {
+        Instance i = manager.attach(filter, volume, instance, altitude);
+        out.add(out("attached " + i.name() + " of " + filter + " to " + volume + " at " + i.altitude()));
+        return 0;
+    }
+
+    private int detach(List<ControlProtocol.Line> out, String filter, String volume, String instance) {
+        return status(out, "detach " + filter + " from " + volume, manager.detach(filter, volume, instance));
+    }
+
+    private int explain(List<ControlProtocol.Line> out, String name) {
+        Optional<dev.altitude.core.UnloadReport> r = manager.explain(name);
+        if (r.isEmpty()) {
+            out.add(err("explain " + name + ": " + NtStatus.FLT_FILTER_NOT_FOUND.toAdminString()));
+            return 1;
+        }
+        out.add(out(r.get().toText()));
+        return 0;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.altitude.cli;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code altitude fltmc}: the admin commands of a running {@code altitude mount}, over its control socket. */
+@Command(name = "fltmc", mixinStandardHelpOptions = true,
+        description = "Admin commands for a running altitude daemon, as Windows' fltmc.",
+        subcommands = {FltmcCommand.Filters.class, FltmcCommand.Instances.class, FltmcCommand.Volumes.class,
+                FltmcCommand.Load.class, FltmcCommand.Unload.class, FltmcCommand.Attach.class, FltmcCommand.Detach.class,
+                FltmcCommand.Explain.class})
+final class FltmcCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static Path defaultRunDir() {
+        return Path.of(System.getenv().getOrDefault("ALTITUDE_RUN_DIR", "/run/altitude"));
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed (try: altitude fltmc --help)");
+    }
+
+    /** What every subcommand shares: where the daemon is, and JSON output. */
+    abstract static class Sub implements Callable<Integer> {
+        @Option(names = "--run-dir", paramLabel = "DIR",
+                description = "the daemon's run directory (default: $ALTITUDE_RUN_DIR or /run/altitude)")
+        Path runDir = defaultRunDir();
+
+        @Option(names = "--json", description = "one JSON object per line")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        abstract List<String> request();
+
+        @Override
+        public Integer call() {
+            List<String> request;
+            try {
+                request = request();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            Path socket = runDir.resolve(ControlProtocol.SOCKET);
+            ControlProtocol.Response r;
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                ControlProtocol.writeRequest(ch, new ControlProtocol.Request(json, request));
+                r = ControlProtocol.readResponse(ch);
+            } catch (IOException e) {
+                System.err.println("altitude fltmc: cannot reach the daemon at " + socket + ": "
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                return 1;
+            }
+            for (ControlProtocol.Line l : r.lines()) {
+                (l.error() ? System.err : System.out).println(l.text());
+            }
+            return r.exit();
+        }
+    }
+
+    @Command(name = "filters", mixinStandardHelpOptions = true, description = "List the loaded filters.")
+    static final class Filters extends Sub {
+        @Override
+        List<String> request() {
+            return List.of("filters");
+        }
+    }
+
+    @Command(name = "instances", mixinStandardHelpOptions = true, description = "List the instances.")
+    static final class Instances extends Sub {
+        @Override
+        List<String> request() {
+            return List.of("instances");
+        }
+    }
+
+    @Command(name = "volumes", mixinStandardHelpOptions = true, description = "List the volumes.")
+    static final class Volumes extends Sub {
+        @Override
+        List<String> request() {
+            return List.of("volumes");
+        }
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true, description = "Load a filter (by name, or from a filter jar).")
+    static final class Load extends Sub {
+        @Parameters(paramLabel = "NAME[@ALTITUDE]")
+        String name;
+
+        @Override
+        List<String> request() {
+            return List.of("load", name);
+        }
+    }
+
+    @Command(name = "unload", mixinStandardHelpOptions = true,
+            description = "Unload a filter: optional (the filter may refuse) unless --mandatory.")
+    static final class Unload extends Sub {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--mandatory", description = "a service stop: the filter cannot refuse")
+        boolean mandatory;
+
+        @Option(names = "--timeout", paramLabel = "D",
+                description = "stop waiting after D (500ms, 2s, PT1M) and say what the unload waits for")
+        String timeout;
+
+        @Override
+        List<String> request() {
+            List<String> r = new ArrayList<>(List.of("unload", name));
+            if (mandatory) {
+                r.add("--mandatory");
+            }
+            if (timeout != null) {
+                Fltmc.parseDuration(timeout);
+                r.addAll(List.of("--timeout", timeout));
+            }
+            return r;
+        }
+    }
+
+    @Command(name = "attach", mixinStandardHelpOptions = true, description = "Attach a filter to a volume.")
+    static final class Attach extends Sub {
+        @Parameters(index = "0", paramLabel = "FILTER")
+        String filter;
+
+        @Parameters(index = "1", paramLabel = "VOLUME")
+        String volume;
+
+        @Option(names = {"-i", "--instance"}, paramLabel = "INSTANCE")
+        String instance;
+
+        @Option(names = {"-a", "--altitude"}, paramLabel = "ALTITUDE")
+        String altitude;
+
+        @Override
+        List<String> request() {
+            List<String> r = new ArrayList<>(List.of("attach", filter, volume));
+            if (instance != null) {
+                r.addAll(List.of("-i", instance));
+            }
+            if (altitude != null) {
+                r.addAll(List.of("-a", altitude));
+            }
+            return r;
+        }
+    }
+
+    @Command(name = "detach", mixinStandardHelpOptions = true, description = "Detach a filter's instance from a volume.")
+    static final class Detach extends Sub {
+        @Parameters(index = "0", paramLabel = "FILTER")
+        String filter;
+
+        @Parameters(index = "1", paramLabel = "VOLUME")
+        String volume;
+
+        @Parameters(index = "2", paramLabel = "INSTANCE", arity = "0..1")
+        String instance;
+
+        @Override
+        List<String> request() {
+            List<String> r = new ArrayList<>(List.of("detach", filter, volume));
+            if (instance != null) {
+                r.add(instance);
+            }
+            return r;
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true,
+            description = "Why won't it unload? What the filter holds and what an unload would wait for.")
+    static final class Explain extends Sub {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        List<String> request() {
+            return List.of("explain", name);
+        }
+    }
+}

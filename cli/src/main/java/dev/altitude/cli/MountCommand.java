@@ -1,0 +1,103 @@
+package dev.altitude.cli;
+
+import dev.altitude.core.DriverConfig;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.UnloadMode;
+import dev.altitude.fuse.FuseMount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The daemon: a filter manager with a FUSE volume of SOURCE at MOUNTPOINT, the filters named, ports under
+ * {@code <run-dir>/ports} and the control socket {@code <run-dir>/control.sock} for {@code altitude fltmc}.
+ * It runs until SIGINT or SIGTERM: then every filter gets its mandatory unload, the mount goes, and the
+ * manager closes.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE) and serve the admin commands",
+                "(altitude fltmc) until SIGINT or SIGTERM. The volume is named after the mount point."})
+final class MountCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "the directory whose files the mount shows")
+    Path source;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "an empty directory to mount on")
+    Path mountPoint;
+
+    @Option(names = {"-f", "--filter"}, paramLabel = "NAME[@ALTITUDE]", description = "a filter to load (repeatable)")
+    List<String> filters = new ArrayList<>();
+
+    @Option(names = "--filter-path", paramLabel = "DIR", description = "a directory of filter jars")
+    Path filterPath;
+
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "where the control socket and the ports live (default: $ALTITUDE_RUN_DIR or /run/altitude)")
+    Path runDir = FltmcCommand.defaultRunDir();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(source)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "SOURCE " + source + " is not a directory");
+        }
+        if (filterPath != null && !Files.isDirectory(filterPath)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--filter-path " + filterPath + " is not a directory");
+        }
+        String volume = mountPoint.toAbsolutePath().normalize().toString();
+        FilterManager manager = FilterManager.builder().portDirectory(runDir.resolve("ports")).build();
+        FilterJars jars = new FilterJars(filterPath);
+        Fltmc fltmc = new Fltmc(manager, jars);
+        for (String f : filters) {
+            int at = f.indexOf('@');
+            DriverConfig c = at > 0 ? DriverConfig.of(f.substring(0, at)).withAltitude(f.substring(at + 1)) : DriverConfig.of(f);
+            jars.prepare(manager, c.name());
+            NtStatus s = manager.loadFilter(c);
+            if (s.isFailure()) {
+                manager.close();
+                throw new IllegalStateException("load " + c.name() + ": " + s.toAdminString());
+            }
+        }
+        FuseMount mount;
+        try {
+            mount = FuseMount.mount(manager, volume, source, mountPoint);
+        } catch (java.io.IOException e) {
+            manager.close();
+            throw e;
+        }
+        ControlServer control = ControlServer.start(runDir, fltmc);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                control.close();
+                for (var f : manager.filters().stream().sorted(java.util.Comparator.comparingDouble(
+                        (FilterManager.FilterInfo i) -> Double.parseDouble(i.altitude())).reversed()).toList()) { // highest first
+                    manager.unloadFilter(f.name(), UnloadMode.MANDATORY);
+                }
+                mount.close();
+                manager.close();
+                System.out.println("altitude: unmounted " + mount.mountPoint());
+                System.out.flush();
+            } catch (Exception e) {
+                System.err.println("altitude: stopping: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "altitude-stop"));
+        System.out.println("altitude: mounted " + mount.source() + " at " + mount.mountPoint() + " (volume " + volume
+                + "); filters " + manager.filters().stream().map(f -> f.name() + "@" + f.altitude()).toList()
+                + "; control " + control.socket());
+        System.out.flush();
+        stopped.await(); // until a signal runs the hook
+        return 0;
+    }
+}
