@@ -29,7 +29,7 @@ final class MountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "the directory whose files the mount shows")
     Path source;
 
-    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "an empty directory to mount on")
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "an empty directory to mount on (made if missing)")
     Path mountPoint;
 
     @Option(names = {"-f", "--filter"}, paramLabel = "NAME[@ALTITUDE]", description = "a filter to load (repeatable)")
@@ -52,6 +52,9 @@ final class MountCommand implements Callable<Integer> {
         }
         if (filterPath != null && !Files.isDirectory(filterPath)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--filter-path " + filterPath + " is not a directory");
+        }
+        if (Files.notExists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // not when stale: that is undecidable
+            Files.createDirectories(mountPoint);
         }
         String volume = mountPoint.toAbsolutePath().normalize().toString();
         FilterManager manager = FilterManager.builder().portDirectory(runDir.resolve("ports")).build();

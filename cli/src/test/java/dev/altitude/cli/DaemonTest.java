@@ -8,6 +8,7 @@ import dev.altitude.core.NtStatus;
 import dev.altitude.core.NtStatusException;
 import dev.altitude.samples.cdo.Cdo;
 import dev.altitude.samples.scanner.ScannerClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -162,6 +163,27 @@ class DaemonTest {
             }
         } finally {
             first.close();
+        }
+    }
+
+    @Test
+    void aFioJobThroughTheMountFinishesWithoutAnErrorWhileAFilterIsUnloadedAndReloaded() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/fio")), "fio is not installed");
+        try (Daemon d = Daemon.start(dir, "--filter", "passthrough")) {
+            Process fio = new ProcessBuilder("fio", "--name=load", "--directory=" + d.mountPoint, "--rw=randrw", "--bs=4k",
+                    "--size=4m", "--numjobs=2", "--time_based", "--runtime=12", "--ioengine=psync", "--verify=crc32c",
+                    "--group_reporting").redirectErrorStream(true).start();
+            int cycles = 0;
+            while (fio.isAlive()) {
+                assertThat(d.fltmc("unload", "passthrough").exit()).isZero();
+                assertThat(d.fltmc("load", "passthrough").exit()).isZero();
+                cycles++;
+            }
+            String report = new String(fio.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(fio.waitFor()).as(report).isZero();
+            assertThat(report).contains("err= 0");
+            assertThat(cycles).as("unload/reload cycles during the job").isGreaterThanOrEqualTo(3);
+            d.stop();
         }
     }
 }

@@ -47,6 +47,11 @@ class FuseDifferentialTest {
             "cat d; echo cat-dir-status=$?",
             "mkdir d; echo mkdir-exists-status=$?",
             "echo more >> a.txt && cat a.txt",
+            "/usr/bin/python3 -c \"import os; os.setxattr('a.txt', 'user.k', b'v1'); print(os.getxattr('a.txt', 'user.k'), "
+                    + "os.listxattr('a.txt')); os.removexattr('a.txt', 'user.k'); print(os.listxattr('a.txt'))\"",
+            "/usr/bin/python3 -c \"import os; os.getxattr('a.txt', 'user.none')\" 2>&1 | tail -1",
+            "if command -v fio > /dev/null; then fio --name=small --rw=randrw --bs=4k --size=1m --verify=crc32c "
+                    + "--ioengine=psync --output=/dev/null && echo fio-ok && rm -f small.*; else echo fio-ok; fi",
             "ls -l | awk 'NR > 1 {print $1, $2, $5, $9}'",
             "find . | sort");
 
@@ -106,6 +111,68 @@ class FuseDifferentialTest {
             assertThat(tree(source)).isEqualTo(tree(plain));
             assertThat(trace).anyMatch(l -> l.startsWith("pre passthrough Instance WRITE /big2"))
                     .anyMatch(l -> l.startsWith("post passthrough Instance SET_INFORMATION /c.txt"));
+        }
+    }
+
+    /** One seeded Java operation under {@code root}: its value, or its exception's class. */
+    static String javaOp(Path root, java.util.Random r) {
+        String[] names = {"a", "b", "d", "d/x", "d/y", "e"};
+        Path p = root.resolve(names[r.nextInt(names.length)]);
+        Path q = root.resolve(names[r.nextInt(names.length)]);
+        try {
+            return switch (r.nextInt(11)) {
+                case 0 -> {
+                    Files.writeString(p, "v" + r.nextInt(1000));
+                    yield "wrote";
+                }
+                case 1 -> Files.readString(p);
+                case 2 -> Files.createDirectory(p).getFileName().toString();
+                case 3 -> {
+                    Files.delete(p);
+                    yield "deleted";
+                }
+                case 4 -> Files.move(p, q, java.nio.file.StandardCopyOption.REPLACE_EXISTING).getFileName().toString();
+                case 5 -> Files.copy(p, q).getFileName().toString();
+                case 6 -> {
+                    try (Stream<Path> l = Files.list(p)) {
+                        yield l.map(x -> x.getFileName().toString()).sorted().toList().toString();
+                    }
+                }
+                case 7 -> Long.toString(Files.size(p));
+                case 8 -> {
+                    Files.writeString(p, "+", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    yield Files.readString(p);
+                }
+                case 9 -> Files.createSymbolicLink(p, p.getFileSystem().getPath("a")).getFileName().toString();
+                default -> Boolean.toString(Files.isDirectory(p)) + Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+            };
+        } catch (IOException | RuntimeException e) {
+            return e.getClass().getSimpleName();
+        }
+    }
+
+    @Test
+    void seededJavaWorkloadsGiveTheSameResultsAndFilesThroughTheMount() throws Exception {
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            assertThat(manager.loadFilter(PassThrough.NAME)).isEqualTo(NtStatus.SUCCESS);
+            try (FuseMount mount = FuseMount.mount(manager, "j" + MOUNTS.incrementAndGet(), source, mountPoint)) {
+                for (long seed = 1; seed <= 20; seed++) {
+                    java.util.Random a = new java.util.Random(seed);
+                    java.util.Random b = new java.util.Random(seed);
+                    for (int i = 0; i < 60; i++) {
+                        String expected = javaOp(plain, a);
+                        String actual = javaOp(mountPoint, b);
+                        assertThat(actual).as("seed %d operation %d", seed, i).isEqualTo(expected);
+                    }
+                    assertThat(tree(mountPoint)).as("seed %d", seed).isEqualTo(tree(plain));
+                    run(plain, "rm -rf ./*");
+                    run(mountPoint, "rm -rf ./*");
+                }
+                assertThat(mount.openHandles()).isZero();
+            }
         }
     }
 }

@@ -1,0 +1,78 @@
+package dev.altitude.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.altitude.core.Filter;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.FilterRegistration;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.PreOpStatus;
+import dev.altitude.core.Requestor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A filter on a FUSE volume sees who asks: the process id, user and group of the caller. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FuseRequestorTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void fuseIsThere() {
+        String missing = FuseMount.unavailableReason();
+        Assumptions.assumeTrue(missing == null, () -> "FUSE tests skipped: " + missing);
+    }
+
+    @Test
+    void theCallersPidUidAndGidAreOnTheOperationAndNewFilesAreTheirs() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Files.writeString(source.resolve("f"), "data");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxrwxrwx"));
+        List<Requestor> opens = new CopyOnWriteArrayList<>();
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            Filter[] f = new Filter[1];
+            manager.registerDriver("who", () -> (mgr, config) -> {
+                f[0] = mgr.registerFilter(FilterRegistration.builder("who").altitude("370000")
+                        .onPreOperation(MajorFunction.CREATE, (data, objects) -> {
+                            if (data.fileObject().path().equals("/f")) {
+                                opens.add(data.requestor());
+                            }
+                            return PreOpStatus.SUCCESS_NO_CALLBACK;
+                        })
+                        .onUnload(flags -> {
+                            f[0].unregister();
+                            return NtStatus.SUCCESS;
+                        }).build());
+                return f[0].startFiltering();
+            });
+            assertThat(manager.loadFilter("who")).isEqualTo(NtStatus.SUCCESS);
+            try (FuseMount mount = FuseMount.mount(manager, "who", source, mnt)) {
+                Process cat = new ProcessBuilder("setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                        "cat", mnt.resolve("f").toString()).start();
+                assertThat(new String(cat.getInputStream().readAllBytes())).isEqualTo("data");
+                assertThat(cat.waitFor()).isZero();
+                assertThat(opens).isNotEmpty().allSatisfy(r -> {
+                    assertThat(r.pid()).isEqualTo(cat.pid());
+                    assertThat(r.uid()).isEqualTo(65534);
+                    assertThat(r.gid()).isEqualTo(65534);
+                });
+                Process touch = new ProcessBuilder("setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                        "touch", mnt.resolve("made-by-nobody").toString()).start();
+                assertThat(touch.waitFor()).isZero();
+                assertThat(Files.getOwner(source.resolve("made-by-nobody")).getName()).isEqualTo("nobody");
+            }
+        }
+    }
+}
