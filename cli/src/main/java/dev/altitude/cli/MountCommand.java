@@ -32,6 +32,10 @@ final class MountCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "an empty directory to mount on (made if missing)")
     Path mountPoint;
 
+    @Option(names = "--also", paramLabel = "SOURCE=MOUNTPOINT",
+            description = "one more volume of the same daemon: SOURCE mounted at MOUNTPOINT (repeatable)")
+    List<String> more = new ArrayList<>();
+
     @Option(names = {"-f", "--filter"}, paramLabel = "NAME[@ALTITUDE]", description = "a filter to load (repeatable)")
     List<String> filters = new ArrayList<>();
 
@@ -70,10 +74,24 @@ final class MountCommand implements Callable<Integer> {
                 throw new IllegalStateException("load " + c.name() + ": " + s.toAdminString());
             }
         }
-        FuseMount mount;
+        List<FuseMount> mounts = new ArrayList<>();
         try {
-            mount = FuseMount.mount(manager, volume, source, mountPoint);
-        } catch (java.io.IOException e) {
+            mounts.add(FuseMount.mount(manager, volume, source, mountPoint));
+            for (String pair : more) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0 || eq == pair.length() - 1) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--also wants SOURCE=MOUNTPOINT, not " + pair);
+                }
+                Path mp = Path.of(pair.substring(eq + 1));
+                if (Files.notExists(mp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(mp);
+                }
+                mounts.add(FuseMount.mount(manager, mp.toAbsolutePath().normalize().toString(), Path.of(pair.substring(0, eq)), mp));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            for (FuseMount m : mounts.reversed()) {
+                m.close();
+            }
             manager.close();
             throw e;
         }
@@ -86,9 +104,11 @@ final class MountCommand implements Callable<Integer> {
                         (FilterManager.FilterInfo i) -> Double.parseDouble(i.altitude())).reversed()).toList()) { // highest first
                     manager.unloadFilter(f.name(), UnloadMode.MANDATORY);
                 }
-                mount.close();
+                for (FuseMount m : mounts.reversed()) {
+                    m.close();
+                }
                 manager.close();
-                System.out.println("altitude: unmounted " + mount.mountPoint());
+                System.out.println("altitude: unmounted " + mounts.stream().map(FuseMount::mountPoint).toList());
                 System.out.flush();
             } catch (Exception e) {
                 System.err.println("altitude: stopping: " + e);
@@ -96,8 +116,8 @@ final class MountCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "altitude-stop"));
-        System.out.println("altitude: mounted " + mount.source() + " at " + mount.mountPoint() + " (volume " + volume
-                + "); filters " + manager.filters().stream().map(f -> f.name() + "@" + f.altitude()).toList()
+        System.out.println("altitude: mounted " + mounts.stream().map(m -> m.source() + " at " + m.mountPoint()).toList()
+                + "; filters " + manager.filters().stream().map(f -> f.name() + "@" + f.altitude()).toList()
                 + "; control " + control.socket());
         System.out.flush();
         stopped.await(); // until a signal runs the hook

@@ -34,17 +34,22 @@ class DaemonTest {
 
     @Test
     void fltmcListsLoadsAttachesDetachesAndShowsStatusesAsFltmcDoes() throws Exception {
-        try (Daemon d = Daemon.start(dir, "--filter", "cdo", "--filter", "minispy@370001")) {
+        Path second = java.nio.file.Files.createDirectories(dir.resolve("source2"));
+        Path secondMount = dir.resolve("mnt2");
+        try (Daemon d = Daemon.start(dir, "--filter", "cdo", "--filter", "minispy@370001", "--also", second + "=" + secondMount)) {
             Daemon.Result filters = d.fltmc("filters");
             assertThat(filters.exit()).isZero();
             assertThat(filters.out()).startsWith("Filter Name                     Num Instances      Altitude  Frame")
-                    .contains("cdo                                         1        370080      0",
+                    .contains("cdo                                         2        370080      0",
                             "minispy                                     0        370001      0");
             assertThat(d.fltmc("filters", "--json").out().lines())
                     .contains("{\"filter\":\"minispy\",\"instances\":0,\"altitude\":\"370001\",\"frame\":0,\"state\":\"FILTERING\",\"callbackFailures\":0}");
             String volume = d.mountPoint.toString();
-            assertThat(d.fltmc("volumes", "--json").out()).isEqualTo("{\"volume\":" + Fltmc.json(volume)
-                    + ",\"fileSystemType\":\"nio:file\",\"instances\":1}");
+            assertThat(d.fltmc("volumes", "--json").out().lines()).containsExactlyInAnyOrder(
+                    "{\"volume\":" + Fltmc.json(volume) + ",\"fileSystemType\":\"nio:file\",\"instances\":1}",
+                    "{\"volume\":" + Fltmc.json(secondMount.toString()) + ",\"fileSystemType\":\"nio:file\",\"instances\":1}");
+            Files.writeString(secondMount.resolve("two.txt"), "through the second volume");
+            assertThat(Files.readString(second.resolve("two.txt"))).isEqualTo("through the second volume");
             assertThat(d.fltmc("attach", "minispy", volume, "-i", "spy").out()).isEqualTo(
                     "attached spy of minispy to " + volume + " at 370001");
             assertThat(d.fltmc("instances").out()).contains("minispy               " + volume);
@@ -77,6 +82,8 @@ class DaemonTest {
             assertThat(badTimeout.exit()).isEqualTo(2);
             assertThat(badTimeout.err()).contains("bad duration 'soon'").doesNotContain("\tat ");
             d.stop();
+        } finally {
+            new ProcessBuilder("fusermount3", "-u", "-z", secondMount.toString()).start().waitFor(10, TimeUnit.SECONDS);
         }
     }
 
