@@ -39,7 +39,7 @@ public final class Instance implements RelatedObjects {
     final Callbacks.PostOperation[] post;
 
     /** Held by every pre-operation while it runs; teardown waits for it before draining. */
-    final Rundown callbacks = new Rundown();
+    final StripedRundown callbacks = new StripedRundown();
     /** The post-operations owed to this instance, drained at teardown. */
     final PostOpTracker owed = new PostOpTracker();
     /** Operations pended by this instance (pre and post); teardown-complete waits for them. */

@@ -27,7 +27,7 @@ public final class Volume {
     private final List<Instance> members = new ArrayList<>();
 
     /** Held by every operation; dismount waits for it. */
-    final Rundown io = new Rundown();
+    final StripedRundown io = new StripedRundown();
     /** Held by every attach in progress; dismount waits for it before tearing instances down. */
     final Rundown attaches = new Rundown();
     /** Object references on the volume; dismount waits for them. */
@@ -79,7 +79,8 @@ public final class Volume {
      * {@code data}). On a dismounted volume: {@link NtStatus#VOLUME_DISMOUNTED}.
      */
     public NtStatus perform(CallbackData data) {
-        if (!io.acquire()) {
+        int held = io.acquire();
+        if (held < 0) {
             data.complete(NtStatus.VOLUME_DISMOUNTED, 0);
             return data.status();
         }
@@ -87,14 +88,15 @@ public final class Volume {
             data.setVolume(this);
             dispatch(data, stack, 0);
         } finally {
-            io.release();
+            io.release(held);
         }
         return data.status();
     }
 
     /** Filter-initiated I/O: from the first instance below {@code from}, then the backend. */
     NtStatus performBelow(Instance from, CallbackData data) {
-        if (!io.acquire()) {
+        int held = io.acquire();
+        if (held < 0) {
             data.complete(NtStatus.VOLUME_DISMOUNTED, 0);
             return data.status();
         }
@@ -107,7 +109,7 @@ public final class Volume {
             }
             dispatch(data, st, i);
         } finally {
-            io.release();
+            io.release(held);
         }
         return data.status();
     }
@@ -130,7 +132,11 @@ public final class Volume {
             Instance inst = st[i];
             Callbacks.PreOperation pre = inst.pre[major];
             Callbacks.PostOperation post = inst.post[major];
-            if ((pre == null && post == null) || !inst.callbacks.acquire()) {
+            if (pre == null && post == null) {
+                continue;
+            }
+            int held = inst.callbacks.acquire();
+            if (held < 0) {
                 continue;
             }
             PreOpStatus ps;
@@ -149,11 +155,11 @@ public final class Volume {
                     if (ps == PreOpStatus.PENDING) {
                         // parked until the filter resumes it; not a running callback meanwhile
                         pended = inst.pendedPre(data);
-                        inst.callbacks.release();
+                        inst.callbacks.release(held);
                         try {
                             ps = data.awaitResume();
                         } finally {
-                            inst.callbacks.acquireAlways();
+                            inst.callbacks.acquireAlways(held);
                         }
                         completionContext = data.takeResumeContext();
                     }
@@ -170,7 +176,7 @@ public final class Volume {
                     }
                 }
             } finally {
-                inst.callbacks.release();
+                inst.callbacks.release(held);
                 if (pended != null) {
                     inst.pended.remove(pended); // after the slot is registered: a teardown then drains it
                 }
