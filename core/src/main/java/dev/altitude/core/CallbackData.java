@@ -31,7 +31,13 @@ public final class CallbackData {
     private volatile Object resumeContext;
     private volatile Thread waiter;
     private volatile Runnable cancelRoutine;
-    private volatile boolean inPost;
+    /**
+     * In a post-operation (not a pre-operation): written by the requesting thread before each callback and
+     * read by a thread that completes a pended operation, which got this data from the callback through a
+     * hand-off that orders the two (a queue, a lock): a plain field, so that flipping it twice per filter
+     * costs no fence.
+     */
+    private boolean inPost;
 
     public CallbackData(FileObject fileObject, IoParameters parameters, Requestor requestor) {
         this.parameters = Objects.requireNonNull(parameters, "parameters");
@@ -113,9 +119,7 @@ public final class CallbackData {
         // Only the requesting thread arms, before the callback; another thread writes these only for an
         // operation pended by that callback. Writing only what changed keeps the common path free of the
         // fences of volatile stores (eight per filter per operation otherwise).
-        if (inPost != post) {
-            inPost = post;
-        }
+        inPost = post;
         if (pend != NOT_PENDED) {
             pend = NOT_PENDED;
         }
