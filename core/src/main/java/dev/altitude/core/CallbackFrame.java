@@ -14,6 +14,9 @@ final class CallbackFrame {
     /** Each entry a {@link Filter} (a filter-wide callback) or an {@link Instance} (one of that instance's). */
     private Object[] filters = new Object[8];
     private int depth;
+    /** Slots whose post-operations ran on this thread, for its next operations (no allocation per filter). */
+    private final OperationSlot[] pool = new OperationSlot[32];
+    private int pooled;
 
     static CallbackFrame current() {
         return CURRENT.get();
@@ -35,6 +38,24 @@ final class CallbackFrame {
     }
 
     /** Is the thread inside any callback of {@code filter}, filter-wide or of one of its instances? */
+    /** A slot owed for this operation: a pooled one reused, or a new one. */
+    OperationSlot owe(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
+        if (pooled > 0) {
+            OperationSlot s = pool[--pooled];
+            pool[pooled] = null;
+            return s.reuse(instance, post, data, completionContext);
+        }
+        return new OperationSlot(instance, post, data, completionContext);
+    }
+
+    /** A slot whose post-operation this thread claimed, ran and took out of its tracker. */
+    void giveBack(OperationSlot slot) {
+        slot.clear();
+        if (pooled < pool.length) {
+            pool[pooled++] = slot;
+        }
+    }
+
     boolean contains(Filter filter) {
         for (int i = 0; i < depth; i++) {
             if (filters[i] == filter || (filters[i] instanceof Instance in && in.filter() == filter)) {

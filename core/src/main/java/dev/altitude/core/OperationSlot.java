@@ -16,27 +16,32 @@ final class OperationSlot {
     static final int DRAINING = 2;
     static final int DONE = 3;
 
-    private static final VarHandle STATE;
+    private static final VarHandle WORD;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(OperationSlot.class, "state", int.class);
+            WORD = MethodHandles.lookup().findVarHandle(OperationSlot.class, "word", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final Instance instance;
-    final Callbacks.PostOperation post;
-    final CallbackData data;
-    final Object completionContext;
-    final Thread thread;
-    final long since;
+    Instance instance;
+    Callbacks.PostOperation post;
+    CallbackData data;
+    Object completionContext;
+    Thread thread;
+    long since;
     /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
-    final boolean mustComplete;
+    boolean mustComplete;
 
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
+    /**
+     * The state in the low two bits, the slot's generation above them. A slot is reused by the thread that
+     * ran its post-operation, for a later operation, with the next generation: a drainer that saw it owed by
+     * an earlier operation claims with that generation, and so fails instead of claiming the new one.
+     */
+    @SuppressWarnings("unused") // accessed through WORD
+    private volatile long word;
 
     /** The post-operation the same operation owes a higher instance (called after this one); operation's thread only. */
     OperationSlot owedBefore;
@@ -47,6 +52,10 @@ final class OperationSlot {
     PostOpTracker.Stripe stripe;
 
     OperationSlot(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
+        fill(instance, post, data, completionContext);
+    }
+
+    private void fill(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
         this.instance = instance;
         this.post = post;
         this.data = data;
@@ -56,16 +65,47 @@ final class OperationSlot {
         this.mustComplete = data != null && data.isDirty();
     }
 
-    /** Moves OWED to {@code to}; false if someone else claimed the slot first. */
+    /**
+     * Makes a slot whose post-operation ran (on this thread, which claimed it) owed again, for another
+     * operation, in the next generation. Published to drainers by the tracker's lock when it is added.
+     */
+    OperationSlot reuse(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
+        fill(instance, post, data, completionContext);
+        owedBefore = null;
+        WORD.setRelease(this, ((word >>> 2) + 1) << 2 | OWED);
+        return this;
+    }
+
+    /** Forgets what the finished operation referenced, so that a pooled slot keeps nothing alive. */
+    void clear() {
+        instance = null;
+        post = null;
+        data = null;
+        completionContext = null;
+        thread = null;
+        owedBefore = null;
+    }
+
+    long generation() {
+        return word >>> 2;
+    }
+
+    /** The operation's own thread: moves OWED to {@code to}; false if a drainer claimed the slot first. */
     boolean claim(int to) {
-        return STATE.compareAndSet(this, OWED, to);
+        long w = word;
+        return (w & 3) == OWED && WORD.compareAndSet(this, w, (w & ~3L) | to);
+    }
+
+    /** A drainer: moves OWED to {@code to} if the slot is still in generation {@code generation}. */
+    boolean claim(long generation, int to) {
+        return WORD.compareAndSet(this, generation << 2 | OWED, generation << 2 | to);
     }
 
     void done() {
-        STATE.setRelease(this, DONE);
+        WORD.setRelease(this, (word & ~3L) | DONE);
     }
 
     int state() {
-        return state;
+        return (int) (word & 3);
     }
 }

@@ -129,8 +129,22 @@ final class PostOpTracker {
      */
     void drainOwed(java.util.function.Consumer<OperationSlot> drainOne) {
         draining = true;
-        for (OperationSlot slot : snapshot()) {
-            if (!slot.mustComplete && slot.claim(OperationSlot.DRAINING)) {
+        List<OperationSlot> slots = new ArrayList<>();
+        List<Long> generations = new ArrayList<>();
+        for (Stripe s : stripes) {
+            s.lock();
+            try {
+                for (OperationSlot o = s.head.next; o != s.head; o = o.next) {
+                    slots.add(o);
+                    generations.add(o.generation()); // while it is owed here: a reused slot fails the claim below
+                }
+            } finally {
+                s.unlock();
+            }
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            OperationSlot slot = slots.get(i);
+            if (!slot.mustComplete && slot.claim(generations.get(i), OperationSlot.DRAINING)) {
                 try {
                     drainOne.accept(slot);
                 } finally {

@@ -166,7 +166,10 @@ public final class Volume {
                 }
                 if (ps == PreOpStatus.SUCCESS_WITH_CALLBACK || ps == PreOpStatus.SYNCHRONIZE) {
                     if (post != null) {
-                        OperationSlot slot = new OperationSlot(inst, post, data, completionContext);
+                        if (frame == null) {
+                            frame = CallbackFrame.current();
+                        }
+                        OperationSlot slot = frame.owe(inst, post, data, completionContext);
                         inst.owed.add(slot);
                         slot.owedBefore = owed;
                         owed = slot;
@@ -192,7 +195,8 @@ public final class Volume {
                 openStream(data.fileObject());
             }
         }
-        for (OperationSlot slot = owed; slot != null; slot = slot.owedBefore) {
+        for (OperationSlot slot = owed; slot != null; ) {
+            OperationSlot before = slot.owedBefore;
             if (slot.claim(OperationSlot.RUNNING)) {
                 try {
                     if (frame == null) {
@@ -203,7 +207,9 @@ public final class Volume {
                     slot.done();
                     slot.instance.owed.remove(slot);
                 }
-            }
+                frame.giveBack(slot); // ran and out of the tracker: this thread may owe it again
+            } // else a teardown claimed it to drain: it is the drainer's now, and never reused
+            slot = before;
         }
         if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
             closeStream(data.fileObject());
