@@ -75,16 +75,7 @@ final class Fltmc {
     }
 
     static String json(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> b.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-            }
-        }
-        return b.append('"').toString();
+        return dev.altitude.samples.minispy.MiniSpyMessages.quote(s);
     }
 
     private int filters(List<ControlProtocol.Line> out, boolean json) {

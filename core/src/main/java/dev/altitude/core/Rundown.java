@@ -104,34 +104,12 @@ final class Rundown {
     /** Begins the rundown if needed and waits until every holder has released. */
     void awaitRelease() {
         beginRundown();
-        boolean interrupted = false;
-        synchronized (this) {
-            while (state != ACTIVE) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Waits.until(this, () -> state == ACTIVE);
     }
 
     /** As {@link #awaitRelease()}, for at most {@code timeout}; true if every holder released. */
     boolean awaitRelease(long timeout, TimeUnit unit) throws InterruptedException {
         beginRundown();
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        synchronized (this) {
-            while (state != ACTIVE) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
-        }
-        return true;
+        return Waits.until(this, () -> state == ACTIVE, timeout, unit);
     }
 }

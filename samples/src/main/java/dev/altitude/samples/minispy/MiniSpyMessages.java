@@ -95,7 +95,8 @@ public final class MiniSpyMessages {
         }
     }
 
-    static String quote(String s) {
+    /** {@code s} as a JSON string. */
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {

@@ -1,0 +1,42 @@
+package dev.altitude.core;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Waiting on an object's monitor until a condition holds (the rundowns' waits: woken by notifyAll). */
+final class Waits {
+    private Waits() {
+    }
+
+    /** Waits on {@code lock} until {@code done}, uninterruptibly (the interrupt status is kept). */
+    static void until(Object lock, BooleanSupplier done) {
+        boolean interrupted = false;
+        synchronized (lock) {
+            while (!done.getAsBoolean()) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits on {@code lock} until {@code done} or {@code timeout}; true if done. */
+    static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (lock) {
+            while (!done.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+        }
+        return true;
+    }
+}
