@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "minispy", mixinStandardHelpOptions = true,
-        description = {"The minispy filter's user-mode side: attaches, detaches and lists its instances, then prints",
-                "the operations it logged as a table or as JSON lines until the filter unloads."})
+        description = {"The minispy filter's client: attach, detach, list, and print its log.",
+                "Prints the operations minispy logged, as a table or as JSON lines, until the filter unloads."})
 final class MiniSpyCommand extends PortClientCommand {
     @Option(names = {"-a", "--attach"}, paramLabel = "VOLUME", description = "attach minispy to VOLUME first")
     String attach;

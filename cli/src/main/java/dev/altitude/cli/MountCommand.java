@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
  * manager closes.
  */
 @Command(name = "mount", mixinStandardHelpOptions = true,
-        description = {"Mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE) and serve the admin commands",
-                "(altitude fltmc) until SIGINT or SIGTERM. The volume is named after the mount point."})
+        description = {"The daemon: mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE).",
+                "Serves the admin commands (altitude fltmc) until SIGINT or SIGTERM, which unload every filter and",
+                "unmount. The volume is named after the mount point."})
 final class MountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "the directory whose files the mount shows")
     Path source;

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "scanuser", mixinStandardHelpOptions = true,
-        description = {"The scanner filter's user-mode scanner: answers its scan requests, denying content with \"foul\".",
-                "Runs until the scanner filter unloads."})
+        description = {"The scanner filter's client: answers its scan requests.",
+                "Denies content with \"foul\"; runs until the scanner filter unloads."})
 final class ScanUserCommand extends PortClientCommand {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "scanning threads, 1 to 64 (default: ${DEFAULT-VALUE})")
     int threads = 2;
