@@ -52,12 +52,18 @@ public final class ScannerClient {
             while (true) {
                 FilterClient.Message m = port.getMessage();
                 boolean foul = ScannerMessages.isFoul(m.data());
+                synchronized (out) { // the verdict is said before it is given: whoever sees its effect sees the line
+                    out.println("scan " + ScannerMessages.reasonName(ScannerMessages.reason(m.data())) + ": "
+                            + (foul ? "foul" : "clean"));
+                    out.flush();
+                }
                 NtStatus s = port.reply(m, new byte[] {foul ? ScannerMessages.FOUL : ScannerMessages.SAFE});
                 scans.incrementAndGet();
-                synchronized (out) {
-                    out.println("scan " + ScannerMessages.reasonName(ScannerMessages.reason(m.data())) + ": "
-                            + (foul ? "foul" : "clean") + (s.isSuccess() ? "" : " (reply: " + s + ")"));
-                    out.flush();
+                if (!s.isSuccess()) {
+                    synchronized (out) {
+                        out.println("scanuser: the reply was not taken: " + s);
+                        out.flush();
+                    }
                 }
             }
         } catch (NtStatusException e) {
