@@ -179,6 +179,7 @@ class DaemonTest {
         try (Daemon d = Daemon.start(dir, "--filter", "passthrough")) {
             Process fio = new ProcessBuilder("fio", "--name=load", "--directory=" + d.mountPoint, "--rw=randrw", "--bs=4k",
                     "--size=4m", "--numjobs=2", "--time_based", "--runtime=12", "--ioengine=psync", "--verify=crc32c",
+                    "--verify_state_save=0",
                     "--group_reporting").redirectErrorStream(true).start();
             int cycles = 0;
             while (fio.isAlive()) {
