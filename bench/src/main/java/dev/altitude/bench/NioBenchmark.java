@@ -1,14 +1,11 @@
 package dev.altitude.bench;
 
-import dev.altitude.core.Filter;
+import dev.altitude.core.DriverConfig;
 import dev.altitude.core.FilterManager;
-import dev.altitude.core.FilterRegistration;
-import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
-import dev.altitude.core.PostOpStatus;
-import dev.altitude.core.PreOpStatus;
 import dev.altitude.nio.AltitudeFileSystem;
 import dev.altitude.nio.AltitudeFileSystemProvider;
+import dev.altitude.samples.passthrough.PassThrough;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -79,26 +76,10 @@ public class NioBenchmark {
         buffer = ByteBuffer.allocateDirect(size);
     }
 
-    /** The passThrough sample's shape: a pre and a post for every major function, each doing nothing. */
+    /** Loads the passThrough sample under {@code name} at {@code altitude}: a pre and a post for every major function. */
     static void loadPassThrough(FilterManager manager, String name, String altitude) {
-        manager.registerDriver(name, () -> (mgr, config) -> {
-            Filter[] f = new Filter[1];
-            FilterRegistration.Builder b = FilterRegistration.builder(name).altitude(altitude).onUnload(flags -> {
-                f[0].unregister();
-                return NtStatus.SUCCESS;
-            });
-            for (MajorFunction m : MajorFunction.values()) {
-                if (m == MajorFunction.SHUTDOWN) {
-                    b.onPreOperation(m, (data, objects) -> PreOpStatus.SUCCESS_NO_CALLBACK);
-                } else {
-                    b.onOperation(m, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
-                            (data, objects, ctx, draining) -> PostOpStatus.FINISHED_PROCESSING);
-                }
-            }
-            f[0] = mgr.registerFilter(b.build());
-            return f[0].startFiltering();
-        });
-        NtStatus s = manager.loadFilter(name);
+        manager.registerDriver(name, PassThrough::new);
+        NtStatus s = manager.loadFilter(DriverConfig.of(name).withAltitude(altitude));
         if (s.isFailure()) {
             throw new IllegalStateException("load " + name + ": " + s);
         }

@@ -46,7 +46,7 @@ final class Fltmc {
             };
             return ControlProtocol.Response.of(exit, out);
         } catch (NtStatusException e) {
-            out.add(err(e.status().toAdminString() + ": " + e.getMessage().replace(e.status().toString() + ": ", "")));
+            out.add(err(e.status().toAdminString() + ": " + e.detail()));
             return ControlProtocol.Response.of(1, out);
         } catch (IllegalArgumentException e) {
             out.add(err(e.getMessage()));
@@ -139,12 +139,8 @@ final class Fltmc {
         return 0;
     }
 
-    private int load(List<ControlProtocol.Line> out, String name) {
-        DriverConfig config = DriverConfig.of(name);
-        int at = name.indexOf('@');
-        if (at > 0) {
-            config = DriverConfig.of(name.substring(0, at)).withAltitude(name.substring(at + 1));
-        }
+    private int load(List<ControlProtocol.Line> out, String nameAtAltitude) {
+        DriverConfig config = DriverConfig.parse(nameAtAltitude);
         jars.prepare(manager, config.name());
         int r = status(out, "load " + config.name(), manager.loadFilter(config));
         if (r != 0) {
@@ -155,22 +151,20 @@ final class Fltmc {
 
     private int unload(List<ControlProtocol.Line> out, String name, boolean mandatory, String timeout) {
         UnloadMode mode = mandatory ? UnloadMode.MANDATORY : UnloadMode.OPTIONAL;
+        NtStatus s;
         if (timeout == null) {
-            int r = status(out, "unload " + name, manager.unloadFilter(name, mode));
-            if (r == 0) {
-                jars.forget(manager, name);
+            s = manager.unloadFilter(name, mode);
+        } else {
+            FilterManager.UnloadOutcome o = manager.unloadFilter(name, mode, parseDuration(timeout));
+            if (o.status().equals(NtStatus.TIMEOUT)) {
+                out.add(err("unload " + name + ": " + o.status().toAdminString() + " after " + timeout
+                        + "; the unload goes on, waiting for:"));
+                out.add(err(o.report().toText()));
+                return 1;
             }
-            return r;
+            s = o.status();
         }
-        Duration d = parseDuration(timeout);
-        FilterManager.UnloadOutcome o = manager.unloadFilter(name, mode, d);
-        if (o.status().equals(NtStatus.TIMEOUT)) {
-            out.add(err("unload " + name + ": " + o.status().toAdminString() + " after " + timeout
-                    + "; the unload goes on, waiting for:"));
-            out.add(err(o.report().toText()));
-            return 1;
-        }
-        int r = status(out, "unload " + name, o.status());
+        int r = status(out, "unload " + name, s);
         if (r == 0) {
             jars.forget(manager, name);
         }

@@ -66,8 +66,12 @@ final class MountCommand implements Callable<Integer> {
         FilterJars jars = new FilterJars(filterPath);
         Fltmc fltmc = new Fltmc(manager, jars);
         for (String f : filters) {
-            int at = f.indexOf('@');
-            DriverConfig c = at > 0 ? DriverConfig.of(f.substring(0, at)).withAltitude(f.substring(at + 1)) : DriverConfig.of(f);
+            DriverConfig c;
+            try {
+                c = DriverConfig.parse(f);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             jars.prepare(manager, c.name());
             NtStatus s = manager.loadFilter(c);
             if (s.isFailure()) {

@@ -37,7 +37,6 @@ final class CallbackFrame {
         depth = previousDepth;
     }
 
-    /** Is the thread inside any callback of {@code filter}, filter-wide or of one of its instances? */
     /** A slot owed for this operation: a pooled one reused, or a new one. */
     OperationSlot owe(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
         if (pooled > 0) {
@@ -56,6 +55,7 @@ final class CallbackFrame {
         }
     }
 
+    /** Is the thread inside any callback of {@code filter}, filter-wide or of one of its instances? */
     boolean contains(Filter filter) {
         for (int i = 0; i < depth; i++) {
             if (filters[i] == filter || (filters[i] instanceof Instance in && in.filter() == filter)) {

@@ -6,13 +6,20 @@ package dev.altitude.core;
  */
 public final class NtStatusException extends RuntimeException {
     private final NtStatus status;
+    private final String detail;
 
     public NtStatusException(NtStatus status, String message) {
         super(status + ": " + message);
         this.status = status;
+        this.detail = message;
     }
 
     public NtStatus status() {
         return status;
+    }
+
+    /** What was attempted, without the status. */
+    public String detail() {
+        return detail;
     }
 }

@@ -24,6 +24,9 @@ final class PostOpTracker {
         int size;
         @SuppressWarnings("unused") // through LOCK
         private volatile int locked;
+        // keeps two stripes' hot fields off one cache line (the stripes are allocated one after the other)
+        @SuppressWarnings("unused")
+        long p1, p2, p3, p4, p5, p6, p7, p8;
 
         /**
          * A spin lock: held for a few pointer writes only, nearly always by the stripe's own thread. Taking it
@@ -38,9 +41,6 @@ final class PostOpTracker {
         void unlock() {
             LOCK.setRelease(this, 0);
         }
-        // keeps two stripes' hot fields off one cache line (the stripes are allocated one after the other)
-        @SuppressWarnings("unused")
-        long p1, p2, p3, p4, p5, p6, p7, p8;
 
         Stripe() {
             head.prev = head;
@@ -48,9 +48,7 @@ final class PostOpTracker {
         }
     }
 
-    private static final int STRIPES = Math.max(8, Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 4 - 1) * 2);
-
-    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final Stripe[] stripes = new Stripe[Stripes.COUNT];
     private volatile boolean draining;
 
     PostOpTracker() {
@@ -60,7 +58,7 @@ final class PostOpTracker {
     }
 
     void add(OperationSlot slot) {
-        Stripe s = stripes[(int) ((Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32) & (STRIPES - 1)];
+        Stripe s = stripes[Stripes.ofCurrentThread()];
         s.lock();
         try {
             slot.stripe = s;
@@ -96,17 +94,22 @@ final class PostOpTracker {
     /** Every slot still owed or running, oldest first within a stripe. */
     List<OperationSlot> snapshot() {
         List<OperationSlot> all = new ArrayList<>();
+        forEach(all::add);
+        return all;
+    }
+
+    /** Visits every slot in the trackers' lists, each stripe under its lock. */
+    private void forEach(java.util.function.Consumer<OperationSlot> visit) {
         for (Stripe s : stripes) {
             s.lock();
             try {
                 for (OperationSlot o = s.head.next; o != s.head; o = o.next) {
-                    all.add(o);
+                    visit.accept(o);
                 }
             } finally {
                 s.unlock();
             }
         }
-        return all;
     }
 
     int size() {
@@ -131,17 +134,10 @@ final class PostOpTracker {
         draining = true;
         List<OperationSlot> slots = new ArrayList<>();
         List<Long> generations = new ArrayList<>();
-        for (Stripe s : stripes) {
-            s.lock();
-            try {
-                for (OperationSlot o = s.head.next; o != s.head; o = o.next) {
-                    slots.add(o);
-                    generations.add(o.generation()); // while it is owed here: a reused slot fails the claim below
-                }
-            } finally {
-                s.unlock();
-            }
-        }
+        forEach(o -> {
+            slots.add(o);
+            generations.add(o.generation()); // while it is owed here: a reused slot fails the claim below
+        });
         for (int i = 0; i < slots.size(); i++) {
             OperationSlot slot = slots.get(i);
             if (!slot.mustComplete && slot.claim(generations.get(i), OperationSlot.DRAINING)) {

@@ -20,7 +20,7 @@ final class StripedRundown {
     private static final long ONE = 2L;
     private static final int SPACING = 16; // longs: 128 bytes between stripes
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final int STRIPES = Math.max(8, Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 4 - 1) * 2);
+    private static final int STRIPES = Stripes.COUNT;
 
     private final long[] words = new long[(STRIPES + 1) * SPACING];
 
@@ -28,15 +28,9 @@ final class StripedRundown {
         return (stripe + 1) * SPACING; // none in the array's first line, next to its header
     }
 
-    /** The calling thread's stripe. */
-    private static int stripe() {
-        long h = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
-        return (int) (h >>> 32) & (STRIPES - 1);
-    }
-
     /** Takes protection on this thread's stripe: the stripe, or -1 once a rundown has begun. */
     int acquire() {
-        int stripe = stripe();
+        int stripe = Stripes.ofCurrentThread();
         int i = index(stripe);
         long s = (long) SLOT.getVolatile(words, i);
         while ((s & ACTIVE) == 0) {

@@ -88,4 +88,17 @@ class LoadFilterTest extends ManagerFixture {
         assertThat(manager.loadFilter("hollow")).isEqualTo(NtStatus.FAILED_DRIVER_ENTRY);
         assertThat(manager.filters()).isEmpty();
     }
+
+    @Test
+    void aFilterWrittenNameAtAltitudeIsParsedOnceForEveryCaller() {
+        assertThat(DriverConfig.parse("scanner")).isEqualTo(DriverConfig.of("scanner"));
+        assertThat(DriverConfig.parse(" minispy @ 370001 ")).isEqualTo(DriverConfig.of("minispy").withAltitude("370001"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverConfig.parse("bad@"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("bad filter entry 'bad@': expected name[@altitude]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverConfig.parse("@370000"))
+                .isInstanceOf(IllegalArgumentException.class);
+        TestFilter.register(manager, "parsed", "370000", b -> b);
+        assertThat(manager.loadFilter(DriverConfig.parse("parsed@360000"))).isEqualTo(NtStatus.SUCCESS);
+        assertThat(manager.filters()).singleElement().satisfies(f -> assertThat(f.altitude()).isEqualTo("360000"));
+    }
 }

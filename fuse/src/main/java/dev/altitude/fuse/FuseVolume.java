@@ -108,17 +108,40 @@ final class FuseVolume implements FuseOperations {
 
     /** Opens {@code path} for metadata, runs {@code p}, closes it. */
     private Done onPath(String path, boolean follow, IoParameters p) {
-        Requestor who = context.current();
+        return onPath(path, metaOpen(follow), context.current(), List.of(p));
+    }
+
+    /**
+     * Opens {@code path} with {@code open}, runs {@code ops} in order until one fails, closes it. The last
+     * operation run (or the failed open) is the outcome; no operation at all is a success.
+     */
+    private Done onPath(String path, IoParameters.Create open, Requestor who, List<IoParameters> ops) {
         FileObject fo = new FileObject(path);
-        Done open = send(fo, metaOpen(follow), who);
-        if (!open.ok()) {
-            return open;
+        Done d = send(fo, open, who);
+        if (!d.ok()) {
+            return d;
         }
         try {
-            return send(fo, p, who);
+            for (IoParameters p : ops) {
+                d = send(fo, p, who);
+                if (!d.ok()) {
+                    break;
+                }
+            }
+            return d;
         } finally {
             close(fo, who);
         }
+    }
+
+    /** Creates a directory or link with {@code create} and closes it; it then belongs to its creator. */
+    private int createEntry(String path, IoParameters.Create create) {
+        Requestor who = context.current();
+        Done d = onPath(path, create, who, List.of());
+        if (d.ok()) {
+            giveToCaller(path, who, false);
+        }
+        return d.code();
     }
 
     private FileObject handle(FileInfo fi) {
@@ -148,23 +171,22 @@ final class FuseVolume implements FuseOperations {
 
     /** A new entry belongs to whoever made it (the daemon runs as root), as on a local file system. */
     private void giveToCaller(String path, Requestor who, boolean follow) {
-        if (who.uid() <= 0 && who.gid() <= 0) {
-            return;
+        List<IoParameters> chown = chown(who.uid() > 0 ? who.uid() : -1, who.gid() > 0 ? who.gid() : -1);
+        if (!chown.isEmpty()) {
+            onPath(path, metaOpen(follow), who, chown);
         }
-        FileObject fo = new FileObject(path);
-        if (!send(fo, metaOpen(follow), who).ok()) {
-            return;
+    }
+
+    /** The SET_SECURITY operations of a chown; -1 leaves the user or group as it is. */
+    private static List<IoParameters> chown(int uid, int gid) {
+        List<IoParameters> ops = new java.util.ArrayList<>(2);
+        if (uid != -1) {
+            ops.add(new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", uid)));
         }
-        try {
-            if (who.uid() > 0) {
-                send(fo, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", who.uid())), who);
-            }
-            if (who.gid() > 0) {
-                send(fo, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:gid", who.gid())), who);
-            }
-        } finally {
-            close(fo, who);
+        if (gid != -1) {
+            ops.add(new IoParameters.SetSecurity(new NioBackend.Attribute("unix:gid", gid)));
         }
+        return ops;
     }
 
     // ---- attributes ---------------------------------------------------------------------------------
@@ -199,33 +221,21 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int chown(String path, int uid, int gid, FileInfo fi) {
-        if (uid != -1) {
-            int r = onPath(path, true, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", uid))).code();
-            if (r != 0) {
-                return r;
-            }
-        }
-        if (gid != -1) {
-            return onPath(path, true, new IoParameters.SetSecurity(new NioBackend.Attribute("unix:gid", gid))).code();
-        }
-        return 0;
+        return onPath(path, metaOpen(true), context.current(), chown(uid, gid)).code();
     }
 
     @Override
     public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
+        List<IoParameters> ops = new java.util.ArrayList<>(2);
         for (var t : List.of(Map.entry("basic:lastAccessTime", atime), Map.entry("basic:lastModifiedTime", mtime))) {
             TimeSpec spec = t.getValue();
-            if (spec == null || spec.isUtimeOmit()) {
-                continue;
-            }
-            FileTime when = FileTime.from(spec.isUtimeNow() ? Instant.now() : spec.get());
-            int r = onPath(path, true, new IoParameters.SetInformation(FileInformationClass.FileBasicInformation,
-                    new NioBackend.Attribute(t.getKey(), when), false)).code();
-            if (r != 0) {
-                return r;
+            if (spec != null && !spec.isUtimeOmit()) {
+                FileTime when = FileTime.from(spec.isUtimeNow() ? Instant.now() : spec.get());
+                ops.add(new IoParameters.SetInformation(FileInformationClass.FileBasicInformation,
+                        new NioBackend.Attribute(t.getKey(), when), false));
             }
         }
-        return 0;
+        return onPath(path, metaOpen(true), context.current(), ops).code();
     }
 
     @Override
@@ -269,15 +279,8 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int mkdir(String path, int mode) {
-        Requestor who = context.current();
-        FileObject fo = new FileObject(path);
-        Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
-                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, new FileAttribute<?>[] {permissions(mode)}), who);
-        if (d.ok()) {
-            close(fo, who);
-            giveToCaller(path, who, false);
-        }
-        return d.code();
+        return createEntry(path, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
+                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, new FileAttribute<?>[] {permissions(mode)}));
     }
 
     @Override
@@ -302,15 +305,8 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int symlink(String target, String linkPath) {
-        Requestor who = context.current();
-        FileObject fo = new FileObject(linkPath);
-        Done d = send(fo, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK,
-                target, null), who);
-        if (d.ok()) {
-            close(fo, who);
-            giveToCaller(linkPath, who, false);
-        }
-        return d.code();
+        return createEntry(linkPath, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(),
+                FileKind.SYMBOLIC_LINK, target, null));
     }
 
     @Override
@@ -328,14 +324,9 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int link(String oldPath, String newPath) {
-        Requestor who = context.current();
-        FileObject fo = new FileObject(newPath);
-        Done d = send(fo, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
-                oldPath, null), who);
-        if (d.ok()) {
-            close(fo, who);
-        }
-        return d.code();
+        // a second name of an existing file: its owner stays
+        return onPath(newPath, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
+                oldPath, null), context.current(), List.of()).code();
     }
 
     // ---- files --------------------------------------------------------------------------------------
@@ -434,17 +425,8 @@ final class FuseVolume implements FuseOperations {
         if (fo != null) {
             return send(fo, p, who).code();
         }
-        fo = new FileObject(path);
-        Done open = send(fo, new IoParameters.Create(Set.of(Access.WRITE_DATA), CreateDisposition.OPEN,
-                Set.of(CreateOption.NON_DIRECTORY_FILE), FileKind.FILE, null, null), who);
-        if (!open.ok()) {
-            return open.code();
-        }
-        try {
-            return send(fo, p, who).code();
-        } finally {
-            close(fo, who);
-        }
+        return onPath(path, new IoParameters.Create(Set.of(Access.WRITE_DATA), CreateDisposition.OPEN,
+                Set.of(CreateOption.NON_DIRECTORY_FILE), FileKind.FILE, null, null), who, List.of(p)).code();
     }
 
     @Override

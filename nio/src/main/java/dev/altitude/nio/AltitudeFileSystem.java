@@ -28,7 +28,6 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -108,10 +107,6 @@ public final class AltitudeFileSystem extends FileSystem {
     /** The base directory the volume shows. */
     public Path base() {
         return backend.root();
-    }
-
-    Path syntaxRoot() {
-        return syntaxRoot;
     }
 
     // ---- FileSystem ---------------------------------------------------------------------------------
@@ -317,13 +312,7 @@ public final class AltitudeFileSystem extends FileSystem {
             try (var in = FilteredFileChannel.open(source, Set.of(java.nio.file.StandardOpenOption.READ));
                  var out = FilteredFileChannel.open(target, Set.of(java.nio.file.StandardOpenOption.WRITE,
                          java.nio.file.StandardOpenOption.CREATE_NEW))) {
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
-                while (in.read(buf.clear()) > 0) {
-                    buf.flip();
-                    while (buf.hasRemaining()) {
-                        out.write(buf);
-                    }
-                }
+                in.transferTo(0, Long.MAX_VALUE, out);
             }
         }
         if (o.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
@@ -453,22 +442,6 @@ public final class AltitudeFileSystem extends FileSystem {
                 }
             }
         };
-    }
-
-    static EnumSet<Access> accessOf(Set<? extends java.nio.file.OpenOption> options) {
-        EnumSet<Access> a = EnumSet.noneOf(Access.class);
-        if (options.contains(java.nio.file.StandardOpenOption.READ)) {
-            a.add(Access.READ_DATA);
-        }
-        if (options.contains(java.nio.file.StandardOpenOption.APPEND)) {
-            a.add(Access.APPEND_DATA);
-        } else if (options.contains(java.nio.file.StandardOpenOption.WRITE)) {
-            a.add(Access.WRITE_DATA);
-        }
-        if (a.isEmpty()) {
-            a.add(Access.READ_DATA);
-        }
-        return a;
     }
 
     @Override

@@ -42,15 +42,10 @@ final class DefaultFilters {
             if (e.isEmpty()) {
                 continue;
             }
-            int at = e.indexOf('@');
-            String name = at < 0 ? e : e.substring(0, at).strip();
-            String altitude = at < 0 ? null : e.substring(at + 1).strip();
-            if (name.isEmpty() || (altitude != null && altitude.isEmpty())) {
-                throw new IllegalArgumentException("bad filter entry '" + e + "': expected name[@altitude]");
-            }
-            String driverClass = name.contains(".") ? name : null;
-            String shortName = driverClass == null ? name : name.substring(name.lastIndexOf('.') + 1);
-            DriverConfig dc = new DriverConfig(shortName, altitude, java.util.Map.of());
+            DriverConfig parsed = DriverConfig.parse(e);
+            String driverClass = parsed.name().contains(".") ? parsed.name() : null;
+            String shortName = driverClass == null ? parsed.name() : driverClass.substring(driverClass.lastIndexOf('.') + 1);
+            DriverConfig dc = new DriverConfig(shortName, parsed.altitude(), java.util.Map.of());
             String prefix = shortName + ".";
             for (String key : config.stringPropertyNames()) {
                 if (key.startsWith(prefix)) {

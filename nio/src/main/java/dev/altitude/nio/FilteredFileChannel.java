@@ -102,11 +102,24 @@ final class FilteredFileChannel extends FileChannel {
         return new FilteredFileChannel(path.fs, path, fo, read, write, append);
     }
 
-    private CallbackData perform(IoParameters p) throws IOException {
+    /**
+     * Sends one operation on this channel's file object; a failure status throws, unless it is one of the
+     * (up to two, null for none) statuses the caller handles itself.
+     */
+    private CallbackData call(IoParameters p, NtStatus tolerated, NtStatus alsoTolerated) throws IOException {
         if (!isOpen()) {
             throw new ClosedChannelException();
         }
-        return fs.perform(fo, p, path.toString(), null);
+        CallbackData d = new CallbackData(fo, p);
+        NtStatus s = fs.send(d);
+        if (s.isFailure() && !s.equals(tolerated) && !s.equals(alsoTolerated)) {
+            throw failure(s, d);
+        }
+        return d;
+    }
+
+    private CallbackData call(IoParameters p) throws IOException {
+        return call(p, null, null);
     }
 
     private void checkReadable() throws ClosedChannelException {
@@ -132,27 +145,12 @@ final class FilteredFileChannel extends FileChannel {
         if (!dst.hasRemaining()) {
             return 0;
         }
-        CallbackData d = new CallbackData(fo, new IoParameters.Read(at, dst));
-        NtStatus s = fs.send(d);
-        if (s.equals(NtStatus.END_OF_FILE)) {
-            return -1;
-        }
-        if (s.isFailure()) {
-            throw failure(s, d);
-        }
-        return (int) d.information();
+        CallbackData d = call(new IoParameters.Read(at, dst), NtStatus.END_OF_FILE, null);
+        return d.status().equals(NtStatus.END_OF_FILE) ? -1 : (int) d.information();
     }
 
     private int writeAt(ByteBuffer src, long at) throws IOException {
-        if (!isOpen()) {
-            throw new ClosedChannelException();
-        }
-        CallbackData d = new CallbackData(fo, new IoParameters.Write(at, src));
-        NtStatus s = fs.send(d);
-        if (s.isFailure()) {
-            throw failure(s, d);
-        }
-        return (int) d.information();
+        return (int) call(new IoParameters.Write(at, src)).information();
     }
 
     /**
@@ -203,9 +201,7 @@ final class FilteredFileChannel extends FileChannel {
     public synchronized int write(ByteBuffer src) throws IOException {
         checkWritable();
         if (append) {
-            int n = writeAt(src, IoParameters.Write.APPEND);
-            position = size();
-            return n;
+            return writeAt(src, IoParameters.Write.APPEND); // position() of an appending channel is the size
         }
         int n = writeAt(src, position);
         position += n;
@@ -243,7 +239,7 @@ final class FilteredFileChannel extends FileChannel {
 
     @Override
     public long size() throws IOException {
-        return (Long) perform(new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation, NioBackend.SIZE))
+        return (Long) call(new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation, NioBackend.SIZE))
                 .result();
     }
 
@@ -254,7 +250,7 @@ final class FilteredFileChannel extends FileChannel {
         }
         checkWritable();
         if (size < size()) {
-            perform(new IoParameters.SetInformation(FileInformationClass.FileEndOfFileInformation, size, false));
+            call(new IoParameters.SetInformation(FileInformationClass.FileEndOfFileInformation, size, false));
         }
         if (position > size) {
             position = size;
@@ -264,7 +260,7 @@ final class FilteredFileChannel extends FileChannel {
 
     @Override
     public void force(boolean metaData) throws IOException {
-        perform(new IoParameters.FlushBuffers(!metaData));
+        call(new IoParameters.FlushBuffers(!metaData));
     }
 
     @Override
@@ -353,16 +349,13 @@ final class FilteredFileChannel extends FileChannel {
         } else {
             checkWritable();
         }
-        CallbackData d = new CallbackData(fo, new IoParameters.LockControl(at, size, shared, true, failImmediately));
-        NtStatus s = fs.send(d);
-        if (s.equals(NtStatus.LOCK_NOT_GRANTED) && failImmediately) {
+        CallbackData d = call(new IoParameters.LockControl(at, size, shared, true, failImmediately),
+                NtStatus.FILE_LOCK_CONFLICT, failImmediately ? NtStatus.LOCK_NOT_GRANTED : null);
+        if (d.status().equals(NtStatus.LOCK_NOT_GRANTED)) {
             return null;
         }
-        if (s.isFailure()) {
-            if (s.equals(NtStatus.FILE_LOCK_CONFLICT)) {
-                throw new java.nio.channels.OverlappingFileLockException();
-            }
-            throw fs.failure(s, path.toString(), null, d);
+        if (d.status().equals(NtStatus.FILE_LOCK_CONFLICT)) {
+            throw new java.nio.channels.OverlappingFileLockException();
         }
         return new FileLock(this, at, size, shared) {
             private volatile boolean valid = true;
@@ -376,7 +369,7 @@ final class FilteredFileChannel extends FileChannel {
             public void release() throws IOException {
                 if (valid) {
                     valid = false;
-                    perform(new IoParameters.LockControl(at, size, shared, false));
+                    call(new IoParameters.LockControl(at, size, shared, false));
                 }
             }
         };

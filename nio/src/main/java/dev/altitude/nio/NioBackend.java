@@ -18,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -59,15 +58,17 @@ public final class NioBackend implements VolumeBackend {
         final FileChannel channel;
         final boolean noFollow;
         final List<FileLock> locks = new ArrayList<>();
+        private final LinkOption[] linkOptions;
 
         Handle(Path path, FileChannel channel, boolean noFollow) {
             this.path = path;
             this.channel = channel;
             this.noFollow = noFollow;
+            this.linkOptions = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
         }
 
         LinkOption[] linkOptions() {
-            return noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
+            return linkOptions;
         }
     }
 
@@ -216,7 +217,6 @@ public final class NioBackend implements VolumeBackend {
         Path p = resolve(fo.path());
         boolean noFollow = c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
         FileAttribute<?>[] attrs = c.initialAttributes() instanceof FileAttribute<?>[] a ? a : new FileAttribute<?>[0];
-        LinkOption[] link = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
         FileChannel channel = null;
         switch (c.kind()) {
             case DIRECTORY -> {
@@ -437,9 +437,5 @@ public final class NioBackend implements VolumeBackend {
     /** The base channel of an open file, for what cannot be filtered ({@code map}). */
     static FileChannel channelOf(FileObject fo) {
         return handle(fo).channel;
-    }
-
-    static EnumSet<IoParameters.Access> none() {
-        return EnumSet.noneOf(IoParameters.Access.class);
     }
 }

@@ -40,7 +40,8 @@ public final class PassThrough implements FilterDriver {
 
     @Override
     public NtStatus driverEntry(FilterManager manager, DriverConfig config) {
-        FilterRegistration.Builder b = FilterRegistration.builder(NAME).altitude("370030")
+        // registered under the name it is loaded by: several pass-through filters can be loaded at once
+        FilterRegistration.Builder b = FilterRegistration.builder(config.name()).altitude("370030")
                 .onInstanceQueryTeardown(objects -> NtStatus.SUCCESS)
                 .onUnload(this::unload);
         for (MajorFunction m : MajorFunction.values()) {
@@ -49,6 +50,9 @@ public final class PassThrough implements FilterDriver {
                     trace("pre", data, objects);
                     return PreOpStatus.SUCCESS_NO_CALLBACK; // a shutdown has no post-operation
                 });
+            } else if (trace == null) {
+                b.onOperation(m, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
+                        (data, objects, context, draining) -> PostOpStatus.FINISHED_PROCESSING); // nothing at all
             } else {
                 b.onOperation(m, this::pre, this::post);
             }
