@@ -103,7 +103,9 @@ class NioMappingTest {
     void appendWritesAtTheEndAndDeleteOnCloseDeletes() throws IOException {
         Files.writeString(base.resolve("log"), "ab");
         try (FileChannel ch = FileChannel.open(fs.getPath("/log"), StandardOpenOption.APPEND)) {
+            trace.take();
             ch.write(ByteBuffer.wrap("cd".getBytes(UTF_8)));
+            assertThat(trace.take()).as("an append is one WRITE, nothing more").containsExactly("WRITE /log");
             assertThat(ch.position()).isEqualTo(4);
         }
         assertThat(Files.readString(base.resolve("log"))).isEqualTo("abcd");
