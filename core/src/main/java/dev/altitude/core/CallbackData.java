@@ -20,7 +20,6 @@ public final class CallbackData {
     private Object result;
     private Object completionContext;
     private Volume volume;
-    private long owedSince;
 
     // pending (FLT_PREOP_PENDING / FLT_POSTOP_MORE_PROCESSING_REQUIRED): the requesting thread parks
     private static final int NOT_PENDED = 0;
@@ -129,16 +128,6 @@ public final class CallbackData {
         if (resumeContext != null) {
             resumeContext = null;
         }
-    }
-
-    /** When the first filter came to owe this operation a post-operation (for the unload report's ages). */
-    long owedSince() {
-        long t = owedSince;
-        if (t == 0) {
-            t = System.nanoTime();
-            owedSince = t == 0 ? 1 : t;
-        }
-        return t;
     }
 
     /**

@@ -3,23 +3,56 @@ package dev.altitude.core;
 import java.util.Arrays;
 
 /**
- * The filters whose callbacks the current thread is inside, innermost last. One thread-local read per
- * operation; entering and leaving a callback are two plain writes. It lets the manager refuse, at once,
- * a call that would wait for the caller's own callback to return (a filter unloading itself from its own
- * callback, or unregistering from inside an operation).
+ * A thread's callbacks: its stack of {@link OperationSlot}s (one level per instance an operation it is inside
+ * visits; an operation issued from a callback uses the levels above), and the filter-wide callbacks it is
+ * inside. One thread-local read per operation. It lets the manager refuse, at once, a call that would wait
+ * for the caller's own callback to return (a filter unloading itself from its own callback, or unregistering
+ * from inside an operation), and lets a teardown find the operations in its instance's callbacks.
  */
 final class CallbackFrame {
-    private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::new);
+    private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::register);
+    /** Every live thread's frame, where a teardown looks for an instance's slots. */
+    private static final java.util.Queue<CallbackFrame> ALL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicInteger REGISTERED = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** Each entry a {@link Filter} (a filter-wide callback) or an {@link Instance} (one of that instance's). */
+    final Thread thread = Thread.currentThread();
+    /** Each entry a {@link Filter} (a filter-wide callback) or an {@link Instance} (a teardown's draining post-operation, a teardown callback). */
     private Object[] filters = new Object[8];
     private int depth;
-    /** Slots whose post-operations ran on this thread, for its next operations (no allocation per filter). */
-    private final OperationSlot[] pool = new OperationSlot[32];
-    private int pooled;
+    /** The thread's filter stack, reused by each operation; replaced (grown) only by this thread. */
+    private volatile OperationSlot[] slots = new OperationSlot[0];
+    /** Slots below it are in use by operations this thread is inside (an operation issued from a callback uses those above). */
+    private int top;
+
+    private CallbackFrame() {
+    }
+
+    private static CallbackFrame register() {
+        CallbackFrame f = new CallbackFrame();
+        if (REGISTERED.incrementAndGet() % 64 == 0) {
+            ALL.removeIf(o -> !o.thread.isAlive()); // a thread that has ended owes nothing
+        }
+        ALL.add(f);
+        return f;
+    }
 
     static CallbackFrame current() {
         return CURRENT.get();
+    }
+
+    /** Visits every slot of every live thread. */
+    static void forEachSlot(java.util.function.Consumer<OperationSlot> visit) {
+        for (java.util.Iterator<CallbackFrame> it = ALL.iterator(); it.hasNext(); ) {
+            CallbackFrame f = it.next();
+            for (OperationSlot s : f.slots) {
+                if (s != null) {
+                    visit.accept(s);
+                }
+            }
+            if (!f.thread.isAlive()) {
+                it.remove();
+            }
+        }
     }
 
     int enter(Object filterOrInstance) {
@@ -37,28 +70,59 @@ final class CallbackFrame {
         depth = previousDepth;
     }
 
-    /** A slot owed for this operation: a pooled one reused, or a new one. */
-    OperationSlot owe(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
-        if (pooled > 0) {
-            OperationSlot s = pool[--pooled];
-            pool[pooled] = null;
-            return s.reuse(instance, post, data, completionContext);
-        }
-        return new OperationSlot(instance, post, data, completionContext);
+    /** Where the operation starting now begins in the thread's stack. */
+    int top() {
+        return top;
     }
 
-    /** A slot whose post-operation this thread claimed, ran and took out of its tracker. */
-    void giveBack(OperationSlot slot) {
-        slot.clear();
-        if (pooled < pool.length) {
-            pool[pooled++] = slot;
+    /** Enters {@code instance}'s pre-operation on the next level of the stack (see {@link OperationSlot#enter}). */
+    OperationSlot push(Instance instance, CallbackData data) {
+        OperationSlot[] s = slots;
+        int t = top;
+        if (t == s.length) {
+            s = Arrays.copyOf(s, Math.max(8, t * 2));
+            slots = s; // published before the slot's state, which a teardown reads after this
         }
+        OperationSlot slot = s[t];
+        if (slot == null) {
+            slot = new OperationSlot(this, t);
+            s[t] = slot;
+        }
+        slot.enter(instance, data);
+        top = t + 1;
+        return slot;
+    }
+
+    /** The top slot, which owes nothing (any more): free again. */
+    void pop(OperationSlot slot) {
+        slot.free();
+        top = slot.level;
+    }
+
+    OperationSlot slot(int level) {
+        return slots[level];
+    }
+
+    /** A teardown took the slot at {@code level} (or the operation ended abnormally with it owed): it is not reused. */
+    void replace(int level) {
+        slots[level] = new OperationSlot(this, level);
+    }
+
+    /** The operation that began at {@code level} has ended. */
+    void cut(int level) {
+        top = level;
     }
 
     /** Is the thread inside any callback of {@code filter}, filter-wide or of one of its instances? */
     boolean contains(Filter filter) {
         for (int i = 0; i < depth; i++) {
             if (filters[i] == filter || (filters[i] instanceof Instance in && in.filter() == filter)) {
+                return true;
+            }
+        }
+        for (int level = 0; level < top; level++) {
+            Instance in = inCallback(level);
+            if (in != null && in.filter() == filter) {
                 return true;
             }
         }
@@ -72,6 +136,18 @@ final class CallbackFrame {
                 return true;
             }
         }
+        for (int level = 0; level < top; level++) {
+            if (inCallback(level) == instance) {
+                return true;
+            }
+        }
         return false;
+    }
+
+    /** The instance whose pre- or post-operation this thread runs at {@code level} of its stack, if it runs one. */
+    private Instance inCallback(int level) {
+        OperationSlot s = slots[level];
+        int state = s.state();
+        return state == OperationSlot.PRE || state == OperationSlot.RUNNING ? s.instance : null;
     }
 }

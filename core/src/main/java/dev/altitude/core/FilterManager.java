@@ -71,12 +71,14 @@ public final class FilterManager implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("altitude-work-", 0).factory());
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean clockReleased = new java.util.concurrent.atomic.AtomicBoolean();
 
     private FilterManager(Builder b) {
         this.serviceLoader = b.serviceLoader;
         this.verifier = b.verifier;
         this.unloadWarningMillis = Math.max(1, b.unloadWarning.toMillis());
         this.portDirectory = b.portDirectory;
+        CoarseClock.use();
     }
 
     /**
@@ -714,5 +716,8 @@ public final class FilterManager implements AutoCloseable {
             dismountVolume(name);
         }
         workers.shutdown();
+        if (clockReleased.compareAndSet(false, true)) {
+            CoarseClock.release();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.altitude.core;
 
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +39,8 @@ public final class Instance implements RelatedObjects {
     final Callbacks.PreOperation[] pre;
     final Callbacks.PostOperation[] post;
 
-    /** Held by every pre-operation while it runs; teardown waits for it before draining. */
-    final StripedRundown callbacks = new StripedRundown();
-    /** The post-operations owed to this instance, drained at teardown. */
-    final PostOpTracker owed = new PostOpTracker();
+    /** Its pre-operations running and post-operations owed, on every thread: teardown waits for them and drains them. */
+    final CallbackRundown rundown = new CallbackRundown(this);
     /** Operations pended by this instance (pre and post); teardown-complete waits for them. */
     final HolderSet pended = new HolderSet();
     /** I/O the filter issued through this instance; teardown-complete waits for it. */
@@ -100,8 +99,8 @@ public final class Instance implements RelatedObjects {
 
     // ---- the hot path -------------------------------------------------------------------------
 
-    PreOpStatus callPre(Callbacks.PreOperation cb, CallbackData data, CallbackFrame frame) {
-        int depth = frame.enter(this);
+    /** Calls a pre-operation; the caller's slot, in state PRE, says the thread is inside it. */
+    PreOpStatus callPre(Callbacks.PreOperation cb, CallbackData data) {
         PreOpStatus s;
         data.armPend(false);
         try {
@@ -111,8 +110,6 @@ public final class Instance implements RelatedObjects {
                     + volume.name() + " threw; the operation completes with STATUS_UNHANDLED_EXCEPTION");
             data.complete(NtStatus.UNHANDLED_EXCEPTION, 0);
             return PreOpStatus.COMPLETE;
-        } finally {
-            frame.exit(depth);
         }
         if (s == null) {
             filter.misuse("pre-operation " + data.majorFunction() + " of instance '" + name
@@ -131,12 +128,16 @@ public final class Instance implements RelatedObjects {
         return h;
     }
 
+    /**
+     * Calls a post-operation: on the operation's thread (its slot, in state RUNNING, says the thread is inside
+     * it), or draining on a teardown's thread (the frame records it).
+     */
     void callPost(OperationSlot slot, CallbackData data, CallbackFrame frame, boolean draining) {
         if (filter.state() == Filter.State.UNREGISTERED) {
             filter.misuse("BUG: post-operation presented after unregister returned; not called");
             return;
         }
-        int depth = frame.enter(this);
+        int depth = draining ? frame.enter(this) : -1;
         PostOpStatus s;
         data.armPend(true);
         try {
@@ -149,7 +150,9 @@ public final class Instance implements RelatedObjects {
             }
             return;
         } finally {
-            frame.exit(depth);
+            if (draining) {
+                frame.exit(depth);
+            }
         }
         if (s == PostOpStatus.MORE_PROCESSING_REQUIRED && !draining) {
             Holder h = new Holder(HolderKind.PENDED_POST_OPERATION, this,
@@ -409,7 +412,7 @@ public final class Instance implements RelatedObjects {
             return false;
         }
         teardownReason = reason;
-        callbacks.beginRundown();
+        rundown.close();
         references.beginRundown();
         volume.removeFromStack(this);
         return true;
@@ -423,11 +426,11 @@ public final class Instance implements RelatedObjects {
     /** Step 3: running and pended operations finish, owed post-operations are drained, filter I/O ends. */
     void drain() {
         filter.await("teardown of '" + name + "': running pre-operations",
-                ms -> callbacks.awaitRelease(ms, java.util.concurrent.TimeUnit.MILLISECONDS));
+                rundown::awaitNoPreOperation);
         filter.await("teardown of '" + name + "': pended operations", pended::awaitIdle);
         CallbackFrame frame = CallbackFrame.current();
-        owed.drainOwed(slot -> callPost(slot, slot.data.copy(), frame, true));
-        filter.await("teardown of '" + name + "': post-operations still running", owed::awaitEmpty);
+        rundown.drainOwed(slot -> callPost(slot, slot.data.copy(), frame, true));
+        filter.await("teardown of '" + name + "': post-operations still running", rundown::awaitNoPostOperation);
         filter.await("teardown of '" + name + "': I/O issued by the filter", filterIo::awaitIdle);
     }
 
@@ -481,17 +484,26 @@ public final class Instance implements RelatedObjects {
 
     /** What holds this instance now, for the report. */
     void collectHolders(List<UnloadReport.Entry> out, long now) {
-        long running = callbacks.holders();
-        if (running > 0) {
-            out.add(new UnloadReport.Entry(HolderKind.RUNNING_CALLBACK, name, volume.name(),
-                    running + " pre-operation(s) running", java.time.Duration.ZERO, "-", List.of()));
-        }
-        for (OperationSlot slot : owed.snapshot()) {
-            boolean running2 = slot.state() == OperationSlot.RUNNING;
-            out.add(new UnloadReport.Entry(running2 ? HolderKind.RUNNING_CALLBACK : HolderKind.OWED_POST_OPERATION,
-                    name, volume.name(), describe(slot.data) + (running2 ? ": post-operation running"
-                    : ": post-operation owed" + (slot.mustComplete ? " (parameters replaced: completes, not drained)" : "")),
-                    java.time.Duration.ofNanos(now - slot.since), slot.thread.getName(), List.of()));
+        for (OperationSlot slot : rundown.snapshot()) {
+            long w = slot.word();
+            int state = OperationSlot.state(w);
+            CallbackData data = slot.data;
+            long since = slot.since;
+            String thread = slot.frame.thread.getName();
+            VarHandle.acquireFence();
+            if (slot.word() != w || data == null) {
+                continue; // finished while we looked
+            }
+            if (state == OperationSlot.PRE) {
+                out.add(new UnloadReport.Entry(HolderKind.RUNNING_CALLBACK, name, volume.name(),
+                        describe(data) + ": pre-operation running", java.time.Duration.ZERO, thread, List.of()));
+            } else {
+                boolean running = state == OperationSlot.RUNNING;
+                out.add(new UnloadReport.Entry(running ? HolderKind.RUNNING_CALLBACK : HolderKind.OWED_POST_OPERATION,
+                        name, volume.name(), describe(data) + (running ? ": post-operation running"
+                        : ": post-operation owed" + (slot.mustComplete ? " (parameters replaced: completes, not drained)" : "")),
+                        java.time.Duration.ofNanos(now - since), thread, List.of()));
+            }
         }
         for (HolderSet set : List.of(pended, filterIo, references)) {
             for (Holder h : set.snapshot()) {

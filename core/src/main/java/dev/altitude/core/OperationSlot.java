@@ -4,18 +4,34 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A post-operation that an instance is owed: made when its pre-operation returned
- * {@code SUCCESS_WITH_CALLBACK} and kept in the instance's {@link PostOpTracker} until the post-operation
- * has run. Whoever claims it first (the operation on its way up, or a teardown draining the instance)
- * calls the post-operation; the other does nothing. That is what makes every owed post-operation run
- * exactly once.
+ * One level of a thread's filter stack: the instance whose pre-operation the thread is in, then the
+ * post-operation that instance is owed. Slots belong to a thread's {@link CallbackFrame} and are reused
+ * from operation to operation; an instance's {@link CallbackRundown} finds its slots by looking at every
+ * thread's frame, so taking and giving one back costs no shared write.
+ *
+ * <p>The word holds the state in its low three bits and the slot's generation above them; every
+ * {@link #enter} starts a new generation:
+ * <pre>
+ *   FREE ─enter→ PRE ─┬─ park → PARKED ─ unpark → PRE
+ *                     ├─ owe → OWED ─┬─ claim (the operation's thread) → RUNNING ─ done → FREE
+ *                     │              └─ claim (a teardown, same generation) → DRAINING ─ drained → DRAINED
+ *                     └─ free → FREE
+ * </pre>
+ * Whoever claims an owed slot first runs its post-operation; the other does nothing: every owed
+ * post-operation runs exactly once. A drained slot is the drainer's for good: its thread replaces it in
+ * its frame instead of reusing it.
  */
 final class OperationSlot {
-    static final int OWED = 0;
-    static final int RUNNING = 1;
-    static final int DRAINING = 2;
-    static final int DONE = 3;
+    static final int FREE = 0;
+    static final int PRE = 1;
+    static final int PARKED = 2;
+    static final int OWED = 3;
+    static final int RUNNING = 4;
+    static final int DRAINING = 5;
+    static final int DRAINED = 6;
 
+    private static final long STATE = 7;
+    private static final int SHIFT = 3;
     private static final VarHandle WORD;
 
     static {
@@ -26,86 +42,128 @@ final class OperationSlot {
         }
     }
 
+    /** The frame (thread) this slot belongs to, and its level there. */
+    final CallbackFrame frame;
+    final int level;
+
+    // written by the owning thread before the state that publishes them; read by others after reading that state
     Instance instance;
-    Callbacks.PostOperation post;
     CallbackData data;
+    Callbacks.PostOperation post;
     Object completionContext;
-    Thread thread;
+    /** When the post-operation became owed, to {@link CoarseClock}'s resolution (for the report). */
     long since;
     /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
     boolean mustComplete;
 
-    /**
-     * The state in the low two bits, the slot's generation above them. A slot is reused by the thread that
-     * ran its post-operation, for a later operation, with the next generation: a drainer that saw it owed by
-     * an earlier operation claims with that generation, and so fails instead of claiming the new one.
-     */
     @SuppressWarnings("unused") // accessed through WORD
     private volatile long word;
 
-    /** The post-operation the same operation owes a higher instance (called after this one); operation's thread only. */
-    OperationSlot owedBefore;
-
-    // the tracker's intrusive list, guarded by the stripe's lock
-    OperationSlot prev;
-    OperationSlot next;
-    PostOpTracker.Stripe stripe;
-
-    OperationSlot(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
-        fill(instance, post, data, completionContext);
-    }
-
-    private void fill(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
-        this.instance = instance;
-        this.post = post;
-        this.data = data;
-        this.completionContext = completionContext;
-        this.thread = Thread.currentThread();
-        this.since = data == null ? System.nanoTime() : data.owedSince();
-        this.mustComplete = data != null && data.isDirty();
+    OperationSlot(CallbackFrame frame, int level) {
+        this.frame = frame;
+        this.level = level;
     }
 
     /**
-     * Makes a slot whose post-operation ran (on this thread, which claimed it) owed again, for another
-     * operation, in the next generation. Published to drainers by the tracker's lock when it is added.
+     * The owning thread enters {@code instance}'s pre-operation: a new generation in state PRE. A volatile
+     * store, so that a teardown that began before the thread then reads the instance's closing flag sees
+     * this slot (and otherwise the thread sees the flag).
      */
-    OperationSlot reuse(Instance instance, Callbacks.PostOperation post, CallbackData data, Object completionContext) {
-        fill(instance, post, data, completionContext);
-        owedBefore = null;
-        WORD.setRelease(this, ((word >>> 2) + 1) << 2 | OWED);
-        return this;
+    void enter(Instance instance, CallbackData data) {
+        this.instance = instance;
+        this.data = data;
+        WORD.setVolatile(this, (((long) WORD.get(this) >>> SHIFT) + 1) << SHIFT | PRE);
     }
 
-    /** Forgets what the finished operation referenced, so that a pooled slot keeps nothing alive. */
-    void clear() {
+    /** The pre-operation pended: the thread waits, and is no running callback meanwhile. */
+    void park() {
+        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | PARKED);
+    }
+
+    /** The pended operation was resumed: back in the pre-operation, refused by no teardown (it must finish). */
+    void unpark() {
+        WORD.setVolatile(this, ((long) WORD.get(this) & ~STATE) | PRE);
+    }
+
+    /** The pre-operation asked for its post-operation: owed from now on. */
+    void owe(Callbacks.PostOperation post, Object completionContext) {
+        this.post = post;
+        this.completionContext = completionContext;
+        this.since = CoarseClock.now();
+        this.mustComplete = data != null && data.isDirty();
+        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | OWED);
+    }
+
+    /** Left without owing anything (or the post-operation ran): free for the thread's next use. */
+    void free() {
         instance = null;
-        post = null;
         data = null;
+        post = null;
         completionContext = null;
-        thread = null;
-        owedBefore = null;
+        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | FREE);
     }
 
-    long generation() {
-        return word >>> 2;
+    /** The operation's own thread: moves OWED to RUNNING; false if a teardown claimed the slot first. */
+    boolean claim() {
+        long w = (long) WORD.get(this);
+        return (w & STATE) == OWED && WORD.compareAndSet(this, w, (w & ~STATE) | RUNNING);
     }
 
-    /** The operation's own thread: moves OWED to {@code to}; false if a drainer claimed the slot first. */
-    boolean claim(int to) {
-        long w = word;
-        return (w & 3) == OWED && WORD.compareAndSet(this, w, (w & ~3L) | to);
+    /** A teardown: moves OWED to DRAINING if the slot is still in {@code generation}. */
+    boolean claim(long generation) {
+        return WORD.compareAndSet(this, generation << SHIFT | OWED, generation << SHIFT | DRAINING);
     }
 
-    /** A drainer: moves OWED to {@code to} if the slot is still in generation {@code generation}. */
-    boolean claim(long generation, int to) {
-        return WORD.compareAndSet(this, generation << 2 | OWED, generation << 2 | to);
+    /** The drainer called the post-operation: the slot stays out of use. */
+    void drained() {
+        instance = null;
+        data = null;
+        post = null;
+        completionContext = null;
+        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | DRAINED);
     }
 
-    void done() {
-        WORD.setRelease(this, (word & ~3L) | DONE);
+    /** The word as other threads read it: {@link #state(long)} and {@link #generation(long)} of one moment. */
+    long word() {
+        return (long) WORD.getVolatile(this);
+    }
+
+    static int state(long word) {
+        return (int) (word & STATE);
+    }
+
+    static long generation(long word) {
+        return word >>> SHIFT;
     }
 
     int state() {
-        return (int) (word & 3);
+        return state(word());
+    }
+
+    long generation() {
+        return generation(word());
+    }
+
+    /**
+     * Another thread's view of the slot: its instance, if the slot is in a state of {@code states} (a bit per
+     * state), with the word that instance belongs to in {@code wordOut[0]}; otherwise null. The owning thread
+     * may be reusing the slot meanwhile: the word read again after the fields tells whether they belong
+     * together, and if not the look is repeated.
+     */
+    Instance instanceIfIn(int states, long[] wordOut) {
+        long w = word();
+        while (true) {
+            if ((states & 1 << state(w)) == 0) {
+                return null;
+            }
+            Instance i = instance;
+            VarHandle.acquireFence();
+            long again = word();
+            if (again == w) {
+                wordOut[0] = w;
+                return i;
+            }
+            w = again;
+        }
     }
 }

@@ -10,9 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * A volume: a backend file system with a stack of filter instances ordered by altitude.
  *
  * <p>{@link #perform} runs one operation: pre-operations from the highest altitude down, the backend,
- * then the owed post-operations from the lowest altitude up. The per-operation path takes no lock: it
- * reads the stack (an immutable array replaced on attach and detach), takes the volume's I/O rundown
- * once, and each instance's rundown around its pre-operation.
+ * then the owed post-operations from the lowest altitude up. The per-operation path takes no lock and
+ * writes nothing shared: it reads the stack (an immutable array replaced on attach and detach), takes the
+ * volume's I/O rundown once (striped), and marks each instance it visits in a slot of the calling thread's
+ * own ({@link OperationSlot}: a volatile store to enter a pre-operation, a CAS to claim the post-operation),
+ * where the instance's teardown ({@link CallbackRundown}) finds it.
  */
 public final class Volume {
     private static final Instance[] EMPTY = new Instance[0];
@@ -126,93 +128,129 @@ public final class Volume {
     private void dispatch(CallbackData data, Instance[] st, int from) {
         int major = data.majorFunction().ordinal();
         CallbackFrame frame = null;
-        OperationSlot owed = null; // the last owed post-operation; each links to the one owed before it
+        int base = 0; // this operation's levels in the thread's stack: base up to the frame's top
         boolean completed = false;
-        for (int i = from; i < st.length; i++) {
-            Instance inst = st[i];
-            Callbacks.PreOperation pre = inst.pre[major];
-            Callbacks.PostOperation post = inst.post[major];
-            if (pre == null && post == null) {
-                continue;
-            }
-            int held = inst.callbacks.acquire();
-            if (held < 0) {
-                continue;
-            }
-            PreOpStatus ps;
-            Holder pended = null;
-            try {
-                Object completionContext;
-                if (pre == null) {
-                    ps = PreOpStatus.SUCCESS_WITH_CALLBACK;
-                    completionContext = null;
-                } else {
-                    if (frame == null) {
-                        frame = CallbackFrame.current();
-                    }
-                    ps = inst.callPre(pre, data, frame);
-                    completionContext = data.takeCompletionContext();
-                    if (ps == PreOpStatus.PENDING) {
-                        // parked until the filter resumes it; not a running callback meanwhile
-                        pended = inst.pendedPre(data);
-                        inst.callbacks.release(held);
-                        try {
-                            ps = data.awaitResume();
-                        } finally {
-                            inst.callbacks.acquireAlways(held);
-                        }
-                        completionContext = data.takeResumeContext();
-                    }
+        boolean ended = false;
+        try {
+            for (int i = from; i < st.length; i++) {
+                Instance inst = st[i];
+                Callbacks.PreOperation pre = inst.pre[major];
+                Callbacks.PostOperation post = inst.post[major];
+                if (pre == null && post == null) {
+                    continue;
                 }
-                if (ps == PreOpStatus.SUCCESS_WITH_CALLBACK || ps == PreOpStatus.SYNCHRONIZE) {
-                    if (post != null) {
-                        if (frame == null) {
-                            frame = CallbackFrame.current();
-                        }
-                        OperationSlot slot = frame.owe(inst, post, data, completionContext);
-                        inst.owed.add(slot);
-                        slot.owedBefore = owed;
-                        owed = slot;
-                    } else {
-                        inst.filter().misuse("pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
-                                + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
-                    }
+                if (frame == null) {
+                    frame = CallbackFrame.current();
+                    base = frame.top();
                 }
-            } finally {
-                inst.callbacks.release(held);
-                if (pended != null) {
-                    inst.pended.remove(pended); // after the slot is registered: a teardown then drains it
+                OperationSlot slot = frame.push(inst, data);
+                if (inst.rundown.closing) { // its teardown began: no pre-operation starts
+                    frame.pop(slot);
+                    inst.rundown.left();
+                    continue;
                 }
-            }
-            if (ps == PreOpStatus.COMPLETE) {
-                completed = true;
-                break;
-            }
-        }
-        if (!completed) {
-            callBackend(data);
-            if (data.majorFunction() == MajorFunction.CREATE && data.status().isSuccess()) {
-                openStream(data.fileObject());
-            }
-        }
-        for (OperationSlot slot = owed; slot != null; ) {
-            OperationSlot before = slot.owedBefore;
-            if (slot.claim(OperationSlot.RUNNING)) {
+                PreOpStatus ps = PreOpStatus.SUCCESS_NO_CALLBACK;
+                Holder pended = null;
+                boolean owes = false;
                 try {
-                    if (frame == null) {
-                        frame = CallbackFrame.current();
+                    Object completionContext;
+                    if (pre == null) {
+                        ps = PreOpStatus.SUCCESS_WITH_CALLBACK;
+                        completionContext = null;
+                    } else {
+                        ps = inst.callPre(pre, data);
+                        completionContext = data.takeCompletionContext();
+                        if (ps == PreOpStatus.PENDING) {
+                            // parked until the filter resumes it; not a running callback meanwhile
+                            pended = inst.pendedPre(data);
+                            slot.park();
+                            inst.rundown.left();
+                            try {
+                                ps = data.awaitResume();
+                            } finally {
+                                slot.unpark();
+                            }
+                            completionContext = data.takeResumeContext();
+                        }
                     }
-                    slot.instance.callPost(slot, data, frame, false);
+                    if (ps == PreOpStatus.SUCCESS_WITH_CALLBACK || ps == PreOpStatus.SYNCHRONIZE) {
+                        if (post != null) {
+                            slot.owe(post, completionContext);
+                            owes = true;
+                        } else {
+                            inst.filter().misuse("pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
+                                    + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
+                        }
+                    }
                 } finally {
-                    slot.done();
-                    slot.instance.owed.remove(slot);
+                    if (!owes) {
+                        frame.pop(slot);
+                    }
+                    inst.rundown.left();
+                    if (pended != null) {
+                        inst.pended.remove(pended); // after the slot is owed: a teardown then drains it
+                    }
                 }
-                frame.giveBack(slot); // ran and out of the tracker: this thread may owe it again
-            } // else a teardown claimed it to drain: it is the drainer's now, and never reused
-            slot = before;
+                if (ps == PreOpStatus.COMPLETE) {
+                    completed = true;
+                    break;
+                }
+            }
+            if (!completed) {
+                callBackend(data);
+                if (data.majorFunction() == MajorFunction.CREATE && data.status().isSuccess()) {
+                    openStream(data.fileObject());
+                }
+            }
+            if (frame != null) {
+                for (int level = frame.top() - 1; level >= base; level--) {
+                    OperationSlot slot = frame.slot(level);
+                    if (slot.claim()) {
+                        Instance inst = slot.instance;
+                        try {
+                            inst.callPost(slot, data, frame, false);
+                        } finally {
+                            slot.free();
+                            inst.rundown.left();
+                        }
+                    } else {
+                        frame.replace(level); // a teardown claimed it to drain: the drainer's now
+                    }
+                }
+            }
+            ended = true;
+        } finally {
+            if (frame != null) {
+                if (!ended) {
+                    drainAbandoned(frame, base, data);
+                }
+                frame.cut(base);
+            }
         }
         if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
             closeStream(data.fileObject());
+        }
+    }
+
+    /**
+     * An error no callback or backend caught (an {@link Error} such as running out of memory) ends the
+     * operation: each post-operation it still owes is called once, with the draining flag, as a teardown
+     * would, so that none is lost or called twice.
+     */
+    private static void drainAbandoned(CallbackFrame frame, int base, CallbackData data) {
+        for (int level = frame.top() - 1; level >= base; level--) {
+            OperationSlot slot = frame.slot(level);
+            if (slot.claim()) {
+                Instance inst = slot.instance;
+                try {
+                    inst.callPost(slot, data, frame, true);
+                } finally {
+                    slot.free();
+                    inst.rundown.left();
+                }
+            } else if (slot.state() >= OperationSlot.DRAINING) {
+                frame.replace(level);
+            }
         }
     }
 

@@ -7,9 +7,47 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.ZZ_Result;
 
-/** The owed post-operation's claim: one winner, and a drainer's stale claim never takes a reused slot. */
+/**
+ * The protocol of a thread's {@link OperationSlot} against an instance's teardown ({@link CallbackRundown}):
+ * a pre-operation never starts unseen once the teardown began, an owed post-operation is claimed once, and a
+ * drainer's stale claim never takes a reused slot.
+ */
 public final class OperationSlotStress {
     private OperationSlotStress() {
+    }
+
+    private static OperationSlot owed() {
+        OperationSlot slot = new OperationSlot(null, 0);
+        slot.enter(null, null);
+        slot.owe(null, null);
+        return slot;
+    }
+
+    /**
+     * A thread entering a pre-operation (PRE, then a look at the closing flag) races the teardown closing the
+     * instance (the flag, then a look at the slot): the thread skips the instance or the teardown sees it.
+     */
+    @JCStressTest
+    @Outcome(id = {"true, true", "false, true", "false, false"}, expect = Expect.ACCEPTABLE,
+            desc = "the thread skipped the instance, or the teardown saw it in the pre-operation")
+    @Outcome(id = "true, false", expect = Expect.FORBIDDEN,
+            desc = "the pre-operation would run while the teardown believes none does")
+    @State
+    public static class EnterVersusClose {
+        final OperationSlot slot = new OperationSlot(null, 0);
+        final CallbackRundown rundown = new CallbackRundown(null);
+
+        @Actor
+        public void thread(ZZ_Result r) {
+            slot.enter(null, null);
+            r.r1 = !rundown.closing; // true: it calls the pre-operation
+        }
+
+        @Actor
+        public void teardown(ZZ_Result r) {
+            rundown.close();
+            r.r2 = slot.state() == OperationSlot.PRE; // true: it waits for the thread
+        }
     }
 
     /** The normal post-operation and a drain race for one owed slot: exactly one of them wins. */
@@ -18,17 +56,17 @@ public final class OperationSlotStress {
     @Outcome(expect = Expect.FORBIDDEN, desc = "the post-operation would run twice or never")
     @State
     public static class CompletionVersusDrain {
-        final OperationSlot slot = new OperationSlot(null, null, null, null);
-        final long generation = slot.generation(); // as a drainer's snapshot records it
+        final OperationSlot slot = owed();
+        final long generation = slot.generation(); // as a drainer's look records it
 
         @Actor
         public void completion(ZZ_Result r) {
-            r.r1 = slot.claim(OperationSlot.RUNNING);
+            r.r1 = slot.claim();
         }
 
         @Actor
         public void drain(ZZ_Result r) {
-            r.r2 = slot.claim(generation, OperationSlot.DRAINING);
+            r.r2 = slot.claim(generation);
         }
     }
 
@@ -43,21 +81,22 @@ public final class OperationSlotStress {
     @Outcome(expect = Expect.FORBIDDEN, desc = "a stale claim took the reused slot, or both ran the first")
     @State
     public static class StaleDrainVersusReuse {
-        final OperationSlot slot = new OperationSlot(null, null, null, null);
+        final OperationSlot slot = owed();
         final long generation = slot.generation();
 
         @Actor
         public void thread(ZZ_Result r) {
-            r.r1 = slot.claim(OperationSlot.RUNNING);
+            r.r1 = slot.claim();
             if (r.r1) {
-                slot.done();
-                slot.reuse(null, null, null, null); // owed again, next generation
+                slot.free();
+                slot.enter(null, null); // the next operation: owed again, next generation
+                slot.owe(null, null);
             }
         }
 
         @Actor
         public void drain(ZZ_Result r) {
-            r.r2 = slot.claim(generation, OperationSlot.DRAINING);
+            r.r2 = slot.claim(generation);
         }
     }
 }

@@ -1,0 +1,121 @@
+package dev.altitude.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An instance's I/O callbacks, for its teardown: which threads are in its pre-operations, and which
+ * post-operations it is owed or running. Nothing here is written on the I/O path: each thread marks its
+ * own {@link OperationSlot} (one volatile store to enter a pre-operation, one CAS to claim a
+ * post-operation), and a teardown {@link #close}s the instance and then looks at every thread's slots.
+ *
+ * <p>The pair that makes it safe is the thread's volatile store of PRE followed by its read of
+ * {@link #closing}, against the teardown's volatile store of {@code closing} followed by its reads of the
+ * slots: either the thread sees the instance closing (and skips it), or the teardown sees the thread in
+ * its pre-operation (and waits for it). A thread leaving a pre- or post-operation wakes a waiting
+ * teardown when it sees {@code closing}; it leaves with a release store only, so a teardown that looked
+ * just before that store became visible looks again a millisecond later ({@link #RECHECK_MILLIS}) rather
+ * than every thread paying a fence on its way out.
+ */
+final class CallbackRundown {
+    static final long RECHECK_MILLIS = 1;
+    private static final int IN_PRE = 1 << OperationSlot.PRE;
+    private static final int OWED = 1 << OperationSlot.OWED;
+    private static final int RUNNING_POST = 1 << OperationSlot.RUNNING;
+    private static final int DRAINING = 1 << OperationSlot.DRAINING;
+
+    private final Instance instance;
+    /** Set once, when the teardown begins: no pre-operation of the instance starts after it. */
+    volatile boolean closing;
+
+    CallbackRundown(Instance instance) {
+        this.instance = instance;
+    }
+
+    /** The teardown begins: from now on no thread enters the instance's pre-operations. */
+    void close() {
+        closing = true;
+    }
+
+    /** A thread left a pre- or post-operation of the instance: wakes a teardown waiting for it. */
+    void left() {
+        if (closing) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** Is any of the instance's slots in one of {@code states}? */
+    private boolean any(int states) {
+        long[] w = new long[1];
+        boolean[] found = new boolean[1];
+        CallbackFrame.forEachSlot(s -> found[0] |= s.instanceIfIn(states, w) == instance);
+        return found[0];
+    }
+
+    /** Waits, at most {@code millis}, until no slot of the instance is in {@code states}; true if none is. */
+    private boolean awaitNone(int states, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (this) {
+            while (any(states)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(RECHECK_MILLIS)));
+            }
+        }
+        return true;
+    }
+
+    /** After {@link #close}: waits until no thread is in one of the instance's pre-operations. */
+    boolean awaitNoPreOperation(long millis) throws InterruptedException {
+        return awaitNone(IN_PRE, millis);
+    }
+
+    /**
+     * Claims every post-operation still owed and hands it to {@code drainOne} (which calls it with the
+     * draining flag), except those of operations whose parameters were replaced: those must complete. Call
+     * once no pre-operation of the instance runs or is pended.
+     */
+    void drainOwed(java.util.function.Consumer<OperationSlot> drainOne) {
+        List<OperationSlot> slots = new ArrayList<>();
+        List<Long> generations = new ArrayList<>();
+        long[] w = new long[1];
+        CallbackFrame.forEachSlot(s -> {
+            if (s.instanceIfIn(OWED, w) == instance) {
+                slots.add(s);
+                generations.add(OperationSlot.generation(w[0])); // a slot reused since then fails the claim
+            }
+        });
+        for (int i = 0; i < slots.size(); i++) {
+            OperationSlot slot = slots.get(i);
+            if (!slot.mustComplete && slot.claim(generations.get(i))) {
+                try {
+                    drainOne.accept(slot);
+                } finally {
+                    slot.drained();
+                }
+            }
+        }
+    }
+
+    /** Waits for the post-operations that run (or must complete) on their own threads; true when none is left. */
+    boolean awaitNoPostOperation(long millis) throws InterruptedException {
+        return awaitNone(OWED | RUNNING_POST | DRAINING, millis);
+    }
+
+    /** The instance's slots now in pre-operations (running or pended) or owing post-operations, for the report. */
+    List<OperationSlot> snapshot() {
+        List<OperationSlot> all = new ArrayList<>();
+        long[] w = new long[1];
+        CallbackFrame.forEachSlot(s -> {
+            if (s.instanceIfIn(IN_PRE | OWED | RUNNING_POST, w) == instance) {
+                all.add(s);
+            }
+        });
+        return all;
+    }
+}
