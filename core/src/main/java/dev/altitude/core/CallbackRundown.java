@@ -47,27 +47,26 @@ final class CallbackRundown {
         }
     }
 
-    /** Is any of the instance's slots in one of {@code states}? */
-    private boolean any(int states) {
-        long[] w = new long[1];
-        boolean[] found = new boolean[1];
-        CallbackFrame.forEachSlot(s -> found[0] |= s.instanceIfIn(states, w) == instance);
-        return found[0];
+    /** Every slot of the instance now in one of {@code states}, each as seen at one moment. */
+    private List<OperationSlot.Seen> slots(int states) {
+        List<OperationSlot.Seen> all = new ArrayList<>();
+        CallbackFrame.forEachSlot(s -> {
+            OperationSlot.Seen seen = s.seen(states);
+            if (seen != null && seen.instance() == instance) {
+                all.add(seen);
+            }
+        });
+        return all;
     }
 
-    /** Waits, at most {@code millis}, until no slot of the instance is in {@code states}; true if none is. */
+    /**
+     * Waits, at most {@code millis}, until no slot of the instance is in {@code states}; true if none is. A
+     * thread leaving a callback wakes it; it looks again every {@link #RECHECK_MILLIS} in case that thread
+     * missed the flag.
+     */
     private boolean awaitNone(int states, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        synchronized (this) {
-            while (any(states)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(RECHECK_MILLIS)));
-            }
-        }
-        return true;
+        return Waits.until(this, () -> slots(states).isEmpty(), millis, TimeUnit.MILLISECONDS,
+                TimeUnit.MILLISECONDS.toNanos(RECHECK_MILLIS));
     }
 
     /** After {@link #close}: waits until no thread is in one of the instance's pre-operations. */
@@ -81,18 +80,10 @@ final class CallbackRundown {
      * once no pre-operation of the instance runs or is pended.
      */
     void drainOwed(java.util.function.Consumer<OperationSlot> drainOne) {
-        List<OperationSlot> slots = new ArrayList<>();
-        List<Long> generations = new ArrayList<>();
-        long[] w = new long[1];
-        CallbackFrame.forEachSlot(s -> {
-            if (s.instanceIfIn(OWED, w) == instance) {
-                slots.add(s);
-                generations.add(OperationSlot.generation(w[0])); // a slot reused since then fails the claim
-            }
-        });
-        for (int i = 0; i < slots.size(); i++) {
-            OperationSlot slot = slots.get(i);
-            if (!slot.mustComplete && slot.claim(generations.get(i))) {
+        for (OperationSlot.Seen seen : slots(OWED)) {
+            OperationSlot slot = seen.slot();
+            // a slot reused since it was seen is in a later generation: the claim fails
+            if (!seen.mustComplete() && slot.claim(seen.generation())) {
                 try {
                     drainOne.accept(slot);
                 } finally {
@@ -107,15 +98,8 @@ final class CallbackRundown {
         return awaitNone(OWED | RUNNING_POST | DRAINING, millis);
     }
 
-    /** The instance's slots now in pre-operations (running or pended) or owing post-operations, for the report. */
-    List<OperationSlot> snapshot() {
-        List<OperationSlot> all = new ArrayList<>();
-        long[] w = new long[1];
-        CallbackFrame.forEachSlot(s -> {
-            if (s.instanceIfIn(IN_PRE | OWED | RUNNING_POST, w) == instance) {
-                all.add(s);
-            }
-        });
-        return all;
+    /** The instance's slots now in pre-operations (running) or owing or running post-operations, for the report. */
+    List<OperationSlot.Seen> snapshot() {
+        return slots(IN_PRE | OWED | RUNNING_POST);
     }
 }

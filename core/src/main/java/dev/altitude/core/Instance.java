@@ -1,6 +1,5 @@
 package dev.altitude.core;
 
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -484,25 +483,17 @@ public final class Instance implements RelatedObjects {
 
     /** What holds this instance now, for the report. */
     void collectHolders(List<UnloadReport.Entry> out, long now) {
-        for (OperationSlot slot : rundown.snapshot()) {
-            long w = slot.word();
-            int state = OperationSlot.state(w);
-            CallbackData data = slot.data;
-            long since = slot.since;
-            String thread = slot.frame.thread.getName();
-            VarHandle.acquireFence();
-            if (slot.word() != w || data == null) {
-                continue; // finished while we looked
-            }
-            if (state == OperationSlot.PRE) {
+        for (OperationSlot.Seen slot : rundown.snapshot()) {
+            String thread = slot.slot().frame.thread.getName();
+            if (slot.state() == OperationSlot.PRE) {
                 out.add(new UnloadReport.Entry(HolderKind.RUNNING_CALLBACK, name, volume.name(),
-                        describe(data) + ": pre-operation running", java.time.Duration.ZERO, thread, List.of()));
+                        describe(slot.data()) + ": pre-operation running", java.time.Duration.ZERO, thread, List.of()));
             } else {
-                boolean running = state == OperationSlot.RUNNING;
+                boolean running = slot.state() == OperationSlot.RUNNING;
                 out.add(new UnloadReport.Entry(running ? HolderKind.RUNNING_CALLBACK : HolderKind.OWED_POST_OPERATION,
-                        name, volume.name(), describe(data) + (running ? ": post-operation running"
-                        : ": post-operation owed" + (slot.mustComplete ? " (parameters replaced: completes, not drained)" : "")),
-                        java.time.Duration.ofNanos(now - since), thread, List.of()));
+                        name, volume.name(), describe(slot.data()) + (running ? ": post-operation running"
+                        : ": post-operation owed" + (slot.mustComplete() ? " (parameters replaced: completes, not drained)" : "")),
+                        java.time.Duration.ofNanos(now - slot.since()), thread, List.of()));
             }
         }
         for (HolderSet set : List.of(pended, filterIo, references)) {

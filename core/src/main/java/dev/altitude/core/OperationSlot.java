@@ -96,11 +96,16 @@ final class OperationSlot {
 
     /** Left without owing anything (or the post-operation ran): free for the thread's next use. */
     void free() {
+        forget(FREE);
+    }
+
+    /** Drops what the finished operation referenced, so that an idle slot keeps nothing alive, and moves to {@code state}. */
+    private void forget(int state) {
         instance = null;
         data = null;
         post = null;
         completionContext = null;
-        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | FREE);
+        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | state);
     }
 
     /** The operation's own thread: moves OWED to RUNNING; false if a teardown claimed the slot first. */
@@ -116,11 +121,7 @@ final class OperationSlot {
 
     /** The drainer called the post-operation: the slot stays out of use. */
     void drained() {
-        instance = null;
-        data = null;
-        post = null;
-        completionContext = null;
-        WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | DRAINED);
+        forget(DRAINED);
     }
 
     /** The word as other threads read it: {@link #state(long)} and {@link #generation(long)} of one moment. */
@@ -145,23 +146,35 @@ final class OperationSlot {
     }
 
     /**
-     * Another thread's view of the slot: its instance, if the slot is in a state of {@code states} (a bit per
-     * state), with the word that instance belongs to in {@code wordOut[0]}; otherwise null. The owning thread
-     * may be reusing the slot meanwhile: the word read again after the fields tells whether they belong
-     * together, and if not the look is repeated.
+     * The slot as another thread saw it at one moment: its state and generation ({@code word}) and the fields
+     * that belong to them.
      */
-    Instance instanceIfIn(int states, long[] wordOut) {
+    record Seen(OperationSlot slot, long word, Instance instance, CallbackData data, long since, boolean mustComplete) {
+        int state() {
+            return OperationSlot.state(word);
+        }
+
+        long generation() {
+            return OperationSlot.generation(word);
+        }
+    }
+
+    /**
+     * Another thread's look at the slot, if it is in a state of {@code states} (a bit per state); otherwise
+     * null. The owning thread may be reusing the slot meanwhile: the word read again after the fields tells
+     * whether they belong together, and if not the look is repeated.
+     */
+    Seen seen(int states) {
         long w = word();
         while (true) {
             if ((states & 1 << state(w)) == 0) {
                 return null;
             }
-            Instance i = instance;
+            Seen seen = new Seen(this, w, instance, data, since, mustComplete);
             VarHandle.acquireFence();
             long again = word();
             if (again == w) {
-                wordOut[0] = w;
-                return i;
+                return seen;
             }
             w = again;
         }

@@ -20,9 +20,15 @@ final class StripedRundown {
     private static final long ONE = 2L;
     private static final int SPACING = 16; // longs: 128 bytes between stripes
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final int STRIPES = Stripes.COUNT;
+    /** A power of two, at least 8 and at least four per processor. */
+    static final int STRIPES = Math.max(8, Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 4 - 1) * 2);
 
     private final long[] words = new long[(STRIPES + 1) * SPACING];
+
+    /** The calling thread's stripe, from a hash of its id (so that neighbouring ids land apart). */
+    private static int ofCurrentThread() {
+        return (int) ((Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32) & (STRIPES - 1);
+    }
 
     private static int index(int stripe) {
         return (stripe + 1) * SPACING; // none in the array's first line, next to its header
@@ -30,7 +36,7 @@ final class StripedRundown {
 
     /** Takes protection on this thread's stripe: the stripe, or -1 once a rundown has begun. */
     int acquire() {
-        int stripe = Stripes.ofCurrentThread();
+        int stripe = ofCurrentThread();
         int i = index(stripe);
         long s = (long) SLOT.getVolatile(words, i);
         while ((s & ACTIVE) == 0) {

@@ -203,26 +203,15 @@ public final class Volume {
                 }
             }
             if (frame != null) {
-                for (int level = frame.top() - 1; level >= base; level--) {
-                    OperationSlot slot = frame.slot(level);
-                    if (slot.claim()) {
-                        Instance inst = slot.instance;
-                        try {
-                            inst.callPost(slot, data, frame, false);
-                        } finally {
-                            slot.free();
-                            inst.rundown.left();
-                        }
-                    } else {
-                        frame.replace(level); // a teardown claimed it to drain: the drainer's now
-                    }
-                }
+                runOwedPosts(frame, base, data, false);
             }
             ended = true;
         } finally {
             if (frame != null) {
                 if (!ended) {
-                    drainAbandoned(frame, base, data);
+                    // an Error no callback or backend caught (running out of memory, say) ends the operation:
+                    // each post-operation it still owes is called once, draining, as a teardown would
+                    runOwedPosts(frame, base, data, true);
                 }
                 frame.cut(base);
             }
@@ -233,17 +222,16 @@ public final class Volume {
     }
 
     /**
-     * An error no callback or backend caught (an {@link Error} such as running out of memory) ends the
-     * operation: each post-operation it still owes is called once, with the draining flag, as a teardown
-     * would, so that none is lost or called twice.
+     * The operation's way up: each post-operation it owes, from the lowest altitude up, that its thread claims
+     * (a slot a teardown claimed first is the drainer's now, and leaves the thread's stack).
      */
-    private static void drainAbandoned(CallbackFrame frame, int base, CallbackData data) {
+    private static void runOwedPosts(CallbackFrame frame, int base, CallbackData data, boolean draining) {
         for (int level = frame.top() - 1; level >= base; level--) {
             OperationSlot slot = frame.slot(level);
             if (slot.claim()) {
                 Instance inst = slot.instance;
                 try {
-                    inst.callPost(slot, data, frame, true);
+                    inst.callPost(slot, data, frame, draining);
                 } finally {
                     slot.free();
                     inst.rundown.left();

@@ -27,6 +27,15 @@ final class Waits {
 
     /** Waits on {@code lock} until {@code done} or {@code timeout}; true if done. */
     static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit) throws InterruptedException {
+        return until(lock, done, timeout, unit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #until(Object, BooleanSupplier, long, TimeUnit)}, looking at {@code done} again at least every
+     * {@code recheckNanos} even if nobody notifies (for conditions whose changes do not always notify).
+     */
+    static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit, long recheckNanos)
+            throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         synchronized (lock) {
             while (!done.getAsBoolean()) {
@@ -34,7 +43,7 @@ final class Waits {
                 if (left <= 0) {
                     return false;
                 }
-                TimeUnit.NANOSECONDS.timedWait(lock, left);
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, recheckNanos));
             }
         }
         return true;

@@ -105,25 +105,27 @@ class WhyWontItUnloadTest extends ManagerFixture {
 
     /**
      * The age of an owed post-operation is how long it has been owed, to the coarse clock's resolution: not how
-     * long the manager has run (a clock that stopped), and it grows while the operation stays in the backend.
-     * The sleeps let time pass for the clock to measure; nothing waits on them for another thread.
+     * long the clock has run (a stamp that did not come from the running clock), and it grows while the
+     * operation stays in the backend.
      */
     @Test
-    void anOwedPostOperationsAgeIsHowLongItHasBeenOwed() throws InterruptedException {
+    void anOwedPostOperationsAgeIsHowLongItHasBeenOwed() {
         GatedBackend gate = new GatedBackend();
         Volume slow = manager.mountVolume("slow", gate);
         TestFilter.load(manager, "aged", "1", b -> b.onOperation(MajorFunction.READ,
                 (d, o) -> PreOpStatus.SUCCESS_WITH_CALLBACK, (d, o, c, dr) -> PostOpStatus.FINISHED_PROCESSING));
         TestFilter.create(slow, "/f");
-        Thread.sleep(300); // the manager has run for 300 ms before the operation begins
+        long resolution = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(CoarseClock.RESOLUTION_MILLIS);
+        long clockStart = CoarseClock.now();
+        Await.until("the coarse clock has run for 300 ms", () -> CoarseClock.now() - clockStart >= 300_000_000L);
         long before = System.nanoTime();
         Thread reader = Thread.ofPlatform().start(() -> TestFilter.read(slow, "/f", 1));
         try {
             gate.awaitEntered();
             Duration first = ownedAge("aged");
-            long limit = System.nanoTime() - before + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(CoarseClock.RESOLUTION_MILLIS);
+            long limit = System.nanoTime() - before + resolution;
             assertThat(first.toNanos()).as("owed for at most the time since the read began").isBetween(0L, limit);
-            Thread.sleep(200);
+            Await.until("the age grows by 200 ms while the read waits", () -> ownedAge("aged").compareTo(first.plusMillis(200)) >= 0);
             assertThat(ownedAge("aged")).as("the age grows with the wait").isGreaterThanOrEqualTo(
                     first.plusMillis(200 - CoarseClock.RESOLUTION_MILLIS));
         } finally {
