@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,6 +33,14 @@ public final class ClientPort {
     /** The user side's end of the connection as the transport sees it: a socket to close, or nothing. */
     interface UserEnd {
         void disconnected();
+
+        /**
+         * A sender waits for its reply ({@code done}) at most {@code nanos} (no limit if negative). A socket
+         * transport reads the connection meanwhile, so the reply wakes the sender itself.
+         */
+        default void await(CompletableFuture<?> done, long nanos) throws InterruptedException {
+            PortChannel.awaitFuture(done, nanos);
+        }
     }
 
     /** A filter's message in flight. */
@@ -229,20 +234,14 @@ public final class ClientPort {
                 + server.name() + "' for " + describe(peer), server.filter.verifier());
         server.filter.holders.add(blocked);
         try {
-            if (timeout == null) {
-                return o.done.get();
-            }
-            return o.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return abandon(o, NtStatus.TIMEOUT);
+            userEnd.await(o.done, timeout == null ? -1 : timeout.toNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return abandon(o, NtStatus.THREAD_IS_TERMINATING);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
         } finally {
             server.filter.holders.remove(blocked);
         }
+        return o.done.isDone() ? o.done.join() : abandon(o, NtStatus.TIMEOUT);
     }
 
     private void deliveredLocked(Outgoing o) {

@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -22,8 +22,8 @@ import jdk.net.UnixDomainPrincipal;
 /**
  * A server port's Unix socket: {@code <directory>/<name>.sock}, bound under a temporary name, given its
  * mode (and group) and only then renamed into place, so no client reaches it with the wrong permissions.
- * Each connection is served by its own virtual thread speaking {@link PortWire}; a broken frame closes
- * that connection alone, with the reason reported.
+ * Each connection has a thread of its own that reads it while no sender waits on it ({@link PortChannel});
+ * a broken frame closes that connection alone, with the reason reported.
  */
 final class PortListener implements AutoCloseable {
     private final FilterManager manager;
@@ -91,28 +91,30 @@ final class PortListener implements AutoCloseable {
         }
     }
 
-    /** The server side of one connection: its end towards the client, and getters that write frames. */
-    private static final class Connection implements ClientPort.UserEnd {
-        final SocketChannel channel;
-        final Object writeLock = new Object();
+    /**
+     * The server side of one connection: its end towards the client, the getters that write frames, and
+     * what it does with each frame the client sends (on whichever thread reads it, see {@link PortChannel}).
+     */
+    private final class Connection implements ClientPort.UserEnd, PortChannel.Receiver {
+        final PortChannel channel;
+        final PeerIdentity peer;
+        /** Set once the hello is accepted; read by later leaders, which took the lead after it was set. */
+        ClientPort client;
 
-        Connection(SocketChannel channel) {
-            this.channel = channel;
-        }
-
-        void write(PortWire.Frame frame) throws IOException {
-            synchronized (writeLock) {
-                PortWire.write(channel, frame);
-            }
+        Connection(SocketChannel socket, PeerIdentity peer) throws IOException {
+            this.channel = new PortChannel(socket, this, false);
+            this.peer = peer;
         }
 
         @Override
         public void disconnected() {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // already gone
-            }
+            channel.close();
+        }
+
+        /** A sender waiting for its reply reads the socket itself while nobody else does. */
+        @Override
+        public void await(CompletableFuture<?> done, long nanos) throws InterruptedException {
+            channel.awaitDone(done, nanos);
         }
 
         ClientPort.Getter getter() {
@@ -120,7 +122,7 @@ final class PortListener implements AutoCloseable {
                 @Override
                 public boolean deliver(FilterClient.Message m) {
                     try {
-                        write(new PortWire.Message(m.id(), m.replyCapacity(), m.data()));
+                        channel.write(new PortWire.Message(m.id(), m.replyCapacity(), m.data()));
                         return true;
                     } catch (IOException e) {
                         return false;
@@ -133,66 +135,87 @@ final class PortListener implements AutoCloseable {
                 }
             };
         }
-    }
 
-    private void serve(SocketChannel channel) {
-        Connection conn = new Connection(channel);
-        ClientPort client = null;
-        String who = "an unknown peer";
-        try {
-            UnixDomainPrincipal p = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            PeerIdentity peer = new PeerIdentity(p.user().getName(), p.group().getName(), OptionalLong.empty(), false);
-            who = "user " + peer.user();
-            if (!(PortWire.read(channel) instanceof PortWire.Hello hello)) {
+        @Override
+        public void received(PortWire.Frame frame) throws IOException {
+            ClientPort cp = client;
+            if (cp == null) {
+                hello(frame);
+                return;
+            }
+            switch (frame) {
+                case PortWire.Get g -> {
+                    ClientPort.Getter getter = getter();
+                    FilterClient.Message m = cp.take(getter);
+                    if (m != null && !getter.deliver(m)) {
+                        throw new EOFException("the client went away");
+                    }
+                }
+                case PortWire.Reply r -> channel.write(new PortWire.ReplyResult(r.id(), cp.reply(r.id(), r.data()).code()));
+                case PortWire.Send s -> Thread.ofVirtual().name("altitude-port-" + port.name() + "-send").start(() -> {
+                    PortResult out = cp.userSend(s.data(), s.outputCapacity());
+                    try {
+                        channel.write(new PortWire.SendResult(s.id(), out.status().code(), out.data()));
+                    } catch (IOException e) {
+                        // the connection ended: the channel is closed and its reader ends it
+                    }
+                });
+                default -> throw new PortWire.WireException("unexpected frame from a client");
+            }
+        }
+
+        /** The first frame: the client's hello, answered before anything else is read. */
+        private void hello(PortWire.Frame frame) throws IOException {
+            if (!(frame instanceof PortWire.Hello hello)) {
                 throw new PortWire.WireException("the first frame is not a hello");
             }
             if (!hello.portName().equals(port.name())) {
-                conn.write(new PortWire.HelloResult(NtStatus.OBJECT_NAME_NOT_FOUND.code()));
-                return;
+                channel.write(new PortWire.HelloResult(NtStatus.OBJECT_NAME_NOT_FOUND.code()));
+                throw new EOFException("refused: no such port");
             }
+            ClientPort cp;
             try {
-                client = port.connect(hello.context(), peer, conn);
+                cp = port.connect(hello.context(), peer, this);
             } catch (NtStatusException refused) {
-                conn.write(new PortWire.HelloResult(refused.status().code()));
-                return;
+                channel.write(new PortWire.HelloResult(refused.status().code()));
+                throw new EOFException("refused: " + refused.status());
             }
-            conn.write(new PortWire.HelloResult(NtStatus.SUCCESS.code()));
-            ClientPort cp = client;
-            while (true) {
-                switch (PortWire.read(channel)) {
-                    case PortWire.Get g -> {
-                        ClientPort.Getter getter = conn.getter();
-                        FilterClient.Message m = cp.take(getter);
-                        if (m != null && !getter.deliver(m)) {
-                            return;
-                        }
-                    }
-                    case PortWire.Reply r -> conn.write(new PortWire.ReplyResult(r.id(), cp.reply(r.id(), r.data()).code()));
-                    case PortWire.Send s -> Thread.ofVirtual().name("altitude-port-" + port.name() + "-send").start(() -> {
-                        PortResult out = cp.userSend(s.data(), s.outputCapacity());
-                        try {
-                            conn.write(new PortWire.SendResult(s.id(), out.status().code(), out.data()));
-                        } catch (IOException e) {
-                            conn.disconnected();
-                        }
-                    });
-                    default -> throw new PortWire.WireException("unexpected frame from a client");
-                }
-            }
+            client = cp;
+            channel.write(new PortWire.HelloResult(NtStatus.SUCCESS.code()));
+        }
+    }
+
+    private void serve(SocketChannel socket) {
+        Connection conn = null;
+        String who = "an unknown peer";
+        try {
+            UnixDomainPrincipal p = socket.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            PeerIdentity peer = new PeerIdentity(p.user().getName(), p.group().getName(), OptionalLong.empty(), false);
+            who = "user " + peer.user();
+            conn = new Connection(socket, peer);
+            conn.channel.serve();
         } catch (PortWire.WireException e) {
             manager.diagnostics.report(Diagnostic.Kind.PORT, port.filter.name(), "port '" + port.name()
                     + "': connection from " + who + " closed: " + e.getMessage());
-        } catch (NtStatusException e) {
-            // the connection ended while a getter asked (PORT_DISCONNECTED)
-        } catch (EOFException | ClosedChannelException e) {
-            // the client closed or died, or the filter closed the connection
         } catch (IOException e) {
-            // the socket broke: the same as the client going away
+            // the client closed, died or was refused, the filter closed the connection, or the socket broke
         } finally {
-            conn.disconnected();
-            if (client != null) {
-                client.disconnect();
+            if (conn == null) {
+                closeQuietly(socket);
+            } else {
+                conn.disconnected();
+                if (conn.client != null) {
+                    conn.client.disconnect();
+                }
             }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
         }
     }
 

@@ -141,36 +141,67 @@ final class PortWire {
     // ---- decoding --------------------------------------------------------------------------------
 
     /**
-     * Reads one frame. {@link EOFException} at a clean end between frames; {@link WireException} for a
-     * frame that breaks the format (including one cut short).
+     * Frames out of a byte stream as its bytes come: {@link #fill} takes what the channel has (a
+     * non-blocking socket may have nothing), {@link #next} gives each whole frame. Bytes of a frame not yet
+     * whole stay here, so whoever reads next carries on where the last reader stopped. It never holds more
+     * than one frame's announced length (at most {@link #MAX_FRAME}) plus what came with it.
      */
-    static Frame read(ReadableByteChannel channel) throws IOException {
-        ByteBuffer prefix = ByteBuffer.allocate(4);
-        if (!fill(channel, prefix, true)) {
-            throw new EOFException("connection closed");
-        }
-        int length = prefix.flip().getInt();
-        if (length < 1 || length > MAX_FRAME) {
-            throw new WireException("frame length " + Integer.toUnsignedString(length) + " outside 1.." + MAX_FRAME);
-        }
-        ByteBuffer body = ByteBuffer.allocate(length);
-        fill(channel, body, false);
-        return decode(body.flip());
-    }
+    static final class Reader {
+        private static final int INITIAL = 16 * 1024;
+        private ByteBuffer in = ByteBuffer.allocate(INITIAL); // [0, position) buffered
+        private long consumed;
 
-    /** Fills {@code b}; false at EOF before the first byte if {@code eofOk}, else EOF is a cut frame. */
-    private static boolean fill(ReadableByteChannel channel, ByteBuffer b, boolean eofOk) throws IOException {
-        boolean first = true;
-        while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
-                if (first && eofOk && b.position() == 0) {
-                    return false;
+        /**
+         * One read of the channel: how many bytes came (0 if none were there). {@link EOFException} at a
+         * clean end between frames, {@link WireException} at an end inside a frame.
+         */
+        int fill(ReadableByteChannel channel) throws IOException {
+            int n = channel.read(in);
+            if (n < 0) {
+                if (in.position() == 0) {
+                    throw new EOFException("connection closed");
                 }
                 throw new WireException("connection closed inside a frame");
             }
-            first = false;
+            return n;
         }
-        return true;
+
+        /** The next whole frame, or null until more bytes come; {@link WireException} for a broken one. */
+        Frame next() throws WireException {
+            int have = in.position();
+            if (have < 4) {
+                return null;
+            }
+            int length = in.getInt(0);
+            if (length < 1 || length > MAX_FRAME) {
+                throw new WireException("frame length " + Integer.toUnsignedString(length) + " outside 1.." + MAX_FRAME);
+            }
+            if (have < 4 + length) {
+                if (in.capacity() < 4 + length) {
+                    in = ByteBuffer.allocate(4 + length).put(in.flip());
+                }
+                return null;
+            }
+            Frame f = decode(in.slice(4, length));
+            in.flip().position(4 + length);
+            if (in.capacity() > INITIAL && in.remaining() <= INITIAL) {
+                in = ByteBuffer.allocate(INITIAL).put(in); // a large frame is gone: give its room back
+            } else {
+                in.compact();
+            }
+            consumed += 4 + length;
+            return f;
+        }
+
+        /** True if the last fill left no room: the channel may have more at once. */
+        boolean full() {
+            return !in.hasRemaining();
+        }
+
+        /** Bytes of whole frames given out so far. */
+        long consumed() {
+            return consumed;
+        }
     }
 
     /** Decodes one frame body (type and payload, without the length prefix). */

@@ -7,38 +7,36 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The user side of a port in another process, over the port's Unix socket ({@link PortWire}). A reader
- * thread takes every frame the server sends: messages into the inbox (each answers one GET credit, sent
- * when a getter waits without a message), results to the call waiting for them.
+ * The user side of a port in another process, over the port's Unix socket ({@link PortWire}). There is no
+ * reader thread: whoever waits reads ({@link PortChannel}), so a getter is woken by its own message and a
+ * sender by its own result. Messages each answer one GET credit, sent when a getter waits without a
+ * message (or posted ahead by a reply, see {@link #postNextRead}).
  */
-final class SocketClient implements FilterClient {
-    private final SocketChannel channel;
-    private final Object writeLock = new Object();
+final class SocketClient implements FilterClient, PortChannel.Receiver {
+    private final PortChannel channel;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Message> inbox = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Message> inbox = new ConcurrentLinkedQueue<>();
     private final Map<Long, CompletableFuture<PortWire.SendResult>> sends = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<PortWire.ReplyResult>> replies = new ConcurrentHashMap<>();
+    private final CompletableFuture<PortWire.HelloResult> hello = new CompletableFuture<>();
     private final AtomicLong nextSend = new AtomicLong();
-    private int credits;
-    private int waiting;
+    private int credits; // under lock
+    private int waiting; // under lock
     /** Set by the first getMessage: from then on a reply also posts the next read (see {@link #reply}). */
-    private boolean messageLoop;
+    private boolean messageLoop; // under lock
     private volatile boolean disconnected;
 
-    private SocketClient(SocketChannel channel) {
-        this.channel = channel;
+    private SocketClient(SocketChannel ch) throws IOException {
+        this.channel = new PortChannel(ch, this, true);
     }
 
     static SocketClient connect(Path directory, String portName, byte[] context) {
@@ -63,22 +61,36 @@ final class SocketClient implements FilterClient {
             }
             throw new NtStatusException(NtStatus.OBJECT_NAME_NOT_FOUND, "no communication port '" + name + "' at " + socket);
         }
-        SocketClient c = new SocketClient(ch);
+        SocketClient c;
         try {
-            PortWire.write(ch, new PortWire.Hello(PortWire.VERSION, name, context == null ? PortResult.NONE : context));
-            if (!(PortWire.read(ch) instanceof PortWire.HelloResult r)) {
-                throw new PortWire.WireException("the server did not answer the hello");
-            }
-            NtStatus s = NtStatus.of(r.status());
-            if (s.isFailure()) {
-                close(ch);
-                throw new NtStatusException(s, "port '" + name + "' refused the connection");
-            }
+            c = new SocketClient(ch);
         } catch (IOException e) {
             close(ch);
-            throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "port '" + name + "' closed the connection: " + e.getMessage());
+            throw new NtStatusException(NtStatus.INSUFFICIENT_RESOURCES, "cannot watch a Unix socket: " + e.getMessage());
         }
-        Thread.ofPlatform().daemon().name("altitude-client-" + name).start(c::readLoop);
+        PortWire.HelloResult r;
+        try {
+            c.channel.write(new PortWire.Hello(PortWire.VERSION, name, context == null ? PortResult.NONE : context));
+            c.channel.awaitDone(c.hello, -1);
+            r = c.hello.getNow(null);
+        } catch (IOException e) {
+            r = null;
+        } catch (InterruptedException e) {
+            c.close();
+            Thread.currentThread().interrupt();
+            throw new NtStatusException(NtStatus.CANCELLED, "interrupted while connecting to port '" + name + "'");
+        }
+        if (r == null) {
+            c.close();
+            IOException why = c.channel.ended();
+            throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "port '" + name + "' closed the connection"
+                    + (why == null ? "" : ": " + why.getMessage()));
+        }
+        NtStatus s = NtStatus.of(r.status());
+        if (s.isFailure()) {
+            c.close();
+            throw new NtStatusException(s, "port '" + name + "' refused the connection");
+        }
         return c;
     }
 
@@ -90,29 +102,22 @@ final class SocketClient implements FilterClient {
         }
     }
 
-    private void readLoop() {
-        try {
-            while (true) {
-                switch (PortWire.read(channel)) {
-                    case PortWire.Message m -> {
-                        lock.lock();
-                        try {
-                            credits--;
-                            inbox.add(new Message(m.id(), m.replyCapacity(), m.data()));
-                            changed.signalAll();
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    case PortWire.SendResult r -> complete(sends.remove(r.id()), r);
-                    case PortWire.ReplyResult r -> complete(replies.remove(r.id()), r);
-                    default -> throw new PortWire.WireException("unexpected frame from the server");
+    @Override
+    public void received(PortWire.Frame frame) throws IOException {
+        switch (frame) {
+            case PortWire.Message m -> {
+                lock.lock();
+                try {
+                    credits--;
+                } finally {
+                    lock.unlock();
                 }
+                inbox.add(new Message(m.id(), m.replyCapacity(), m.data()));
             }
-        } catch (IOException e) {
-            // the server closed the connection (disconnect, unload) or broke the protocol
-        } finally {
-            ended();
+            case PortWire.SendResult r -> complete(sends.remove(r.id()), r);
+            case PortWire.ReplyResult r -> complete(replies.remove(r.id()), r);
+            case PortWire.HelloResult r when !hello.isDone() -> hello.complete(r);
+            default -> throw new PortWire.WireException("unexpected frame from the server");
         }
     }
 
@@ -122,29 +127,33 @@ final class SocketClient implements FilterClient {
         }
     }
 
-    private void ended() {
+    /** The server closed the connection (disconnect, unload), broke the protocol, or this side closed. */
+    @Override
+    public void ended(IOException why) {
         disconnected = true;
-        close(channel);
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        hello.complete(null);
         sends.values().forEach(f -> f.complete(null));
         replies.values().forEach(f -> f.complete(null));
     }
 
-    private boolean write(PortWire.Frame frame) {
-        synchronized (writeLock) {
-            try {
-                PortWire.write(channel, frame);
-                return true;
-            } catch (IOException e) {
-                ended();
-                return false;
-            }
+    private boolean write(PortWire.Frame... frames) {
+        try {
+            channel.write(frames);
+            return true;
+        } catch (IOException e) {
+            return false; // the channel ended, and told ended()
         }
+    }
+
+    /** Waits for a result of this side's call; null if the connection ended first. */
+    private <T> T await(CompletableFuture<T> f) {
+        try {
+            channel.awaitDone(f, -1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NtStatusException(NtStatus.CANCELLED, "interrupted while waiting for the filter");
+        }
+        return f.getNow(null);
     }
 
     @Override
@@ -159,7 +168,7 @@ final class SocketClient implements FilterClient {
             sends.remove(id);
             return PortResult.of(NtStatus.PORT_DISCONNECTED);
         }
-        PortWire.SendResult r = join(f);
+        PortWire.SendResult r = await(f);
         return r == null ? PortResult.of(NtStatus.PORT_DISCONNECTED) : new PortResult(NtStatus.of(r.status()), r.data());
     }
 
@@ -171,40 +180,32 @@ final class SocketClient implements FilterClient {
         }
         CompletableFuture<PortWire.ReplyResult> f = new CompletableFuture<>();
         replies.put(message.id(), f);
-        postNextRead();
-        if (disconnected || !write(new PortWire.Reply(message.id(), data))) {
+        PortWire.Frame out = new PortWire.Reply(message.id(), data);
+        boolean sent = !disconnected && (postNextRead() ? write(new PortWire.Get(), out) : write(out));
+        if (!sent) {
             replies.remove(message.id());
             return NtStatus.PORT_DISCONNECTED;
         }
-        PortWire.ReplyResult r = join(f);
+        PortWire.ReplyResult r = await(f);
         return r == null ? NtStatus.PORT_DISCONNECTED : NtStatus.of(r.status());
     }
 
     /**
      * A client in a message loop (it called getMessage before) keeps one read posted, as a Windows client
-     * keeps an overlapped FilterGetMessage pending: posted before the reply goes out, the filter's next
-     * message can leave as soon as the reply is in, without waiting for this side's next call.
+     * keeps an overlapped FilterGetMessage pending: posted with the reply (in the same write), the filter's
+     * next message can leave as soon as the reply is in, without waiting for this side's next call. True if
+     * a GET is to go out.
      */
-    private void postNextRead() {
+    private boolean postNextRead() {
         lock.lock();
         try {
-            if (messageLoop && credits <= waiting && !disconnected) {
+            if (messageLoop && credits <= waiting) {
                 credits++;
-                write(new PortWire.Get());
+                return true;
             }
+            return false;
         } finally {
             lock.unlock();
-        }
-    }
-
-    private static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NtStatusException(NtStatus.CANCELLED, "interrupted while waiting for the filter");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -220,44 +221,52 @@ final class SocketClient implements FilterClient {
 
     /** Waits for a message, forever if {@code nanos} is negative. */
     private Optional<Message> get(long nanos) {
+        long deadline = System.nanoTime() + nanos;
         lock.lock();
         try {
             waiting++;
             messageLoop = true;
-            try {
-                while (true) {
-                    Message m = inbox.poll();
-                    if (m != null) {
-                        return Optional.of(m);
-                    }
-                    if (disconnected) {
-                        throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "the port is disconnected");
-                    }
-                    if (credits < waiting) {
-                        credits++;
-                        if (!write(new PortWire.Get())) {
-                            continue;
-                        }
-                    }
-                    if (nanos < 0) {
-                        changed.await();
-                    } else if (nanos == 0) {
-                        return Optional.empty();
-                    } else {
-                        nanos = changed.awaitNanos(nanos);
-                        if (nanos <= 0 && inbox.isEmpty()) {
-                            return Optional.empty();
-                        }
-                    }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            while (true) {
+                Message m = inbox.poll();
+                if (m != null) {
+                    return Optional.of(m);
                 }
-            } finally {
-                waiting--;
+                if (disconnected) {
+                    throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "the port is disconnected");
+                }
+                long left = nanos < 0 ? -1 : Math.max(0, deadline - System.nanoTime());
+                if (left == 0) {
+                    return Optional.empty();
+                }
+                boolean post;
+                lock.lock();
+                try {
+                    post = credits < waiting;
+                    if (post) {
+                        credits++;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (post && !write(new PortWire.Get())) {
+                    continue;
+                }
+                channel.await(() -> !inbox.isEmpty() || disconnected, left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NtStatusException(NtStatus.CANCELLED, "interrupted while waiting for a message");
         } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                waiting--;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -274,13 +283,17 @@ final class SocketClient implements FilterClient {
         return f;
     }
 
+    /** Also reads what has come meanwhile (if no call of this client is reading), so a closed port shows. */
     @Override
     public boolean isConnected() {
+        if (!disconnected) {
+            channel.poll();
+        }
         return !disconnected;
     }
 
     @Override
     public void close() {
-        ended();
+        channel.close();
     }
 }

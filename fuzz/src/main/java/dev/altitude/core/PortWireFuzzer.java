@@ -7,10 +7,10 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 
 /**
- * Jazzer target for the port wire decoder ({@link PortWire#read}): any bytes, read as a stream of frames
- * the way a connection reads them. Allowed outcomes: frames, a clean end, or the decoder's own
+ * Jazzer target for the port wire decoder ({@link PortWire.Reader}): any bytes, read as a stream of frames
+ * the way a connection reads them, a few bytes at a time. Allowed outcomes: frames, a clean end, or the decoder's own
  * {@link PortWire.WireException}. Anything else thrown is a finding; so is a decoded frame that does not
- * encode back to exactly the bytes it was read from, or a read that takes more than the announced frame.
+ * encode back to exactly the bytes it was read from, or a frame given out before all of its bytes were read.
  */
 public final class PortWireFuzzer {
     private PortWireFuzzer() {
@@ -19,28 +19,38 @@ public final class PortWireFuzzer {
     /** Jazzer's entry point. */
     public static void fuzzerTestOneInput(byte[] data) {
         Source in = new Source(data);
+        PortWire.Reader reader = new PortWire.Reader();
+        long start = 0;
         while (true) {
-            int start = in.position();
             PortWire.Frame frame;
             try {
-                frame = PortWire.read(in);
+                while ((frame = reader.next()) == null) {
+                    if (reader.fill(in) == 0) {
+                        throw new AssertionError("the reader asked for bytes with no room for them");
+                    }
+                }
             } catch (PortWire.WireException e) {
                 return; // the decoder's own error: that connection would be closed
             } catch (EOFException e) {
-                if (in.position() != data.length) {
+                if (in.position() != data.length || reader.consumed() != data.length) {
                     throw new AssertionError("end of stream reported before the end of the input");
                 }
                 return;
             } catch (IOException e) {
                 throw new AssertionError("an I/O error other than the decoder's", e);
             }
-            byte[] consumed = Arrays.copyOfRange(data, start, in.position());
+            long end = reader.consumed();
+            if (end > in.position()) {
+                throw new AssertionError("a frame of more bytes than were read");
+            }
+            byte[] consumed = Arrays.copyOfRange(data, (int) start, (int) end);
             ByteBuffer encoded = PortWire.encode(frame);
             byte[] again = new byte[encoded.remaining()];
             encoded.get(again);
             if (!Arrays.equals(consumed, again)) {
                 throw new AssertionError("frame " + frame + " does not encode back to the bytes it was read from");
             }
+            start = end;
         }
     }
 
