@@ -125,6 +125,11 @@ final class PortChannel {
                     }
                     following++;
                     try {
+                        // counted first, then looked at again: a leader that hands this thread its frame
+                        // either sees it following (and wakes it) or has already made done hold
+                        if (done.getAsBoolean()) {
+                            return true;
+                        }
                         if (left < 0) {
                             followers.await();
                         } else {
@@ -310,31 +315,20 @@ final class PortChannel {
 
     // ---- writing ------------------------------------------------------------------------------------
 
-    /** Writes the frames as one; a failure ends the connection. */
+    /** Writes the frames in one go (one gathering write); a failure ends the connection. */
     void write(PortWire.Frame... frames) throws IOException {
-        ByteBuffer b;
-        if (frames.length == 1) {
-            b = PortWire.encode(frames[0]);
-        } else {
-            ByteBuffer[] parts = new ByteBuffer[frames.length];
-            int size = 0;
-            for (int i = 0; i < frames.length; i++) {
-                parts[i] = PortWire.encode(frames[i]);
-                size += parts[i].remaining();
-            }
-            b = ByteBuffer.allocate(size);
-            for (ByteBuffer p : parts) {
-                b.put(p);
-            }
-            b.flip();
+        ByteBuffer[] parts = new ByteBuffer[frames.length];
+        for (int i = 0; i < frames.length; i++) {
+            parts[i] = PortWire.encode(frames[i]);
         }
+        ByteBuffer last = parts[parts.length - 1];
         synchronized (writeLock) {
             try {
-                while (b.hasRemaining()) {
+                while (last.hasRemaining()) {
                     if (ended != null) {
                         throw new ClosedChannelException();
                     }
-                    if (channel.write(b) == 0) {
+                    if (channel.write(parts) == 0) {
                         awaitRoom();
                     }
                 }
