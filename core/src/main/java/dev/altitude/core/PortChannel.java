@@ -42,7 +42,9 @@ final class PortChannel {
         }
     }
 
+    /** Deadlines: none, and a look at what has come without waiting. */
     private static final long FOREVER = Long.MIN_VALUE;
+    private static final long NOW = Long.MIN_VALUE + 1;
     /**
      * How long the background reader lets a leader keep the lead before it asks to be woken when the lead
      * is let go. Up to then it looks again this often instead: waking it on every release would cost each
@@ -60,7 +62,7 @@ final class PortChannel {
     private final Condition followers = lock.newCondition();
     private final Condition idle = lock.newCondition();
     private final Object writeLock = new Object();
-    private Selector writable; // under writeLock, made when a write first waits for room
+    private volatile Selector writable; // made under writeLock when a write first waits for room
     private Thread leader; // under lock
     private Thread background; // under lock
     private long leadSince; // under lock: when the present leader took the lead
@@ -184,7 +186,7 @@ final class PortChannel {
             take();
             lock.unlock();
             try {
-                lead(() -> false, System.nanoTime());
+                lead(() -> false, NOW);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // it does not wait, so it was not interrupted while waiting
             } finally {
@@ -260,17 +262,17 @@ final class PortChannel {
         }
     }
 
-    /** Nanoseconds left until {@code deadline}: negative if there is none, 0 once it passed. */
+    /** Nanoseconds left until {@code deadline}: negative if there is none, 0 once it passed (or for NOW). */
     private static long left(long deadline) {
         if (deadline == FOREVER) {
             return -1;
         }
-        return Math.max(0, deadline - System.nanoTime());
+        return deadline == NOW ? 0 : Math.max(0, deadline - System.nanoTime());
     }
 
     /** As the leader: reads and hands on frames until {@code done}, the deadline, or the end. */
     private void lead(BooleanSupplier done, long deadline) throws InterruptedException {
-        boolean more = deadline != FOREVER && left(deadline) == 0; // a look without waiting reads at once
+        boolean more = deadline == NOW; // a look without waiting reads at once; a wait selects first
         try {
             while (!done.getAsBoolean()) {
                 PortWire.Frame f = reader.next();
@@ -358,7 +360,7 @@ final class PortChannel {
                 readKey.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                 readable.select(k -> { }, 0);
                 readKey.interestOps(SelectionKey.OP_READ);
-                lead(() -> false, System.nanoTime()); // take what came, so the other side can write on
+                lead(() -> false, NOW); // take what came, so the other side can write on
             } else {
                 if (writable == null) {
                     writable = Selector.open();
@@ -416,7 +418,7 @@ final class PortChannel {
             // closing a socket that broke
         }
         readable.wakeup();
-        Selector w = writable;
+        Selector w = writable; // a writer that makes it after this look registers on a closed socket and fails
         if (w != null) {
             w.wakeup();
         }

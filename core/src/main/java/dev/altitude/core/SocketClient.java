@@ -33,7 +33,6 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
     private int waiting; // under lock
     /** Set by the first getMessage: from then on a reply also posts the next read (see {@link #reply}). */
     private boolean messageLoop; // under lock
-    private volatile boolean disconnected;
 
     private SocketClient(SocketChannel ch) throws IOException {
         this.channel = new PortChannel(ch, this, true);
@@ -127,10 +126,17 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         }
     }
 
+    /**
+     * Set before {@link #ended} runs: a call that registered its result and then finds the connection not
+     * ended is completed by {@link #ended}.
+     */
+    private boolean disconnected() {
+        return channel.ended() != null;
+    }
+
     /** The server closed the connection (disconnect, unload), broke the protocol, or this side closed. */
     @Override
     public void ended(IOException why) {
-        disconnected = true;
         hello.complete(null);
         sends.values().forEach(f -> f.complete(null));
         replies.values().forEach(f -> f.complete(null));
@@ -164,7 +170,7 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         long id = nextSend.incrementAndGet();
         CompletableFuture<PortWire.SendResult> f = new CompletableFuture<>();
         sends.put(id, f);
-        if (disconnected || !write(new PortWire.Send(id, outputCapacity, input))) {
+        if (disconnected() || !write(new PortWire.Send(id, outputCapacity, input))) {
             sends.remove(id);
             return PortResult.of(NtStatus.PORT_DISCONNECTED);
         }
@@ -181,7 +187,7 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         CompletableFuture<PortWire.ReplyResult> f = new CompletableFuture<>();
         replies.put(message.id(), f);
         PortWire.Frame out = new PortWire.Reply(message.id(), data);
-        boolean sent = !disconnected && (postNextRead() ? write(new PortWire.Get(), out) : write(out));
+        boolean sent = !disconnected() && (postNextRead() ? write(new PortWire.Get(), out) : write(out));
         if (!sent) {
             replies.remove(message.id());
             return NtStatus.PORT_DISCONNECTED;
@@ -235,7 +241,7 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
                 if (m != null) {
                     return Optional.of(m);
                 }
-                if (disconnected) {
+                if (disconnected()) {
                     throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "the port is disconnected");
                 }
                 long left = nanos < 0 ? -1 : Math.max(0, deadline - System.nanoTime());
@@ -255,7 +261,7 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
                 if (post && !write(new PortWire.Get())) {
                     continue;
                 }
-                channel.await(() -> !inbox.isEmpty() || disconnected, left);
+                channel.await(() -> !inbox.isEmpty(), left); // returns at the connection's end too
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -286,10 +292,10 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
     /** Also reads what has come meanwhile (if no call of this client is reading), so a closed port shows. */
     @Override
     public boolean isConnected() {
-        if (!disconnected) {
+        if (!disconnected()) {
             channel.poll();
         }
-        return !disconnected;
+        return !disconnected();
     }
 
     @Override

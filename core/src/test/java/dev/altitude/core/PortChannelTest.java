@@ -49,6 +49,29 @@ class PortChannelTest {
         return b;
     }
 
+    /**
+     * Two filter threads each sending {@code rounds} messages of {@code size} bytes and checking that the
+     * reply is the message with its first bit flipped; what went wrong is added to {@code wrong}.
+     */
+    private static List<Thread> filterSenders(PortFilter pf, ClientPort cp, int size, int rounds,
+                                              ConcurrentLinkedQueue<String> wrong) {
+        List<Thread> senders = new ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            int id = s;
+            senders.add(Thread.ofPlatform().name("filter-sender-" + s).start(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    byte[] out = pattern(size, id * 1000 + i);
+                    PortResult r = pf.filter().sendMessage(cp, out, size, Duration.ofSeconds(60));
+                    out[0] ^= 1;
+                    if (!r.status().equals(NtStatus.SUCCESS) || !Arrays.equals(r.data(), out)) {
+                        wrong.add("filter send " + id + "/" + i + ": " + r.status());
+                    }
+                }
+            }));
+        }
+        return senders;
+    }
+
     @Test
     void afterAFiltersExchangeTheConnectionsOwnReaderServesTheClientAgain() throws Exception {
         PortFilter pf = PortFilter.load(manager(), "scan", 1, (c, in) -> ("out:" + new String(in)).getBytes());
@@ -120,20 +143,7 @@ class PortChannelTest {
                     }
                 }
             });
-            List<Thread> senders = new ArrayList<>();
-            for (int s = 0; s < 2; s++) {
-                int id = s;
-                senders.add(Thread.ofPlatform().name("filter-sender-" + s).start(() -> {
-                    for (int i = 0; i < rounds; i++) {
-                        byte[] out = pattern(size, id * 1000 + i);
-                        PortResult r = pf.filter().sendMessage(cp, out, size, Duration.ofSeconds(60));
-                        out[0] ^= 1;
-                        if (!r.status().equals(NtStatus.SUCCESS) || !Arrays.equals(r.data(), out)) {
-                            wrong.add("filter send " + id + "/" + i + ": " + r.status());
-                        }
-                    }
-                }));
-            }
+            List<Thread> senders = filterSenders(pf, cp, size, rounds, wrong);
             senders.forEach(Await::joined);
             Await.joined(loop);
             assertThat(wrong).isEmpty();
@@ -173,19 +183,9 @@ class PortChannelTest {
                     }
                 }));
             }
-            List<Thread> senders = new ArrayList<>();
+            List<Thread> senders = filterSenders(pf, cp, size, rounds, wrong);
             for (int s = 0; s < 2; s++) {
                 int id = s;
-                senders.add(Thread.ofPlatform().name("filter-sender-" + s).start(() -> {
-                    for (int i = 0; i < rounds; i++) {
-                        byte[] out = pattern(size, id * 1000 + i);
-                        PortResult r = pf.filter().sendMessage(cp, out, size, Duration.ofSeconds(60));
-                        out[0] ^= 1;
-                        if (!r.status().equals(NtStatus.SUCCESS) || !Arrays.equals(r.data(), out)) {
-                            wrong.add("filter send " + id + "/" + i + ": " + r.status());
-                        }
-                    }
-                }));
                 senders.add(Thread.ofPlatform().name("client-sender-" + s).start(() -> {
                     for (int i = 0; i < rounds; i++) {
                         byte[] in = pattern(size, -id * 1000 - i);

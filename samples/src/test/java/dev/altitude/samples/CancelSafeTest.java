@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.altitude.core.DriverConfig;
+import dev.altitude.core.HolderKind;
 import dev.altitude.core.NtStatus;
 import dev.altitude.samples.cancelsafe.CancelSafe;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -55,9 +57,7 @@ class CancelSafeTest extends SampleFixture {
                 outcome.set(e);
             }
         });
-        while (reader.getState() != Thread.State.WAITING) {
-            Thread.onSpinWait(); // parked in the queue
-        }
+        awaitPendedReads(1);
         reader.interrupt();
         reader.join();
         assertThat(outcome.get()).isExactlyInstanceOf(ClosedByInterruptException.class);
@@ -82,16 +82,26 @@ class CancelSafeTest extends SampleFixture {
                 }
             }));
         }
-        for (Thread t : readers) {
-            while (t.getState() != Thread.State.WAITING) {
-                Thread.onSpinWait(); // until the read is parked in the queue
-            }
-        }
+        awaitPendedReads(3);
         long t0 = System.nanoTime();
         assertThat(manager.unloadFilter(CancelSafe.NAME)).isEqualTo(NtStatus.SUCCESS);
         for (int i = 0; i < 3; i++) {
             assertThat(reads.get(i).get()).isEqualTo("content " + i);
         }
         assertThat((System.nanoTime() - t0) / 1_000_000_000).as("well before the 600 s delay").isLessThan(30);
+    }
+
+    /**
+     * Until {@code n} reads are pended in the filter's queue, as the unload report accounts them (a thread
+     * that merely waits could be waiting for anything else).
+     */
+    private void awaitPendedReads(int n) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (manager.explain(CancelSafe.NAME).orElseThrow().holders(HolderKind.PENDED_PRE_OPERATION).size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(n + " reads not pended within 30 s");
+            }
+            Thread.onSpinWait();
+        }
     }
 }
