@@ -71,10 +71,21 @@ final class Daemon implements AutoCloseable {
             cmd.addAll(List.of("setpriv", "--reuid", user, "--regid", "nogroup", "--clear-groups"));
         }
         cmd.addAll(List.of("bash", "-c", script));
-        Process p = new ProcessBuilder(cmd).directory(mountPoint.toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("shell: " + script).isTrue();
-        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path out = Files.createTempFile("altitude-shell", ".out");
+        Path err = Files.createTempFile("altitude-shell", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(mountPoint.toFile()).redirectOutput(out.toFile())
+                    .redirectError(err.toFile()).start(); // to files: a full pipe cannot stall the child or the wait
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("shell did not finish: " + script + "\nout: " + Files.readString(out) + "\nerr: "
+                        + Files.readString(err) + "\nexplain: " + fltmc("filters").out());
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     /** SIGTERM, as an admin would stop it; the daemon unloads, unmounts and says so. */

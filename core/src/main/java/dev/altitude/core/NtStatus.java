@@ -48,6 +48,7 @@ public final class NtStatus {
     public static final NtStatus OBJECT_PATH_NOT_FOUND = define("STATUS_OBJECT_PATH_NOT_FOUND", 0xC000003A);
     public static final NtStatus PORT_CONNECTION_REFUSED = define("STATUS_PORT_CONNECTION_REFUSED", 0xC0000041);
     public static final NtStatus SHARING_VIOLATION = define("STATUS_SHARING_VIOLATION", 0xC0000043);
+    public static final NtStatus QUOTA_EXCEEDED = define("STATUS_QUOTA_EXCEEDED", 0xC0000044);
     public static final NtStatus THREAD_IS_TERMINATING = define("STATUS_THREAD_IS_TERMINATING", 0xC000004B);
     public static final NtStatus EAS_NOT_SUPPORTED = define("STATUS_EAS_NOT_SUPPORTED", 0xC000004F);
     public static final NtStatus NO_EAS_ON_FILE = define("STATUS_NO_EAS_ON_FILE", 0xC0000052);
@@ -79,8 +80,10 @@ public final class NtStatus {
     public static final NtStatus TOO_MANY_LINKS = define("STATUS_TOO_MANY_LINKS", 0xC0000265);
     public static final NtStatus VOLUME_DISMOUNTED = define("STATUS_VOLUME_DISMOUNTED", 0xC000026E);
     public static final NtStatus NOT_A_REPARSE_POINT = define("STATUS_NOT_A_REPARSE_POINT", 0xC0000275);
+    public static final NtStatus REPARSE_POINT_NOT_RESOLVED = define("STATUS_REPARSE_POINT_NOT_RESOLVED", 0xC0000280);
     public static final NtStatus FAILED_DRIVER_ENTRY = define("STATUS_FAILED_DRIVER_ENTRY", 0xC0000365);
     public static final NtStatus DRIVER_FAILED_PRIOR_UNLOAD = define("STATUS_DRIVER_FAILED_PRIOR_UNLOAD", 0xC000038E);
+    public static final NtStatus FILE_TOO_LARGE = define("STATUS_FILE_TOO_LARGE", 0xC0000904);
     public static final NtStatus VIRUS_INFECTED = define("STATUS_VIRUS_INFECTED", 0xC0000906);
     // errors, filter manager (facility 0x1C)
     public static final NtStatus FLT_NO_HANDLER_DEFINED = define("STATUS_FLT_NO_HANDLER_DEFINED", 0xC01C0001);

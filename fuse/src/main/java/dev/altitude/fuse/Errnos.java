@@ -26,7 +26,10 @@ import java.util.Map;
  * FILE_LOCK_CONFLICT              ENOLCK (37)      also LOCK_NOT_GRANTED: EAGAIN (11)
  * INVALID_DEVICE_REQUEST          ENOSYS (38)
  * DIRECTORY_NOT_EMPTY             ENOTEMPTY (39)
- * TOO_MANY_LINKS                  ELOOP (40)
+ * REPARSE_POINT_NOT_RESOLVED      ELOOP (40)       a link where none may be followed, or a loop
+ * TOO_MANY_LINKS                  EMLINK (31)
+ * QUOTA_EXCEEDED                  EDQUOT (122)
+ * FILE_TOO_LARGE                  EFBIG (27)
  * NO_EAS_ON_FILE                  ENODATA (61)
  * NOT_SUPPORTED                   EOPNOTSUPP (95)  also EAS_NOT_SUPPORTED
  * CANCELLED                       EINTR (4)
@@ -52,7 +55,9 @@ public final class Errnos {
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
+    public static final int EFBIG = 27;
     public static final int EROFS = 30;
+    public static final int EMLINK = 31;
     public static final int ERANGE = 34;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOLCK = 37;
@@ -61,6 +66,7 @@ public final class Errnos {
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
+    public static final int EDQUOT = 122;
 
     /** The status of each errno (one status per errno: the first in the table above). */
     private static final Map<Integer, NtStatus> TO_STATUS = new LinkedHashMap<>();
@@ -92,7 +98,10 @@ public final class Errnos {
         map(NtStatus.LOCK_NOT_GRANTED, EAGAIN);
         map(NtStatus.INVALID_DEVICE_REQUEST, ENOSYS);
         map(NtStatus.DIRECTORY_NOT_EMPTY, ENOTEMPTY);
-        map(NtStatus.TOO_MANY_LINKS, ELOOP);
+        map(NtStatus.REPARSE_POINT_NOT_RESOLVED, ELOOP);
+        map(NtStatus.TOO_MANY_LINKS, EMLINK);
+        map(NtStatus.QUOTA_EXCEEDED, EDQUOT);
+        map(NtStatus.FILE_TOO_LARGE, EFBIG);
         map(NtStatus.NO_EAS_ON_FILE, ENODATA);
         map(NtStatus.NOT_SUPPORTED, EOPNOTSUPP);
         map(NtStatus.EAS_NOT_SUPPORTED, EOPNOTSUPP);

@@ -81,7 +81,7 @@ public final class FuseMount implements AutoCloseable {
         if (mp.startsWith(src) || src.startsWith(mp)) {
             throw new IOException("the mount point and the source directory may not contain each other");
         }
-        Volume volume = manager.mountVolume(volumeName, new NioBackend(src, true));
+        Volume volume = manager.mountVolume(volumeName, NioBackend.confined(src));
         FuseBuilder builder = Fuse.builder();
         builder.setLibraryPath(LIBFUSE.toString());
         FuseVolume ops = new FuseVolume(volume, builder.errno(), new FuseContext(LIBFUSE));

@@ -96,10 +96,13 @@ final class FuseVolume implements FuseOperations {
         return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
     }
 
-    private static IoParameters.Create metaOpen(boolean follow) {
-        return new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES), CreateDisposition.OPEN,
-                follow ? Set.of() : Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
-    }
+    /**
+     * An open for metadata that never follows a link: the kernel resolves every link of a path before it calls
+     * the daemon, so an operation that reaches a link means the link itself (lchown, utimensat with
+     * AT_SYMLINK_NOFOLLOW), and a link the daemon followed would take a root-run call to wherever it points.
+     */
+    private static final IoParameters.Create META_OPEN = new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES),
+            CreateDisposition.OPEN, Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
 
     private void close(FileObject fo, Requestor who) {
         send(fo, new IoParameters.Cleanup(), who);
@@ -107,8 +110,8 @@ final class FuseVolume implements FuseOperations {
     }
 
     /** Opens {@code path} for metadata, runs {@code p}, closes it. */
-    private Done onPath(String path, boolean follow, IoParameters p) {
-        return onPath(path, metaOpen(follow), context.current(), List.of(p));
+    private Done onPath(String path, IoParameters p) {
+        return onPath(path, META_OPEN, context.current(), List.of(p));
     }
 
     /**
@@ -139,7 +142,7 @@ final class FuseVolume implements FuseOperations {
         Requestor who = context.current();
         Done d = onPath(path, create, who, List.of());
         if (d.ok()) {
-            giveToCaller(path, who, false);
+            giveToCaller(path, who);
         }
         return d.code();
     }
@@ -170,10 +173,10 @@ final class FuseVolume implements FuseOperations {
     }
 
     /** A new entry belongs to whoever made it (the daemon runs as root), as on a local file system. */
-    private void giveToCaller(String path, Requestor who, boolean follow) {
+    private void giveToCaller(String path, Requestor who) {
         List<IoParameters> chown = chown(who.uid() > 0 ? who.uid() : -1, who.gid() > 0 ? who.gid() : -1);
         if (!chown.isEmpty()) {
-            onPath(path, metaOpen(follow), who, chown);
+            onPath(path, META_OPEN, who, chown);
         }
     }
 
@@ -196,7 +199,7 @@ final class FuseVolume implements FuseOperations {
         FileObject fo = handle(fi);
         IoParameters.QueryInformation q = new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
                 STAT_ATTRIBUTES);
-        Done d = fo != null ? send(fo, q, context.current()) : onPath(path, false, q);
+        Done d = fo != null ? send(fo, q, context.current()) : onPath(path, q);
         if (!d.ok()) {
             return d.code();
         }
@@ -215,13 +218,13 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int chmod(String path, int mode, FileInfo fi) {
-        return onPath(path, true, new IoParameters.SetSecurity(new NioBackend.Attribute("posix:permissions",
+        return onPath(path, new IoParameters.SetSecurity(new NioBackend.Attribute("posix:permissions",
                 permissionSet(mode)))).code();
     }
 
     @Override
     public int chown(String path, int uid, int gid, FileInfo fi) {
-        return onPath(path, metaOpen(true), context.current(), chown(uid, gid)).code();
+        return onPath(path, META_OPEN, context.current(), chown(uid, gid)).code();
     }
 
     @Override
@@ -235,7 +238,7 @@ final class FuseVolume implements FuseOperations {
                         new NioBackend.Attribute(t.getKey(), when), false));
             }
         }
-        return onPath(path, metaOpen(true), context.current(), ops).code();
+        return onPath(path, META_OPEN, context.current(), ops).code();
     }
 
     @Override
@@ -250,13 +253,13 @@ final class FuseVolume implements FuseOperations {
         if ((mask & 1) != 0) {
             modes.append('X');
         }
-        return onPath(path, true, new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
+        return onPath(path, new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
                 NioBackend.ACCESS + modes)).code();
     }
 
     @Override
     public int statfs(String path, Statvfs statvfs) {
-        Done d = onPath("/", true, new IoParameters.QueryVolumeInformation("FileFsFullSizeInformation"));
+        Done d = onPath("/", new IoParameters.QueryVolumeInformation("FileFsFullSizeInformation"));
         if (!d.ok()) {
             return d.code();
         }
@@ -285,7 +288,7 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int unlink(String path) {
-        return onPath(path, false, new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true,
+        return onPath(path, new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true,
                 false)).code();
     }
 
@@ -299,7 +302,7 @@ final class FuseVolume implements FuseOperations {
         if ((flags & RENAME_EXCHANGE) != 0) {
             return -Errnos.EINVAL; // no exchange in java.nio
         }
-        return onPath(oldPath, false, new IoParameters.SetInformation(FileInformationClass.FileRenameInformation, newPath,
+        return onPath(oldPath, new IoParameters.SetInformation(FileInformationClass.FileRenameInformation, newPath,
                 (flags & RENAME_NOREPLACE) == 0)).code();
     }
 
@@ -311,7 +314,7 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int readlink(String path, ByteBuffer buf, long len) {
-        Done d = onPath(path, false, new IoParameters.QueryInformation(FileInformationClass.FileAttributeTagInformation,
+        Done d = onPath(path, new IoParameters.QueryInformation(FileInformationClass.FileAttributeTagInformation,
                 NioBackend.LINK_TARGET));
         if (!d.ok()) {
             return d.code();
@@ -385,7 +388,7 @@ final class FuseVolume implements FuseOperations {
                 new FileAttribute<?>[] {permissions(mode)}), who);
         if (d.ok()) {
             fi.setFh(register(fo));
-            giveToCaller(path, who, true);
+            giveToCaller(path, who);
         }
         return d.code();
     }
@@ -501,7 +504,7 @@ final class FuseVolume implements FuseOperations {
         if (!name.startsWith(XATTR_USER)) {
             return -Errnos.ENODATA;
         }
-        Done d = onPath(path, true, new IoParameters.QueryEa(name.substring(XATTR_USER.length())));
+        Done d = onPath(path, new IoParameters.QueryEa(name.substring(XATTR_USER.length())));
         if (!d.ok()) {
             return d.code();
         }
@@ -523,12 +526,12 @@ final class FuseVolume implements FuseOperations {
         }
         byte[] v = new byte[value.remaining()];
         value.get(v);
-        return onPath(path, true, new IoParameters.SetEa(name.substring(XATTR_USER.length()), v)).code();
+        return onPath(path, new IoParameters.SetEa(name.substring(XATTR_USER.length()), v)).code();
     }
 
     @Override
     public int listxattr(String path, ByteBuffer list) {
-        Done d = onPath(path, true, new IoParameters.QueryEa(null));
+        Done d = onPath(path, new IoParameters.QueryEa(null));
         if (!d.ok()) {
             return d.code() == -Errnos.EOPNOTSUPP ? 0 : d.code();
         }
@@ -554,7 +557,7 @@ final class FuseVolume implements FuseOperations {
         if (!name.startsWith(XATTR_USER)) {
             return -Errnos.ENODATA;
         }
-        return onPath(path, true, new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
+        return onPath(path, new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
     }
 
     @Override

@@ -28,4 +28,15 @@ class ErrnosTest {
         assertThat(Errnos.toStatus(0)).isEqualTo(NtStatus.SUCCESS);
         assertThat(Errnos.toStatus(9999)).isEqualTo(NtStatus.UNEXPECTED_IO_ERROR);
     }
+
+    @Test
+    void aRealDisksErrorsReachTheCallerAsTheirOwnErrno() {
+        assertThat(Errnos.toErrno(NtStatus.DISK_FULL)).isEqualTo(28);               // ENOSPC
+        assertThat(Errnos.toErrno(NtStatus.QUOTA_EXCEEDED)).isEqualTo(122);         // EDQUOT
+        assertThat(Errnos.toErrno(NtStatus.FILE_TOO_LARGE)).isEqualTo(27);          // EFBIG
+        assertThat(Errnos.toErrno(NtStatus.MEDIA_WRITE_PROTECTED)).isEqualTo(30);   // EROFS
+        assertThat(Errnos.toErrno(NtStatus.NAME_TOO_LONG)).isEqualTo(36);           // ENAMETOOLONG
+        assertThat(Errnos.toErrno(NtStatus.TOO_MANY_LINKS)).isEqualTo(31);          // EMLINK
+        assertThat(Errnos.toErrno(NtStatus.REPARSE_POINT_NOT_RESOLVED)).isEqualTo(40); // ELOOP
+    }
 }

@@ -52,18 +52,23 @@ public final class NioBackend implements VolumeBackend {
     public record Attribute(String name, Object value) {
     }
 
-    /** An open file: its base path and, for a data open, its channel and locks. */
+    /**
+     * An open file: its base path and, for a data open, its channel and locks; on a confined backend, the pin
+     * of its parent directory, closed with it.
+     */
     static final class Handle {
         final Path path;
         final FileChannel channel;
         final boolean noFollow;
+        final Beneath.Pin pin;
         final List<FileLock> locks = new ArrayList<>();
         private final LinkOption[] linkOptions;
 
-        Handle(Path path, FileChannel channel, boolean noFollow) {
+        Handle(Path path, FileChannel channel, boolean noFollow, Beneath.Pin pin) {
             this.path = path;
             this.channel = channel;
             this.noFollow = noFollow;
+            this.pin = pin;
             this.linkOptions = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
         }
 
@@ -75,9 +80,21 @@ public final class NioBackend implements VolumeBackend {
     private final Path root;
     private final Path realRoot;
     private final boolean verbatimLinks;
+    private final Beneath beneath;
 
     public NioBackend(Path root) throws IOException {
         this(root, false);
+    }
+
+    /**
+     * A backend for a daemon that runs as root on behalf of other users (the FUSE mount): links verbatim, and
+     * every path resolved beneath {@code root} with no symbolic link followed anywhere on it ({@link Beneath}),
+     * also one swapped in for a directory between the caller's lookup and the call. Opens and set-attribute
+     * calls never follow the last component either: on a link they mean the link. The default file system
+     * on Linux only.
+     */
+    public static NioBackend confined(Path root) throws IOException {
+        return new NioBackend(root, true, true);
     }
 
     /**
@@ -86,12 +103,17 @@ public final class NioBackend implements VolumeBackend {
      * is stored below the base (an NIO volume's links stay inside the volume).
      */
     public NioBackend(Path root, boolean verbatimLinks) throws IOException {
+        this(root, verbatimLinks, false);
+    }
+
+    private NioBackend(Path root, boolean verbatimLinks, boolean confined) throws IOException {
         this.verbatimLinks = verbatimLinks;
         this.root = root.toAbsolutePath();
         this.realRoot = this.root.toRealPath();
         if (!Files.isDirectory(realRoot)) {
             throw new java.nio.file.NotDirectoryException(root.toString());
         }
+        this.beneath = confined ? Beneath.open(realRoot) : null;
     }
 
     /** The base directory. */
@@ -103,6 +125,14 @@ public final class NioBackend implements VolumeBackend {
     public String fileSystemType() {
         String provider = root.getFileSystem().provider().getScheme();
         return "nio:" + provider;
+    }
+
+    /**
+     * Pins a volume path's parent on a confined backend (null on another): the pin's path is what the calls
+     * use, and it is closed when they are done.
+     */
+    private Beneath.Pin pin(String volumePath) throws IOException {
+        return beneath == null ? null : beneath.pin(volumePath);
     }
 
     /** The base path of a volume path ({@code /a/b} → {@code <root>/a/b}). */
@@ -171,8 +201,7 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.SetSecurity s -> {
-                    Attribute a = (Attribute) s.security();
-                    Files.setAttribute(handle(fo).path, a.name(), a.value(), handle(fo).linkOptions());
+                    setAttribute(handle(fo), (Attribute) s.security());
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.DirectoryControl d -> list(data, handle(fo), d.pattern());
@@ -192,8 +221,12 @@ public final class NioBackend implements VolumeBackend {
                 case IoParameters.SetEa e -> setEa(data, handle(fo), e);
                 case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
                 case IoParameters.Close c -> {
-                    if (fo.backendHandle() instanceof Handle h && h.channel != null) {
-                        h.channel.close();
+                    if (fo.backendHandle() instanceof Handle h) {
+                        try (Beneath.Pin pin = h.pin) {
+                            if (h.channel != null) {
+                                h.channel.close();
+                            }
+                        }
                     }
                     data.complete(NtStatus.SUCCESS, 0);
                 }
@@ -214,8 +247,20 @@ public final class NioBackend implements VolumeBackend {
     }
 
     private void create(CallbackData data, FileObject fo, IoParameters.Create c) throws IOException {
-        Path p = resolve(fo.path());
-        boolean noFollow = c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
+        Beneath.Pin pin = pin(fo.path());
+        try {
+            create(data, fo, c, pin);
+        } catch (IOException | RuntimeException e) {
+            if (pin != null) {
+                pin.close();
+            }
+            throw e;
+        }
+    }
+
+    private void create(CallbackData data, FileObject fo, IoParameters.Create c, Beneath.Pin pin) throws IOException {
+        Path p = pin != null ? pin.path() : resolve(fo.path());
+        boolean noFollow = pin != null || c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
         FileAttribute<?>[] attrs = c.initialAttributes() instanceof FileAttribute<?>[] a ? a : new FileAttribute<?>[0];
         FileChannel channel = null;
         switch (c.kind()) {
@@ -225,7 +270,11 @@ public final class NioBackend implements VolumeBackend {
                 } // else opened for listing: DIRECTORY_CONTROL reports a missing directory or a file
             }
             case SYMBOLIC_LINK -> Files.createSymbolicLink(p, linkTarget(c.linkTarget()), attrs);
-            case HARD_LINK -> Files.createLink(p, resolve(c.linkTarget()));
+            case HARD_LINK -> {
+                try (Beneath.Pin existing = pin(c.linkTarget())) {
+                    Files.createLink(p, existing != null ? existing.path() : resolve(c.linkTarget())); // link(2) follows no link
+                }
+            }
             case FILE -> {
                 Set<IoParameters.Access> a = c.access();
                 boolean data_ = a.contains(IoParameters.Access.READ_DATA) || a.contains(IoParameters.Access.WRITE_DATA)
@@ -235,7 +284,7 @@ public final class NioBackend implements VolumeBackend {
                 }
             }
         }
-        fo.setBackendHandle(new Handle(p, channel, noFollow));
+        fo.setBackendHandle(new Handle(p, channel, noFollow, pin));
         data.complete(NtStatus.SUCCESS, 0);
     }
 
@@ -337,15 +386,47 @@ public final class NioBackend implements VolumeBackend {
                 if (h.noFollow) {
                     o.add(LinkOption.NOFOLLOW_LINKS);
                 }
-                Files.move(h.path, resolve((String) s.information()), o.toArray(java.nio.file.CopyOption[]::new));
+                String target = (String) s.information();
+                try (Beneath.Pin to = pin(target)) {
+                    Files.move(h.path, to != null ? to.path() : resolve(target), o.toArray(java.nio.file.CopyOption[]::new));
+                }
             }
-            case FileBasicInformation -> {
-                Attribute a = (Attribute) s.information();
-                Files.setAttribute(h.path, a.name(), a.value(), h.linkOptions());
-            }
+            case FileBasicInformation -> setAttribute(h, (Attribute) s.information());
             default -> throw new UnsupportedOperationException(s.informationClass() + " is not supported");
         }
         data.complete(NtStatus.SUCCESS, 0);
+    }
+
+    /**
+     * {@code Files.setAttribute}, except on a confined backend, where the mode, the owner and the times are set
+     * relative to the pinned parent without following a link (the JDK's chmod opens the file, following it).
+     */
+    private static void setAttribute(Handle h, Attribute a) throws IOException {
+        if (h.pin == null) {
+            Files.setAttribute(h.path, a.name(), a.value(), h.linkOptions());
+            return;
+        }
+        switch (a.name()) {
+            case "posix:permissions" -> {
+                @SuppressWarnings("unchecked")
+                Set<java.nio.file.attribute.PosixFilePermission> perms = (Set<java.nio.file.attribute.PosixFilePermission>) a.value();
+                h.pin.chmod(mode(perms));
+            }
+            case "unix:mode" -> h.pin.chmod((Integer) a.value() & 07777);
+            case "unix:uid" -> h.pin.chown((Integer) a.value(), -1);
+            case "unix:gid" -> h.pin.chown(-1, (Integer) a.value());
+            case "basic:lastAccessTime" -> h.pin.setTimes((java.nio.file.attribute.FileTime) a.value(), null);
+            case "basic:lastModifiedTime" -> h.pin.setTimes(null, (java.nio.file.attribute.FileTime) a.value());
+            default -> throw new UnsupportedOperationException("attribute " + a.name() + " on a confined volume");
+        }
+    }
+
+    private static int mode(Set<java.nio.file.attribute.PosixFilePermission> perms) {
+        int mode = 0;
+        for (var p : perms) {
+            mode |= 1 << (8 - p.ordinal()); // OWNER_READ … OTHERS_EXECUTE, high bit first
+        }
+        return mode;
     }
 
     private void list(CallbackData data, Handle h, String pattern) throws IOException {

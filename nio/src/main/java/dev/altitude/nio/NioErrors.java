@@ -30,13 +30,14 @@ public final class NioErrors {
             case NotDirectoryException x -> NtStatus.NOT_A_DIRECTORY;
             case AtomicMoveNotSupportedException x -> NtStatus.NOT_SAME_DEVICE;
             case NotLinkException x -> NtStatus.NOT_A_REPARSE_POINT;
-            case FileSystemLoopException x -> NtStatus.TOO_MANY_LINKS;
+            case FileSystemLoopException x -> NtStatus.REPARSE_POINT_NOT_RESOLVED;
             case java.nio.channels.OverlappingFileLockException x -> NtStatus.FILE_LOCK_CONFLICT;
             case java.nio.channels.NonWritableChannelException x -> NtStatus.ACCESS_DENIED;
             case java.nio.channels.NonReadableChannelException x -> NtStatus.ACCESS_DENIED;
             case UnsupportedOperationException x -> NtStatus.NOT_SUPPORTED;
             case IllegalArgumentException x -> NtStatus.INVALID_PARAMETER;
             case FileSystemException x -> byReason(x.getReason());
+            case IOException x -> byReason(x.getMessage()); // a channel's read or write names only strerror's text
             default -> NtStatus.UNEXPECTED_IO_ERROR;
         };
     }
@@ -53,7 +54,13 @@ public final class NioErrors {
         } else if (r.contains("operation not permitted")) {
             return NtStatus.PRIVILEGE_NOT_HELD;
         } else if (r.contains("too many levels of symbolic links")) {
+            return NtStatus.REPARSE_POINT_NOT_RESOLVED;
+        } else if (r.contains("too many links")) {
             return NtStatus.TOO_MANY_LINKS;
+        } else if (r.contains("disk quota exceeded")) {
+            return NtStatus.QUOTA_EXCEEDED;
+        } else if (r.contains("file too large")) {
+            return NtStatus.FILE_TOO_LARGE;
         } else if (r.contains("file name too long")) {
             return NtStatus.NAME_TOO_LONG;
         } else if (r.contains("read-only file system")) {
@@ -142,7 +149,7 @@ public final class NioErrors {
         if (status.equals(NtStatus.NOT_A_REPARSE_POINT)) {
             return new NotLinkException(file);
         }
-        if (status.equals(NtStatus.TOO_MANY_LINKS)) {
+        if (status.equals(NtStatus.REPARSE_POINT_NOT_RESOLVED)) {
             return new FileSystemLoopException(file);
         }
         if (status.equals(NtStatus.FILE_IS_A_DIRECTORY)) {

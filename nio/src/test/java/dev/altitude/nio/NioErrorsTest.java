@@ -47,7 +47,7 @@ class NioErrorsTest {
                 Arguments.of(NtStatus.NOT_SAME_DEVICE, new AtomicMoveNotSupportedException("/f", "/g", "x"),
                         AtomicMoveNotSupportedException.class),
                 Arguments.of(NtStatus.NOT_A_REPARSE_POINT, new NotLinkException("/f"), NotLinkException.class),
-                Arguments.of(NtStatus.TOO_MANY_LINKS, new FileSystemLoopException("/f"), FileSystemLoopException.class),
+                Arguments.of(NtStatus.REPARSE_POINT_NOT_RESOLVED, new FileSystemLoopException("/f"), FileSystemLoopException.class),
                 Arguments.of(NtStatus.FILE_IS_A_DIRECTORY, new FileSystemException("/f", null, "Is a directory"),
                         FileSystemException.class));
     }
@@ -68,6 +68,21 @@ class NioErrorsTest {
         assertThat(NioErrors.toStatus(new FileSystemException("/f", null, "No space left on device")))
                 .isEqualTo(NtStatus.DISK_FULL);
         assertThat(NioErrors.toStatus(new IOException("Input/output error"))).isEqualTo(NtStatus.UNEXPECTED_IO_ERROR);
+    }
+
+    /** What a real disk's errors look like to a channel (a plain IOException with strerror's text) and to a path call. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "No space left on device, STATUS_DISK_FULL",
+            "Disk quota exceeded, STATUS_QUOTA_EXCEEDED",
+            "File too large, STATUS_FILE_TOO_LARGE",
+            "Read-only file system, STATUS_MEDIA_WRITE_PROTECTED",
+            "File name too long, STATUS_NAME_TOO_LONG",
+            "Too many links, STATUS_TOO_MANY_LINKS",
+            "Too many levels of symbolic links (NOFOLLOW_LINKS specified), STATUS_REPARSE_POINT_NOT_RESOLVED"})
+    void aRealDisksErrorsKeepTheirMeaning(String strerror, String status) {
+        assertThat(NioErrors.toStatus(new IOException(strerror)).toString()).startsWith(status + " ");
+        assertThat(NioErrors.toStatus(new FileSystemException("/f", null, strerror)).toString()).startsWith(status + " ");
     }
 
     @Test
