@@ -51,7 +51,34 @@ final class ControlProtocol {
         out.flush();
     }
 
-    static Request readRequest(BufferedReader in) throws IOException {
+    /** A request's bytes at the most: a longer one is refused before it is read further. */
+    static final int MAX_REQUEST = 64 * 1024;
+
+    /** Reads one request of at most {@link #MAX_REQUEST} bytes; a longer one is an {@link IOException}. */
+    static Request readRequest(SocketChannel ch) throws IOException {
+        java.io.InputStream limited = new java.io.FilterInputStream(Channels.newInputStream(ch)) {
+            private int count;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (count >= MAX_REQUEST) {
+                    throw new IOException("a request of more than " + MAX_REQUEST + " bytes");
+                }
+                int n = super.read(b, off, Math.min(len, MAX_REQUEST - count));
+                count += Math.max(n, 0);
+                return n;
+            }
+        };
+        return readRequest(new BufferedReader(new InputStreamReader(limited, StandardCharsets.UTF_8), 4096));
+    }
+
+    private static Request readRequest(BufferedReader in) throws IOException {
         if (!HELLO.equals(in.readLine())) {
             throw new IOException("not an " + HELLO + " request");
         }

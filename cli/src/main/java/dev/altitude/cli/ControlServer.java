@@ -1,8 +1,6 @@
 package dev.altitude.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.StandardProtocolFamily;
@@ -16,17 +14,30 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The daemon's control socket ({@code <run-dir>/control.sock}): mode 0600, and a peer whose credentials
- * ({@code SO_PEERCRED}) are neither root nor the daemon's own user is refused even if it got through. One
- * request per connection ({@link ControlProtocol}), served on a platform thread each.
+ * The daemon's control socket ({@code <run-dir>/control.sock}): mode 0600 in a run directory that
+ * {@link RunDirectory} checked, bound under a random name and renamed into place. A peer whose credentials
+ * ({@code SO_PEERCRED}) are neither root nor the daemon's own user is refused before anything is read. One
+ * request per connection ({@link ControlProtocol}), on a platform thread each, and bounded: at most
+ * {@link #MAX_CONNECTIONS} at once (more are closed at once), at most {@link ControlProtocol#MAX_REQUEST}
+ * bytes a request, and a request not read whole within the request timeout is closed; each with a logged
+ * reason.
  */
 final class ControlServer implements AutoCloseable {
+    static final int MAX_CONNECTIONS = 16;
+    /** How long a connection may take to send its request: {@code -Daltitude.control.requestTimeoutMillis}. */
+    static final long REQUEST_TIMEOUT_MILLIS = Long.getLong("altitude.control.requestTimeoutMillis", 10_000);
+
     private final ServerSocketChannel server;
     private final Path socket;
     private final Fltmc fltmc;
     private final Thread acceptor;
+    private final AtomicInteger open = new AtomicInteger();
     private volatile boolean closed;
 
     private ControlServer(ServerSocketChannel server, Path socket, Fltmc fltmc) {
@@ -36,15 +47,20 @@ final class ControlServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("altitude-control").daemon().start(this::accept);
     }
 
+    /** Listens in {@code runDir}, which {@link RunDirectory#prepare} checked and this daemon holds the lock of. */
     static ControlServer start(Path runDir, Fltmc fltmc) throws IOException {
-        Files.createDirectories(runDir);
         Path socket = runDir.resolve(ControlProtocol.SOCKET);
-        Path temp = runDir.resolve(".control-" + ProcessHandle.current().pid() + ".sock");
-        Files.deleteIfExists(temp);
+        Path temp = runDir.resolve(".control-" + Long.toHexString(new java.security.SecureRandom().nextLong()) + ".sock");
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        s.bind(UnixDomainSocketAddress.of(temp));
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(temp, socket, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            s.bind(UnixDomainSocketAddress.of(temp)); // fails if the name exists, link or not
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(temp, socket, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            Files.deleteIfExists(temp);
+            throw e;
+        }
         return new ControlServer(s, socket, fltmc);
     }
 
@@ -60,7 +76,27 @@ final class ControlServer implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            Thread.ofPlatform().name("altitude-control-request").daemon().start(() -> serve(c));
+            if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                open.decrementAndGet();
+                System.err.println("altitude: a control connection closed: " + MAX_CONNECTIONS + " are open already");
+                closeQuietly(c);
+                continue;
+            }
+            Thread.ofPlatform().name("altitude-control-request").daemon().start(() -> {
+                try {
+                    serve(c);
+                } finally {
+                    open.decrementAndGet();
+                }
+            });
+        }
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // gone already
         }
     }
 
@@ -70,25 +106,39 @@ final class ControlServer implements AutoCloseable {
             var peer = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
             String me = System.getProperty("user.name");
             if (!peer.user().getName().equals("root") && !peer.user().getName().equals(me)) {
+                System.err.println("altitude: a control connection from " + peer.user().getName() + " refused");
                 ControlProtocol.writeResponse(out, ControlProtocol.Response.of(1, List.of(new ControlProtocol.Line(true,
                         "the control socket is for root and " + me + " only, not " + peer.user().getName()))));
                 return;
             }
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
+            AtomicBoolean read = new AtomicBoolean();
+            CompletableFuture.delayedExecutor(REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
+                if (!read.get() && c.isOpen()) {
+                    System.err.println("altitude: a control connection closed: no whole request within "
+                            + REQUEST_TIMEOUT_MILLIS + " ms");
+                    closeQuietly(c);
+                }
+            });
             ControlProtocol.Request request;
             try {
-                request = ControlProtocol.readRequest(in);
+                request = ControlProtocol.readRequest(c);
+                read.set(true);
             } catch (IOException e) {
-                ControlProtocol.writeResponse(out, ControlProtocol.Response.of(2, List.of(new ControlProtocol.Line(true,
-                        "bad control request: " + e.getMessage()))));
+                read.set(true);
+                if (c.isOpen()) {
+                    System.err.println("altitude: a bad control request: " + e.getMessage());
+                    ControlProtocol.writeResponse(out, ControlProtocol.Response.of(2, List.of(new ControlProtocol.Line(true,
+                            "bad control request: " + e.getMessage()))));
+                }
                 return;
             }
             ControlProtocol.writeResponse(out, fltmc.execute(request));
         } catch (IOException | RuntimeException e) {
-            System.err.println("altitude: a control request failed: " + e);
+            if (!closed) {
+                System.err.println("altitude: a control request failed: " + e);
+            }
         }
     }
-
     @Override
     public void close() throws IOException {
         closed = true;

@@ -171,18 +171,28 @@ final class Fltmc {
         return r;
     }
 
+    /** A positive duration: {@code 500ms}, {@code 2s}, {@code PT1M}; anything else is misuse. */
     static Duration parseDuration(String s) {
+        Duration d;
         try {
             if (s.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+                d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            } else if (s.endsWith("s")) {
+                double seconds = Double.parseDouble(s.substring(0, s.length() - 1));
+                if (!Double.isFinite(seconds)) {
+                    throw new NumberFormatException();
+                }
+                d = Duration.ofMillis((long) (seconds * 1000));
+            } else {
+                d = Duration.parse(s);
             }
-            if (s.endsWith("s")) {
-                return Duration.ofMillis((long) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
-            }
-            return Duration.parse(s);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("bad duration '" + s + "' (for example 500ms, 2s, PT1M)");
         }
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("bad duration '" + s + "': a timeout must be more than zero");
+        }
+        return d;
     }
 
     private int attach(List<ControlProtocol.Line> out, String filter, String volume, String instance, String altitude) {

@@ -32,6 +32,15 @@ final class FltmcCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed (try: altitude fltmc --help)");
     }
 
+    /** A bad altitude is misuse, said before anything reaches the daemon. */
+    static void checkAltitude(String altitude) {
+        try {
+            dev.altitude.core.Altitude.of(altitude);
+        } catch (dev.altitude.core.NtStatusException e) {
+            throw new IllegalArgumentException("bad altitude: " + e.detail());
+        }
+    }
+
     /** What every subcommand shares: where the daemon is, and JSON output. */
     abstract static class Sub implements Callable<Integer> {
         @Option(names = "--run-dir", paramLabel = "DIR",
@@ -58,6 +67,13 @@ final class FltmcCommand implements Runnable {
             ControlProtocol.Response r;
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(socket));
+                String server = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+                String me = System.getProperty("user.name");
+                if (!server.equals("root") && !server.equals(me)) { // someone else's socket, not the daemon's
+                    System.err.println("altitude fltmc: the control socket " + socket + " is served by user " + server
+                            + ", not by root or " + me + ": refusing to talk to it");
+                    return 1;
+                }
                 ControlProtocol.writeRequest(ch, new ControlProtocol.Request(json, request));
                 r = ControlProtocol.readResponse(ch);
             } catch (IOException e) {
@@ -103,6 +119,10 @@ final class FltmcCommand implements Runnable {
 
         @Override
         List<String> request() {
+            dev.altitude.core.DriverConfig c = dev.altitude.core.DriverConfig.parse(name);
+            if (c.altitude() != null) {
+                checkAltitude(c.altitude());
+            }
             return List.of("load", name);
         }
     }
@@ -155,6 +175,7 @@ final class FltmcCommand implements Runnable {
                 r.addAll(List.of("-i", instance));
             }
             if (altitude != null) {
+                checkAltitude(altitude);
                 r.addAll(List.of("-a", altitude));
             }
             return r;

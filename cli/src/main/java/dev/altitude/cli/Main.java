@@ -28,11 +28,25 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            String what = e instanceof NtStatusException || e.getMessage() != null ? e.getMessage() : e.toString();
+            String what = e instanceof java.nio.file.FileSystemException f ? describe(f)
+                    : e instanceof NtStatusException || e.getMessage() != null ? e.getMessage() : e.toString();
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + what);
-            return 1;
+            return e instanceof RunDirectory.UnsafeException ? 2 : 1; // a run directory to fix before it can start
         });
         return cl.execute(args);
+    }
+
+    /** A file-system error in words: its path(s) and what went wrong ({@code AccessDeniedException} names only the path). */
+    static String describe(java.nio.file.FileSystemException e) {
+        String why = e.getReason() != null ? e.getReason() : switch (e) {
+            case java.nio.file.AccessDeniedException x -> "permission denied";
+            case java.nio.file.NoSuchFileException x -> "no such file or directory";
+            case java.nio.file.FileAlreadyExistsException x -> "it exists already";
+            case java.nio.file.NotDirectoryException x -> "not a directory";
+            case java.nio.file.DirectoryNotEmptyException x -> "the directory is not empty";
+            default -> e.getClass().getSimpleName();
+        };
+        return e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile()) + ": " + why;
     }
 
     @Override

@@ -59,10 +59,17 @@ final class MountCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--filter-path " + filterPath + " is not a directory");
         }
         if (Files.notExists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // not when stale: that is undecidable
-            Files.createDirectories(mountPoint);
+            try {
+                Files.createDirectories(mountPoint);
+            } catch (java.nio.file.FileSystemException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "MOUNTPOINT " + mountPoint + " cannot be made: "
+                        + Main.describe(e));
+            }
         }
         String volume = mountPoint.toAbsolutePath().normalize().toString();
-        FilterManager manager = FilterManager.builder().portDirectory(runDir.resolve("ports")).build();
+        Path run = RunDirectory.prepare(runDir);
+        RunDirectory.Lock lock = RunDirectory.lock(run); // held until the daemon exits; the kernel drops it if it dies
+        FilterManager manager = FilterManager.builder().portDirectory(run.resolve(RunDirectory.PORTS)).build();
         FilterJars jars = new FilterJars(filterPath);
         Fltmc fltmc = new Fltmc(manager, jars);
         for (String f : filters) {
@@ -76,6 +83,7 @@ final class MountCommand implements Callable<Integer> {
             NtStatus s = manager.loadFilter(c);
             if (s.isFailure()) {
                 manager.close();
+                lock.close();
                 throw new IllegalStateException("load " + c.name() + ": " + s.toAdminString());
             }
         }
@@ -98,9 +106,10 @@ final class MountCommand implements Callable<Integer> {
                 m.close();
             }
             manager.close();
+            lock.close();
             throw e;
         }
-        ControlServer control = ControlServer.start(runDir, fltmc);
+        ControlServer control = ControlServer.start(run, fltmc);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -113,6 +122,7 @@ final class MountCommand implements Callable<Integer> {
                     m.close();
                 }
                 manager.close();
+                lock.close();
                 System.out.println("altitude: unmounted " + mounts.stream().map(FuseMount::mountPoint).toList());
                 System.out.flush();
             } catch (Exception e) {

@@ -56,11 +56,20 @@ final class AltitudeCommand implements AutoCloseable {
     }
 
     static AltitudeCommand start(String... args) throws IOException {
+        return start(List.of(), args);
+    }
+
+    /** With more environment variables ({@code NAME=value} each). */
+    static AltitudeCommand start(List<String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(script().toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("ALTITUDE_NO_BUILD", "1");
+        for (String e : env) {
+            int eq = e.indexOf('=');
+            pb.environment().put(e.substring(0, eq), e.substring(eq + 1));
+        }
         return new AltitudeCommand(pb.start());
     }
 

@@ -8,6 +8,9 @@ import java.math.BigDecimal;
  * file system: its pre-operations run first and its post-operations last.
  */
 public final class Altitude implements Comparable<Altitude> {
+    /** The longest altitude string: Windows allocates altitudes of six digits and a short fraction. */
+    public static final int MAX_LENGTH = 32;
+
     private final String text;
     private final BigDecimal value;
 
@@ -19,12 +22,17 @@ public final class Altitude implements Comparable<Altitude> {
     /**
      * Parses an altitude string.
      *
-     * @throws NtStatusException {@link NtStatus#INVALID_PARAMETER} for an empty string, a character other
-     *                           than a digit or '.', more than one '.', or no digit at all
+     * @throws NtStatusException {@link NtStatus#INVALID_PARAMETER} for an empty string, one longer than
+     *                           {@link #MAX_LENGTH}, a character other than a digit or '.', more than one '.',
+     *                           or no digit at all
      */
     public static Altitude of(String text) {
         if (text == null || text.isEmpty()) {
             throw new NtStatusException(NtStatus.INVALID_PARAMETER, "an altitude must not be empty");
+        }
+        if (text.length() > MAX_LENGTH) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER,
+                    "an altitude of " + text.length() + " characters: at most " + MAX_LENGTH);
         }
         int dots = 0;
         int digits = 0;

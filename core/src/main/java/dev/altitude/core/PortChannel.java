@@ -395,6 +395,11 @@ final class PortChannel {
         end(new ClosedChannelException());
     }
 
+    /** The largest frame body this side takes from now on (the leader's reader; set before or while serving). */
+    void limitFrames(int maxFrame) {
+        reader.limit(maxFrame);
+    }
+
     private void end(Exception e) {
         IOException why = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         boolean first;

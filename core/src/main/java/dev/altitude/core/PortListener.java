@@ -24,12 +24,24 @@ import jdk.net.UnixDomainPrincipal;
  * mode (and group) and only then renamed into place, so no client reaches it with the wrong permissions.
  * Each connection has a thread of its own that reads it while no sender waits on it ({@link PortChannel});
  * a broken frame closes that connection alone, with the reason reported.
+ *
+ * <p>Bounded against a peer that only takes: its credentials ({@code SO_PEERCRED}) are known before a byte
+ * is read; until its hello is accepted it may send one frame of at most {@link PortWire#MAX_HELLO} bytes,
+ * within {@link #HELLO_TIMEOUT_MILLIS}; at most {@link #MAX_UNACCEPTED} connections wait for that at once
+ * (the accepted ones are bounded by the port's {@code maxConnections}). Each bound closes that one
+ * connection, with a {@link Diagnostic.Kind#PORT} diagnostic that says why.
  */
 final class PortListener implements AutoCloseable {
+    /** Connections whose hello is not yet accepted, at most, per port. */
+    static final int MAX_UNACCEPTED = 64;
+    /** How long a connection may take to be accepted: {@code -Daltitude.port.helloTimeoutMillis}. */
+    static final long HELLO_TIMEOUT_MILLIS = Long.getLong("altitude.port.helloTimeoutMillis", 10_000);
+
     private final FilterManager manager;
     private final ServerPort port;
     private final ServerSocketChannel server;
     private final Path socket;
+    private final java.util.concurrent.atomic.AtomicInteger unaccepted = new java.util.concurrent.atomic.AtomicInteger();
 
     private PortListener(FilterManager manager, ServerPort port, ServerSocketChannel server, Path socket) {
         this.manager = manager;
@@ -87,8 +99,29 @@ final class PortListener implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
+            if (unaccepted.incrementAndGet() > MAX_UNACCEPTED) {
+                unaccepted.decrementAndGet();
+                refuse(c, MAX_UNACCEPTED + " connections are waiting to be accepted already");
+                continue;
+            }
             Thread.ofPlatform().daemon().name("altitude-port-" + port.name() + "-conn").start(() -> serve(c));
         }
+    }
+
+    private void refuse(SocketChannel c, String why) {
+        String who;
+        try {
+            who = "user " + c.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | RuntimeException e) {
+            who = "an unknown peer";
+        }
+        report(who, why);
+        closeQuietly(c);
+    }
+
+    private void report(String who, String why) {
+        manager.diagnostics.report(Diagnostic.Kind.PORT, port.filter.name(), "port '" + port.name()
+                + "': connection from " + who + " closed: " + why);
     }
 
     /**
@@ -100,6 +133,8 @@ final class PortListener implements AutoCloseable {
         final PeerIdentity peer;
         /** Set once the hello is accepted; read by later leaders, which took the lead after it was set. */
         ClientPort client;
+        /** Set when the hello was answered (accepted or not), or the connection ended before. */
+        final java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
 
         Connection(SocketChannel socket, PeerIdentity peer) throws IOException {
             this.channel = new PortChannel(socket, this, false);
@@ -166,6 +201,10 @@ final class PortListener implements AutoCloseable {
 
         /** The first frame: the client's hello, answered before anything else is read. */
         private void hello(PortWire.Frame frame) throws IOException {
+            if (!answered.compareAndSet(false, true)) {
+                throw new EOFException("closed: no hello in time");
+            }
+            unaccepted.decrementAndGet();
             if (!(frame instanceof PortWire.Hello hello)) {
                 throw new PortWire.WireException("the first frame is not a hello");
             }
@@ -181,6 +220,7 @@ final class PortListener implements AutoCloseable {
                 throw new EOFException("refused: " + refused.status());
             }
             client = cp;
+            channel.limitFrames(PortWire.MAX_FRAME);
             channel.write(new PortWire.HelloResult(NtStatus.SUCCESS.code()));
         }
     }
@@ -193,13 +233,26 @@ final class PortListener implements AutoCloseable {
             PeerIdentity peer = new PeerIdentity(p.user().getName(), p.group().getName(), OptionalLong.empty(), false);
             who = "user " + peer.user();
             conn = new Connection(socket, peer);
+            conn.channel.limitFrames(PortWire.MAX_HELLO);
+            Connection c = conn;
+            String whom = who;
+            java.util.concurrent.CompletableFuture.delayedExecutor(HELLO_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (c.answered.compareAndSet(false, true)) {
+                            unaccepted.decrementAndGet();
+                            report(whom, "no hello within " + HELLO_TIMEOUT_MILLIS + " ms"); // said before it is seen
+                            c.channel.close();
+                        }
+                    });
             conn.channel.serve();
         } catch (PortWire.WireException e) {
-            manager.diagnostics.report(Diagnostic.Kind.PORT, port.filter.name(), "port '" + port.name()
-                    + "': connection from " + who + " closed: " + e.getMessage());
+            report(who, e.getMessage());
         } catch (IOException e) {
             // the client closed, died or was refused, the filter closed the connection, or the socket broke
         } finally {
+            if (conn == null || conn.answered.compareAndSet(false, true)) {
+                unaccepted.decrementAndGet(); // ended before its hello was answered
+            }
             if (conn == null) {
                 closeQuietly(socket);
             } else {

@@ -35,8 +35,9 @@ import java.nio.charset.StandardCharsets;
  * A connection ends when either side closes the socket; there is no goodbye frame. A frame that breaks
  * any rule (unknown type, length out of bounds, trailing bytes, bad magic or version, capacity below
  * zero, malformed UTF-8) is a {@link WireException}: the receiver closes that one connection and logs
- * why. The decoder never allocates more than the frame's announced length, itself at most
- * {@link #MAX_FRAME}.
+ * why. The decoder's buffer grows with the bytes that actually arrive (doubling, up to the frame's
+ * announced length), never to a length a peer merely announces; a frame is at most {@link #MAX_FRAME}, and
+ * a server takes at most {@link #MAX_HELLO} before a client's hello is accepted.
  */
 final class PortWire {
     static final int MAGIC = 0x414C5450; // "ALTP"
@@ -49,6 +50,8 @@ final class PortWire {
     static final int MAX_NAME = 255;
     /** Largest frame body: a message plus its header. */
     static final int MAX_FRAME = MAX_MESSAGE + 32;
+    /** Largest hello body: type, magic, version, the longest name and the largest context with their lengths. */
+    static final int MAX_HELLO = 1 + 4 + 1 + 2 + MAX_NAME + 4 + MAX_CONTEXT;
 
     private PortWire() {
     }
@@ -143,13 +146,25 @@ final class PortWire {
     /**
      * Frames out of a byte stream as its bytes come: {@link #fill} takes what the channel has (a
      * non-blocking socket may have nothing), {@link #next} gives each whole frame. Bytes of a frame not yet
-     * whole stay here, so whoever reads next carries on where the last reader stopped. It never holds more
-     * than one frame's announced length (at most {@link #MAX_FRAME}) plus what came with it.
+     * whole stay here, so whoever reads next carries on where the last reader stopped. Its buffer grows only
+     * when it is full of a frame not yet whole, to twice its size or the frame's length if less: it holds at
+     * most about twice what came, and never more than the largest frame it takes ({@link #limit}).
      */
     static final class Reader {
-        private static final int INITIAL = 16 * 1024;
+        static final int INITIAL = 16 * 1024;
         private ByteBuffer in = ByteBuffer.allocate(INITIAL); // [0, position) buffered
         private long consumed;
+        private int maxFrame = MAX_FRAME;
+
+        /** The largest frame body taken from now on (a server's is {@link #MAX_HELLO} until the hello). */
+        void limit(int maxFrame) {
+            this.maxFrame = maxFrame;
+        }
+
+        /** The buffer's size now (tests). */
+        int capacity() {
+            return in.capacity();
+        }
 
         /**
          * One read of the channel: how many bytes came (0 if none were there). {@link EOFException} at a
@@ -173,12 +188,12 @@ final class PortWire {
                 return null;
             }
             int length = in.getInt(0);
-            if (length < 1 || length > MAX_FRAME) {
-                throw new WireException("frame length " + Integer.toUnsignedString(length) + " outside 1.." + MAX_FRAME);
+            if (length < 1 || length > maxFrame) {
+                throw new WireException("frame length " + Integer.toUnsignedString(length) + " outside 1.." + maxFrame);
             }
             if (have < 4 + length) {
-                if (in.capacity() < 4 + length) {
-                    in = ByteBuffer.allocate(4 + length).put(in.flip());
+                if (!in.hasRemaining()) { // full of a frame not yet whole: room for more of what comes
+                    in = ByteBuffer.allocate((int) Math.min(4L + length, 2L * in.capacity())).put(in.flip());
                 }
                 return null;
             }

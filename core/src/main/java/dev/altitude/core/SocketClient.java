@@ -60,6 +60,13 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
             }
             throw new NtStatusException(NtStatus.OBJECT_NAME_NOT_FOUND, "no communication port '" + name + "' at " + socket);
         }
+        String server = serverUser(ch);
+        String me = System.getProperty("user.name");
+        if (!"root".equals(server) && !me.equals(server)) { // a socket someone else put there: not the filter manager's
+            close(ch);
+            throw new NtStatusException(NtStatus.ACCESS_DENIED, "port '" + name + "' at " + socket + " is served by user "
+                    + server + ", not by root or " + me + ": not trusted");
+        }
         SocketClient c;
         try {
             c = new SocketClient(ch);
@@ -91,6 +98,15 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
             throw new NtStatusException(s, "port '" + name + "' refused the connection");
         }
         return c;
+    }
+
+    /** The user on the other end ({@code SO_PEERCRED}), or null if the kernel does not say. */
+    private static String serverUser(SocketChannel ch) {
+        try {
+            return ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     private static void close(SocketChannel ch) {

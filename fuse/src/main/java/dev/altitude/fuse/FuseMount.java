@@ -116,20 +116,65 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Unmounts a FUSE mount left at {@code mountPoint} by a daemon that died (lazy, so a busy one goes too). */
+    /**
+     * Unmounts a FUSE mount left at {@code mountPoint} by a daemon that died (lazy, so a busy one goes too). A
+     * mount is stale only when the kernel says its daemon is gone ({@code ENOTCONN}); a mount that answers, or
+     * does not answer within a few seconds (its daemon may be stopped), belongs to a running daemon and is
+     * refused, never taken over.
+     */
     static void cleanStale(Path mountPoint) throws IOException {
-        if (!isMounted(mountPoint)) {
+        String source = mountedSource(mountPoint);
+        if (source == null) {
             return;
         }
+        String state = probe(mountPoint);
+        if (state != null) {
+            throw new IOException(mountPoint + " is the live mount '" + source + "' of a running daemon (" + state
+                    + "); stop that daemon first, or mount somewhere else");
+        }
+        unmount(mountPoint);
+    }
+
+    /** Null if the mount at {@code mountPoint} is dead (ENOTCONN); else how it answered. */
+    private static String probe(Path mountPoint) throws IOException {
+        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                Files.readAttributes(mountPoint, "unix:ino");
+                return "it answers";
+            } catch (IOException e) {
+                return String.valueOf(e.getMessage()).contains("Transport endpoint is not connected") ? null
+                        : "it answers: " + e.getMessage();
+            }
+        }, r -> Thread.ofPlatform().daemon().name("altitude-mount-probe").start(r));
+        try {
+            return answer.get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            return "it does not answer within 5 s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private static void unmount(Path mountPoint) throws IOException {
         try {
             Process p = new ProcessBuilder(List.of("fusermount3", "-u", "-z", mountPoint.toString()))
                     .redirectErrorStream(true).start();
+            var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes()).strip();
+                } catch (IOException e) {
+                    return e.toString();
+                }
+            });
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IOException("fusermount3 -u " + mountPoint + " did not finish");
             }
             if (p.exitValue() != 0) {
-                throw new IOException("fusermount3 -u " + mountPoint + ": " + new String(p.getInputStream().readAllBytes()).strip());
+                throw new IOException("fusermount3 -u " + mountPoint + ": " + out.getNow("").strip());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -137,16 +182,17 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Is something mounted at {@code mountPoint} (per /proc/self/mountinfo)? */
-    static boolean isMounted(Path mountPoint) throws IOException {
+    /** The source field of the mount at {@code mountPoint} (per /proc/self/mountinfo), or null if none. */
+    static String mountedSource(Path mountPoint) throws IOException {
         String mp = mountPoint.toString();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String[] f = line.split(" ");
+            int dash = java.util.Arrays.asList(f).indexOf("-");
             if (f.length > 4 && f[4].replace("\\040", " ").equals(mp)) {
-                return true;
+                return dash > 0 && dash + 2 < f.length ? f[dash + 2] : "?";
             }
         }
-        return false;
+        return null;
     }
 
     public Volume volume() {
@@ -176,7 +222,7 @@ public final class FuseMount implements AutoCloseable {
         try {
             fuse.close();
         } catch (TimeoutException e) {
-            cleanStale(mountPoint);
+            unmount(mountPoint); // ours, and it would not let go
         } finally {
             manager.dismountVolume(volume.name());
             upcalls.close();
