@@ -132,6 +132,34 @@ class DaemonTest {
     }
 
     @Test
+    void aStoppedScannerClientHoldsNoOpenPastTheTimeoutAndTheFailClosedPolicyDenies() throws Exception {
+        try (Daemon d = Daemon.start(dir, "--filter", "scanner,extensions=txt,timeout=500ms,onTimeout=deny")) {
+            Files.writeString(d.source.resolve("clean.txt"), "all good");
+            Files.setPosixFilePermissions(d.source.resolve("clean.txt"), PosixFilePermissions.fromString("rw-r--r--"));
+            try (AltitudeCommand client = AltitudeCommand.start("scanuser", "--port-dir", d.runDir.resolve("ports").toString())) {
+                client.expect("scanuser: connected");
+                assertThat(d.shell("nobody", "cat clean.txt").out()).isEqualTo("all good");
+                signal("STOP", client.pid());
+                try {
+                    Daemon.Result denied = d.shell("nobody", "cat clean.txt");
+                    assertThat(denied.exit()).isEqualTo(1);
+                    assertThat(denied.err()).contains("clean.txt: Permission denied");
+                } finally {
+                    signal("CONT", client.pid());
+                }
+                assertThat(d.shell("nobody", "cat clean.txt").out()).as("answering again").isEqualTo("all good");
+            }
+            d.stop();
+        }
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        Process k = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start();
+        assertThat(k.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(k.exitValue()).isZero();
+    }
+
+    @Test
     void nobodyCannotWriteARootFileThroughTheMountNorReachTheControlSocket() throws Exception {
         try (Daemon d = Daemon.start(dir, "--filter", "passthrough")) {
             Files.writeString(d.source.resolve("root.txt"), "root's");

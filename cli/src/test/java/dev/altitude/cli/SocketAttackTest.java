@@ -234,6 +234,52 @@ class SocketAttackTest {
     }
 
     @Test
+    void aThousandPortConnectionsAnnouncingMegabyteFramesCostBoundedMemoryAndThreads() throws Exception {
+        try (Daemon d = Daemon.start(dir, "--filter", "scanner")) {
+            Path socket = d.runDir.resolve("ports").resolve(ScannerMessages.PORT + ".sock");
+            long rssBefore = status(d.process.pid(), "VmRSS");
+            long threadsBefore = status(d.process.pid(), "Threads");
+            List<SocketChannel> flood = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    flood.add(c);
+                    c.connect(UnixDomainSocketAddress.of(socket));
+                    ByteBuffer b = ByteBuffer.allocate(4 + 4096).putInt(i % 2 == 0 ? 1 << 20 : 60_000); // a 1 MiB frame, or a big hello
+                    b.put((byte) 1).position(b.capacity()).flip();
+                    try {
+                        c.write(b);
+                    } catch (IOException closedAlready) {
+                        // over a bound: the daemon closed it
+                    }
+                }
+                int closed = 0;
+                for (SocketChannel c : flood) {
+                    c.configureBlocking(false);
+                    try {
+                        if (c.read(ByteBuffer.allocate(64)) < 0) {
+                            closed++;
+                        }
+                    } catch (IOException reset) {
+                        closed++;
+                    }
+                }
+                assertThat(closed).as("closed at once (the 1 MiB frames, and those over the cap)").isGreaterThanOrEqualTo(500);
+                assertThat(status(d.process.pid(), "Threads") - threadsBefore).isLessThanOrEqualTo(64 + 8);
+                assertThat(status(d.process.pid(), "VmRSS") - rssBefore).as("daemon growth, KiB").isLessThan(96 * 1024);
+            } finally {
+                for (SocketChannel c : flood) {
+                    c.close();
+                }
+            }
+            try (AltitudeCommand client = AltitudeCommand.start("scanuser", "--port-dir", d.runDir.resolve("ports").toString())) {
+                client.expect("scanuser: connected"); // served again once the flood is gone
+            }
+            d.stop();
+        }
+    }
+
+    @Test
     void anotherUserCanRunTheCommandFromTheBuildOutput() throws Exception {
         Path script = AltitudeCommand.script();
         Process reach = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "test", "-x",

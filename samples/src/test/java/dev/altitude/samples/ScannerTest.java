@@ -48,6 +48,40 @@ class ScannerTest extends SampleFixture {
         return clientOut.toString(UTF_8);
     }
 
+    /** A client that connected and then stopped answering, as one stopped with SIGSTOP does. */
+    private FilterClient stoppedClient() {
+        return FilterClient.connect(manager, ScannerMessages.PORT, new byte[0]);
+    }
+
+    @Test
+    void withAStoppedClientAnOpenIsAllowedAfterTheTimeoutWhenFailOpen() throws Exception {
+        Files.writeString(base.resolve("x.txt"), "this is foul stuff");
+        load(Scanner::new, DriverConfig.parse("scanner,extensions=txt,timeout=200ms,onTimeout=allow"));
+        try (FilterClient stopped = stoppedClient()) {
+            assertThat(Files.readString(path("/x.txt"))).isEqualTo("this is foul stuff");
+            assertThat(stopped.isConnected()).isTrue();
+        }
+    }
+
+    @Test
+    void withAStoppedClientAnOpenAndAWriteAreDeniedAfterTheTimeoutWhenFailClosed() throws Exception {
+        Files.writeString(base.resolve("clean.txt"), "all fine");
+        load(Scanner::new, DriverConfig.parse("scanner,extensions=txt,timeout=200ms,onTimeout=deny"));
+        try (FilterClient stopped = stoppedClient()) {
+            assertThatThrownBy(() -> Files.readString(path("/clean.txt"))).isExactlyInstanceOf(AccessDeniedException.class);
+        }
+        assertThat(Files.readString(path("/clean.txt"))).as("no client: the scanner is off").isEqualTo("all fine");
+    }
+
+    @Test
+    void aBadTimeoutOrPolicyFailsTheLoad() {
+        manager.registerDriver(Scanner.NAME, Scanner::new);
+        // (the load reports the driver entry's failure; which status it carries is the core's business)
+        assertThat(manager.loadFilter(DriverConfig.parse("scanner,timeout=-1s")).isFailure()).isTrue();
+        assertThat(manager.loadFilter(DriverConfig.parse("scanner,onTimeout=maybe")).isFailure()).isTrue();
+        assertThat(manager.filters()).isEmpty();
+    }
+
     @Test
     void aFoulFileIsDeniedACleanOneOpensAndOtherExtensionsAreNotScanned() throws Exception {
         Files.writeString(base.resolve("x.txt"), "this is foul stuff");

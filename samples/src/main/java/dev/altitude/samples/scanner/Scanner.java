@@ -34,8 +34,14 @@ import java.util.stream.Collectors;
  * default {@code exe,doc,txt,bat,cmd,inf}). On open it sends the first {@value ScannerMessages#SCAN_BYTES}
  * bytes to the client over {@value ScannerMessages#PORT} (one connection at most) and cancels the open with
  * {@code STATUS_ACCESS_DENIED} when the client finds them foul; a handle opened for writing gets each
- * write scanned (a foul write fails, the file unchanged) and a rescan when it is closed. Fail-open: with no
- * client, or when the message cannot be delivered, I/O goes on. The client's own I/O is not scanned.
+ * write scanned (a foul write fails, the file unchanged) and a rescan when it is closed. The client's own I/O
+ * is not scanned. With no client connected, I/O goes on.
+ *
+ * <p>A verdict is waited for at most {@code timeout} (parameter, default {@value #DEFAULT_TIMEOUT}; a stopped
+ * or hung client must not hold every open of a scanned file); without one in time, or when the message cannot
+ * be delivered, {@code onTimeout} decides, as on-access scanners let an admin choose: {@code allow}
+ * (fail-open, the default) or {@code deny} (fail-closed: the open or write gets {@code STATUS_ACCESS_DENIED}).
+ * Each such decision is logged.
  *
  * <p>Its unload callback frees the extension list only after {@code unregister}: the original freed it
  * first, while a post-create could still be reading it.
@@ -43,6 +49,7 @@ import java.util.stream.Collectors;
 public final class Scanner implements FilterDriver {
     public static final String NAME = "scanner";
     static final String DEFAULT_EXTENSIONS = "exe,doc,txt,bat,cmd,inf";
+    static final String DEFAULT_TIMEOUT = "10s";
 
     /** A handle opened for writing after a clean scan: scan its writes, rescan it when it is closed. */
     static final class ScannedHandle {
@@ -54,6 +61,8 @@ public final class Scanner implements FilterDriver {
     private volatile ClientPort client;
     private volatile long clientPid = -1;
     private FilterGlobal<Set<String>> extensions;
+    private java.time.Duration timeout;
+    private boolean failClosed;
 
     @Override
     public String name() {
@@ -62,6 +71,18 @@ public final class Scanner implements FilterDriver {
 
     @Override
     public NtStatus driverEntry(FilterManager manager, DriverConfig config) {
+        try {
+            timeout = parseTimeout(config.parameter("timeout").orElse(DEFAULT_TIMEOUT));
+            failClosed = switch (config.parameter("onTimeout").orElse("allow")) {
+                case "allow" -> false;
+                case "deny" -> true;
+                default -> throw new IllegalArgumentException("onTimeout is allow or deny, not "
+                        + config.parameter("onTimeout").get());
+            };
+        } catch (IllegalArgumentException e) {
+            System.getLogger(NAME).log(System.Logger.Level.ERROR, "scanner: " + e.getMessage());
+            return NtStatus.INVALID_PARAMETER;
+        }
         filter = manager.registerFilter(FilterRegistration.builder(NAME)
                 .altitude("265000")
                 .context(ContextType.STREAM_HANDLE, (value, type) -> { })
@@ -94,6 +115,22 @@ public final class Scanner implements FilterDriver {
         return NtStatus.SUCCESS;
     }
 
+    /** {@code 500ms}, {@code 5s} or ISO-8601 ({@code PT1M}); more than zero. */
+    static java.time.Duration parseTimeout(String s) {
+        java.time.Duration d;
+        try {
+            d = s.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)))
+                    : s.endsWith("s") && !s.startsWith("P") ? java.time.Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)))
+                    : java.time.Duration.parse(s);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("timeout '" + s + "' is not a duration (500ms, 5s, PT1M)");
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("timeout '" + s + "' must be more than zero");
+        }
+        return d;
+    }
+
     static Set<String> parseExtensions(String list) {
         return Arrays.stream(list.split(",")).map(s -> s.strip().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty())
                 .collect(Collectors.toUnmodifiableSet());
@@ -122,14 +159,22 @@ public final class Scanner implements FilterDriver {
         c.close();
     }
 
-    /** Sends one scan and waits for the verdict; true (safe) when there is nobody to ask or no answer. */
+    /**
+     * Sends one scan and waits for the verdict at most {@code timeout}: true (safe) when there is nobody to ask
+     * or the verdict is clean; without a verdict, what {@code onTimeout} says.
+     */
     private boolean safe(byte reason, byte[] content, int length) {
         ClientPort c = client;
         if (c == null) {
             return true;
         }
-        PortResult r = filter.sendMessage(c, ScannerMessages.notification(reason, content, length), 1, null);
-        return !r.status().equals(NtStatus.SUCCESS) || r.data().length < 1 || r.data()[0] != ScannerMessages.FOUL;
+        PortResult r = filter.sendMessage(c, ScannerMessages.notification(reason, content, length), 1, timeout);
+        if (!r.status().equals(NtStatus.SUCCESS) || r.data().length < 1) {
+            System.getLogger(NAME).log(System.Logger.Level.WARNING, "scanner: no verdict (" + r.status() + "); "
+                    + (failClosed ? "denied" : "allowed"));
+            return !failClosed;
+        }
+        return r.data()[0] != ScannerMessages.FOUL;
     }
 
     // ---- operations --------------------------------------------------------------------------------
