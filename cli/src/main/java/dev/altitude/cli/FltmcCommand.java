@@ -114,7 +114,7 @@ final class FltmcCommand implements Runnable {
 
     @Command(name = "load", mixinStandardHelpOptions = true, description = "Load a filter (by name, or from a filter jar).")
     static final class Load extends Sub {
-        @Parameters(paramLabel = "NAME[@ALTITUDE]")
+        @Parameters(paramLabel = "NAME[@ALTITUDE][:KEY=VALUE]...")
         String name;
 
         @Override

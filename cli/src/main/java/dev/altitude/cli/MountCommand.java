@@ -37,7 +37,7 @@ final class MountCommand implements Callable<Integer> {
             description = "one more volume of the same daemon: SOURCE mounted at MOUNTPOINT (repeatable)")
     List<String> more = new ArrayList<>();
 
-    @Option(names = {"-f", "--filter"}, paramLabel = "NAME[@ALTITUDE]", description = "a filter to load (repeatable)")
+    @Option(names = {"-f", "--filter"}, paramLabel = "NAME[@ALTITUDE][:KEY=VALUE]...", description = "a filter to load, with its parameters (repeatable)")
     List<String> filters = new ArrayList<>();
 
     @Option(names = "--filter-path", paramLabel = "DIR", description = "a directory of filter jars")

@@ -133,7 +133,7 @@ class DaemonTest {
 
     @Test
     void aStoppedScannerClientHoldsNoOpenPastTheTimeoutAndTheFailClosedPolicyDenies() throws Exception {
-        try (Daemon d = Daemon.start(dir, "--filter", "scanner,extensions=txt,timeout=500ms,onTimeout=deny")) {
+        try (Daemon d = Daemon.start(dir, "--filter", "scanner:extensions=txt:timeout=500ms:onTimeout=deny")) {
             Files.writeString(d.source.resolve("clean.txt"), "all good");
             Files.setPosixFilePermissions(d.source.resolve("clean.txt"), PosixFilePermissions.fromString("rw-r--r--"));
             try (AltitudeCommand client = AltitudeCommand.start("scanuser", "--port-dir", d.runDir.resolve("ports").toString())) {

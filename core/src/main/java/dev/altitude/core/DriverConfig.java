@@ -17,19 +17,19 @@ public record DriverConfig(String name, String altitude, Map<String, String> par
     }
 
     /**
-     * {@code name[@altitude][,key=value]...}, as the command line and the configuration files write a filter
-     * to load ({@code scanner@265000,timeout=5s,onTimeout=deny}). A blank name, an empty altitude or a
-     * parameter without {@code key=} is refused ({@link IllegalArgumentException}); whether the altitude is a
+     * {@code name[@altitude][:key=value]...}, as the command line and the configuration files write a filter
+     * to load ({@code scanner@265000:timeout=5s:onTimeout=deny}; a value holds no ':', and a list of entries is
+     * separated by commas). A blank name, an empty altitude or a parameter without {@code key=} is refused ({@link IllegalArgumentException}); whether the altitude is a
      * valid one, {@link FilterManager#loadFilter(DriverConfig)} says.
      */
     public static DriverConfig parse(String entry) {
-        String[] parts = entry.strip().split(",", -1);
+        String[] parts = entry.strip().split(":", -1);
         String e = parts[0].strip();
         int at = e.indexOf('@');
         String name = at < 0 ? e : e.substring(0, at).strip();
         String altitude = at < 0 ? null : e.substring(at + 1).strip();
         if (name.isEmpty() || (altitude != null && altitude.isEmpty())) {
-            throw new IllegalArgumentException("bad filter entry '" + entry + "': expected name[@altitude][,key=value]...");
+            throw new IllegalArgumentException("bad filter entry '" + entry + "': expected name[@altitude][:key=value]...");
         }
         Map<String, String> parameters = new java.util.LinkedHashMap<>();
         for (int i = 1; i < parts.length; i++) {

@@ -94,10 +94,10 @@ class LoadFilterTest extends ManagerFixture {
         assertThat(DriverConfig.parse("scanner")).isEqualTo(DriverConfig.of("scanner"));
         assertThat(DriverConfig.parse(" minispy @ 370001 ")).isEqualTo(DriverConfig.of("minispy").withAltitude("370001"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverConfig.parse("bad@"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("bad filter entry 'bad@': expected name[@altitude][,key=value]...");
-        assertThat(DriverConfig.parse("scanner@265000,timeout=5s, onTimeout = deny")).isEqualTo(DriverConfig.of("scanner")
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("bad filter entry 'bad@': expected name[@altitude][:key=value]...");
+        assertThat(DriverConfig.parse("scanner@265000:timeout=5s: onTimeout = deny")).isEqualTo(DriverConfig.of("scanner")
                 .withAltitude("265000").withParameter("timeout", "5s").withParameter("onTimeout", "deny"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverConfig.parse("scanner,timeout"))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverConfig.parse("scanner:timeout"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parameter 'timeout' is not key=value");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Altitude.of("1".repeat(300)))
                 .isInstanceOf(NtStatusException.class).hasMessageContaining("an altitude of 300 characters: at most 32");

@@ -1,6 +1,7 @@
 package dev.altitude.nio;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -66,6 +67,16 @@ final class Beneath implements AutoCloseable {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UTIMENSAT = libc("utimensat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle LGETXATTR = libc("lgetxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle LLISTXATTR = libc("llistxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle LSETXATTR = libc("lsetxattr",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle LREMOVEXATTR = libc("lremovexattr",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    static final int ENODATA = 61;
+    static final int ERANGE = 34;
     private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
@@ -99,41 +110,73 @@ final class Beneath implements AutoCloseable {
             return Path.of("/proc/self/fd/" + dirFd, name);
         }
 
+        /** The pinned parent directory, for calls relative to it ({@code SecureDirectoryStream}). */
+        Path directory() {
+            return Path.of("/proc/self/fd/" + dirFd);
+        }
+
         /** {@code fchmodat2(dir, name, mode, AT_SYMLINK_NOFOLLOW)}: a link is refused, never followed. */
         void chmod(int mode) throws IOException {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment errno = a.allocate(CAPTURED);
-                long r = (long) FCHMODAT2.invokeExact(errno, SYS_FCHMODAT2, dirFd, a.allocateFrom(name), mode, AT_SYMLINK_NOFOLLOW);
-                check(r, errno);
-            } catch (IOException | RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            call(volumePath, (a, errno) -> (long) FCHMODAT2.invokeExact(errno, SYS_FCHMODAT2, dirFd, a.allocateFrom(name), mode,
+                    AT_SYMLINK_NOFOLLOW));
         }
 
         /** {@code fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW)}; -1 leaves one as it is. */
         void chown(int uid, int gid) throws IOException {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment errno = a.allocate(CAPTURED);
-                int r = (int) FCHOWNAT.invokeExact(errno, dirFd, a.allocateFrom(name), uid, gid, AT_SYMLINK_NOFOLLOW);
-                check(r, errno);
-            } catch (IOException | RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            call(volumePath, (a, errno) -> (int) FCHOWNAT.invokeExact(errno, dirFd, a.allocateFrom(name), uid, gid,
+                    AT_SYMLINK_NOFOLLOW));
         }
 
         /** {@code utimensat(dir, name, {atime, mtime}, AT_SYMLINK_NOFOLLOW)}; null leaves one as it is. */
         void setTimes(FileTime atime, FileTime mtime) throws IOException {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment errno = a.allocate(CAPTURED);
+            call(volumePath, (a, errno) -> {
                 MemorySegment times = a.allocate(TIMESPEC, 2);
                 timespec(times, 0, atime);
                 timespec(times, 1, mtime);
-                int r = (int) UTIMENSAT.invokeExact(errno, dirFd, a.allocateFrom(name), times, AT_SYMLINK_NOFOLLOW);
-                check(r, errno);
+                return (int) UTIMENSAT.invokeExact(errno, dirFd, a.allocateFrom(name), times, AT_SYMLINK_NOFOLLOW);
+            });
+        }
+
+        /**
+         * The extended attribute {@code name} (full, {@code user.x}) of the entry itself, or null if it has none:
+         * {@code lgetxattr} through the pinned directory, which opens nothing (the JDK's view opens the file, and
+         * an open of a FIFO would block).
+         */
+        byte[] getXattr(String attribute) throws IOException {
+            return filled((a, errno, buf, size) -> (long) LGETXATTR.invokeExact(errno, a.allocateFrom(procPath()),
+                    a.allocateFrom(attribute), buf, size));
+        }
+
+        /** Every extended attribute's full name of the entry itself ({@code llistxattr}). */
+        java.util.List<String> listXattr() throws IOException {
+            byte[] all = filled((a, errno, buf, size) -> (long) LLISTXATTR.invokeExact(errno, a.allocateFrom(procPath()), buf, size));
+            java.util.List<String> names = new java.util.ArrayList<>();
+            for (String n : new String(all == null ? new byte[0] : all, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                if (!n.isEmpty()) {
+                    names.add(n);
+                }
+            }
+            return names;
+        }
+
+        /** A call that fills a buffer, grown while the kernel says ERANGE (to 1 MiB); null where it says ENODATA. */
+        private byte[] filled(Fill f) throws IOException {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment errno = a.allocate(CAPTURED);
+                for (long size = 1024; ; size *= 4) {
+                    MemorySegment buf = a.allocate(size);
+                    long r = f.invoke(a, errno, buf, size);
+                    if (r >= 0) {
+                        return buf.asSlice(0, r).toArray(JAVA_BYTE);
+                    }
+                    int e = (int) ERRNO.get(errno, 0L);
+                    if (e == ENODATA) {
+                        return null;
+                    }
+                    if (e != ERANGE || size >= (1 << 20)) {
+                        throw exception(e, volumePath);
+                    }
+                }
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
@@ -141,10 +184,18 @@ final class Beneath implements AutoCloseable {
             }
         }
 
-        private void check(long r, MemorySegment errno) throws IOException {
-            if (r < 0) {
-                throw exception((int) ERRNO.get(errno, 0L), volumePath);
-            }
+        /** Sets ({@code lsetxattr}) or, with a null value, removes ({@code lremovexattr}) an extended attribute. */
+        void setXattr(String attribute, byte[] value) throws IOException {
+            call(volumePath, (a, errno) -> {
+                MemorySegment path = a.allocateFrom(procPath());
+                MemorySegment key = a.allocateFrom(attribute);
+                return value == null ? (int) LREMOVEXATTR.invokeExact(errno, path, key)
+                        : (int) LSETXATTR.invokeExact(errno, path, key, a.allocateFrom(JAVA_BYTE, value), (long) value.length, 0);
+            });
+        }
+
+        private String procPath() {
+            return "/proc/self/fd/" + dirFd + "/" + name;
         }
 
         @Override
@@ -153,6 +204,33 @@ final class Beneath implements AutoCloseable {
                 closed = true;
                 closeFd(dirFd);
             }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Fill {
+        long invoke(Arena arena, MemorySegment errno, MemorySegment buffer, long size) throws Throwable;
+    }
+
+    /** One native call: its arena, the errno it leaves, and the result it returns (negative: failed). */
+    @FunctionalInterface
+    private interface Call {
+        long invoke(Arena arena, MemorySegment errno) throws Throwable;
+    }
+
+    /** Runs {@code c}; a negative result is the exception for its errno, naming {@code file}. */
+    private static long call(String file, Call c) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment errno = a.allocate(CAPTURED);
+            long r = c.invoke(a, errno);
+            if (r < 0) {
+                throw exception((int) ERRNO.get(errno, 0L), file);
+            }
+            return r;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
@@ -223,22 +301,13 @@ final class Beneath implements AutoCloseable {
     }
 
     private static int openat2(int dirFd, String path, int flags, long resolve, String forMessage) throws IOException {
-        try (Arena a = Arena.ofConfined()) {
+        return (int) call(forMessage, (a, errno) -> {
             MemorySegment how = a.allocate(OPEN_HOW);
             how.set(JAVA_LONG, 0, flags);
             how.set(JAVA_LONG, 8, 0);
             how.set(JAVA_LONG, 16, resolve);
-            MemorySegment errno = a.allocate(CAPTURED);
-            long fd = (long) SYSCALL4.invokeExact(errno, SYS_OPENAT2, dirFd, a.allocateFrom(path), how, OPEN_HOW.byteSize());
-            if (fd < 0) {
-                throw exception((int) ERRNO.get(errno, 0L), forMessage);
-            }
-            return (int) fd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return (long) SYSCALL4.invokeExact(errno, SYS_OPENAT2, dirFd, a.allocateFrom(path), how, OPEN_HOW.byteSize());
+        });
     }
 
     private static void closeFd(int fd) {

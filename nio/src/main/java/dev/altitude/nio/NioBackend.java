@@ -432,19 +432,48 @@ public final class NioBackend implements VolumeBackend {
     private void list(CallbackData data, Handle h, String pattern) throws IOException {
         PathMatcher m = pattern == null ? null : h.path.getFileSystem().getPathMatcher("glob:" + pattern);
         List<IoParameters.DirectoryEntry> entries = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(h.path)) {
-            for (Path child : ds) {
-                Path name = child.getFileName();
-                if (m == null || m.matches(name)) {
-                    IoParameters.FileKind kind = Files.isSymbolicLink(child) ? IoParameters.FileKind.SYMBOLIC_LINK
-                            : Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) ? IoParameters.FileKind.DIRECTORY
-                            : IoParameters.FileKind.FILE;
-                    entries.add(new IoParameters.DirectoryEntry(name.toString(), kind, -1));
+        if (h.pin != null) { // opened relative to the pinned parent, not following a link put in its place
+            try (var parent = (java.nio.file.SecureDirectoryStream<Path>) Files.newDirectoryStream(h.pin.directory());
+                 var ds = (java.nio.file.SecureDirectoryStream<Path>) parent.newDirectoryStream(
+                         h.pin.directory().getFileSystem().getPath(h.pin.name), LinkOption.NOFOLLOW_LINKS)) {
+                for (Path child : ds) {
+                    Path name = child.getFileName();
+                    if (m == null || m.matches(name)) {
+                        var view = ds.getFileAttributeView(name, java.nio.file.attribute.BasicFileAttributeView.class,
+                                LinkOption.NOFOLLOW_LINKS);
+                        entries.add(new IoParameters.DirectoryEntry(name.toString(), kind(view::readAttributes), -1));
+                    }
+                }
+            }
+        } else {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(h.path)) {
+                for (Path child : ds) {
+                    Path name = child.getFileName();
+                    if (m == null || m.matches(name)) {
+                        entries.add(new IoParameters.DirectoryEntry(name.toString(), kind(() -> Files.readAttributes(child,
+                                java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)), -1));
+                    }
                 }
             }
         }
         data.setResult(new IoParameters.DirectoryListing(entries));
         data.complete(NtStatus.SUCCESS, entries.size());
+    }
+
+    /** What an attribute read says of a listed entry; one gone since the listing counts as a file. */
+    private static IoParameters.FileKind kind(AttributeRead read) {
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+            a = read.read();
+        } catch (IOException gone) {
+            return IoParameters.FileKind.FILE;
+        }
+        return a.isSymbolicLink() ? IoParameters.FileKind.SYMBOLIC_LINK
+                : a.isDirectory() ? IoParameters.FileKind.DIRECTORY : IoParameters.FileKind.FILE;
+    }
+
+    private interface AttributeRead {
+        java.nio.file.attribute.BasicFileAttributes read() throws IOException;
     }
 
     private void lock(CallbackData data, Handle h, IoParameters.LockControl l) throws IOException {
@@ -478,6 +507,21 @@ public final class NioBackend implements VolumeBackend {
      * prefix in NIO). A query of one name gives its bytes; of every name (null), the names.
      */
     private void queryEa(CallbackData data, Handle h, String name) throws IOException {
+        if (h.pin != null) {
+            if (name == null) {
+                data.setResult(h.pin.listXattr().stream().filter(n -> n.startsWith(XATTR_USER))
+                        .map(n -> n.substring(XATTR_USER.length())).toList());
+            } else {
+                byte[] v = h.pin.getXattr(XATTR_USER + name);
+                if (v == null) {
+                    data.complete(NtStatus.NO_EAS_ON_FILE, 0);
+                    return;
+                }
+                data.setResult(v);
+            }
+            data.complete(NtStatus.SUCCESS, 0);
+            return;
+        }
         var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
         if (view == null) {
             data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
@@ -498,6 +542,11 @@ public final class NioBackend implements VolumeBackend {
     }
 
     private void setEa(CallbackData data, Handle h, IoParameters.SetEa e) throws IOException {
+        if (h.pin != null) {
+            h.pin.setXattr(XATTR_USER + e.name(), e.value()); // a missing one to remove: ENODATA, NO_EAS_ON_FILE
+            data.complete(NtStatus.SUCCESS, 0);
+            return;
+        }
         var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
         if (view == null) {
             data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
@@ -514,6 +563,8 @@ public final class NioBackend implements VolumeBackend {
         }
         data.complete(NtStatus.SUCCESS, 0);
     }
+
+    private static final String XATTR_USER = "user.";
 
     /** The base channel of an open file, for what cannot be filtered ({@code map}). */
     static FileChannel channelOf(FileObject fo) {

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directory of the path swapped for a link after the kernel looked the path up (simulated here by sending
  * the path the kernel would have sent before the swap).
  */
+@org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
 class ConfinedBackendTest {
     @TempDir
     Path dir;
@@ -179,6 +180,50 @@ class ConfinedBackendTest {
         assertThat(on("/hard", new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
                 "/moved", null), null)).isEqualTo(NtStatus.SUCCESS);
         assertThat(Files.isSameFile(source.resolve("moved"), source.resolve("hard"))).isTrue();
+    }
+
+    private static final IoParameters.Create LIST = new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN,
+            Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, null);
+
+    @Test
+    void aListingNeverFollowsALinkInPlaceOfTheDirectory() throws Exception {
+        FileObject fo = new FileObject("/swapped");
+        assertThat(volume.perform(new CallbackData(fo, LIST))).isEqualTo(NtStatus.SUCCESS);
+        CallbackData list = new CallbackData(fo, new IoParameters.DirectoryControl(null));
+        assertThat(volume.perform(list)).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
+        assertThat(String.valueOf(list.result())).doesNotContain("secret");
+        volume.perform(new CallbackData(fo, new IoParameters.Close()));
+
+        FileObject root = new FileObject("/");
+        assertThat(volume.perform(new CallbackData(root, LIST))).isEqualTo(NtStatus.SUCCESS);
+        CallbackData top = new CallbackData(root, new IoParameters.DirectoryControl(null));
+        assertThat(volume.perform(top)).isEqualTo(NtStatus.SUCCESS);
+        assertThat(((IoParameters.DirectoryListing) top.result()).entries()).extracting(e -> e.name() + ":" + e.kind())
+                .containsExactlyInAnyOrder("link:SYMBOLIC_LINK", "swapped:SYMBOLIC_LINK", "real:DIRECTORY");
+        volume.perform(new CallbackData(root, new IoParameters.Close()));
+    }
+
+    @Test
+    void extendedAttributesAreTheEntrysOwnAndAFifoDoesNotBlockThem() throws Exception {
+        Path fifo = source.resolve("fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mk.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(on("/fifo", META, new IoParameters.QueryEa("x"))).as("answered, not blocked in an open")
+                .isIn(NtStatus.NO_EAS_ON_FILE, NtStatus.NOT_SUPPORTED, NtStatus.PRIVILEGE_NOT_HELD);
+        assertThat(on("/real/file", META, new IoParameters.SetEa("tag", "v1".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(NtStatus.SUCCESS);
+        FileObject fo = new FileObject("/real/file");
+        volume.perform(new CallbackData(fo, META));
+        CallbackData one = new CallbackData(fo, new IoParameters.QueryEa("tag"));
+        assertThat(volume.perform(one)).isEqualTo(NtStatus.SUCCESS);
+        assertThat(new String((byte[]) one.result(), StandardCharsets.UTF_8)).isEqualTo("v1");
+        CallbackData all = new CallbackData(fo, new IoParameters.QueryEa(null));
+        assertThat(volume.perform(all)).isEqualTo(NtStatus.SUCCESS);
+        assertThat(all.result()).isEqualTo(List.of("tag"));
+        volume.perform(new CallbackData(fo, new IoParameters.Close()));
+        assertThat(on("/real/file", META, new IoParameters.SetEa("tag", null))).isEqualTo(NtStatus.SUCCESS);
+        assertThat(on("/real/file", META, new IoParameters.SetEa("tag", null))).isEqualTo(NtStatus.NO_EAS_ON_FILE);
+        assertThat(on("/swapped/secret", META, new IoParameters.QueryEa("x"))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
     }
 
     @Test

@@ -86,7 +86,7 @@ class DefaultProviderTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("read hello");
         assertThat(r.err().lines().toList()).containsExactly(
-                "altitude: no filters loaded: bad filter entry 'bad@': expected name[@altitude]");
+                "altitude: no filters loaded: bad filter entry 'bad@': expected name[@altitude][:key=value]...");
         r = run(List.of("-Daltitude.filters=no-such-filter, java.lang.String ,org.example.Missing@300000"));
         assertThat(r.exit()).isZero();
         assertThat(r.err().lines().toList()).containsExactly(

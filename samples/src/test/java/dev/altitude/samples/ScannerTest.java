@@ -56,7 +56,7 @@ class ScannerTest extends SampleFixture {
     @Test
     void withAStoppedClientAnOpenIsAllowedAfterTheTimeoutWhenFailOpen() throws Exception {
         Files.writeString(base.resolve("x.txt"), "this is foul stuff");
-        load(Scanner::new, DriverConfig.parse("scanner,extensions=txt,timeout=200ms,onTimeout=allow"));
+        load(Scanner::new, DriverConfig.parse("scanner:extensions=txt:timeout=200ms:onTimeout=allow"));
         try (FilterClient stopped = stoppedClient()) {
             assertThat(Files.readString(path("/x.txt"))).isEqualTo("this is foul stuff");
             assertThat(stopped.isConnected()).isTrue();
@@ -66,7 +66,7 @@ class ScannerTest extends SampleFixture {
     @Test
     void withAStoppedClientAnOpenAndAWriteAreDeniedAfterTheTimeoutWhenFailClosed() throws Exception {
         Files.writeString(base.resolve("clean.txt"), "all fine");
-        load(Scanner::new, DriverConfig.parse("scanner,extensions=txt,timeout=200ms,onTimeout=deny"));
+        load(Scanner::new, DriverConfig.parse("scanner:extensions=txt:timeout=200ms:onTimeout=deny"));
         try (FilterClient stopped = stoppedClient()) {
             assertThatThrownBy(() -> Files.readString(path("/clean.txt"))).isExactlyInstanceOf(AccessDeniedException.class);
         }
@@ -77,8 +77,8 @@ class ScannerTest extends SampleFixture {
     void aBadTimeoutOrPolicyFailsTheLoad() {
         manager.registerDriver(Scanner.NAME, Scanner::new);
         // (the load reports the driver entry's failure; which status it carries is the core's business)
-        assertThat(manager.loadFilter(DriverConfig.parse("scanner,timeout=-1s")).isFailure()).isTrue();
-        assertThat(manager.loadFilter(DriverConfig.parse("scanner,onTimeout=maybe")).isFailure()).isTrue();
+        assertThat(manager.loadFilter(DriverConfig.parse("scanner:timeout=-1s")).isFailure()).isTrue();
+        assertThat(manager.loadFilter(DriverConfig.parse("scanner:onTimeout=maybe")).isFailure()).isTrue();
         assertThat(manager.filters()).isEmpty();
     }
 
