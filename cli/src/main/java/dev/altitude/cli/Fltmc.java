@@ -157,6 +157,11 @@ final class Fltmc {
         } else {
             FilterManager.UnloadOutcome o = manager.unloadFilter(name, mode, parseDuration(timeout));
             if (o.status().equals(NtStatus.TIMEOUT)) {
+                o.completion().thenAccept(later -> { // the filter jar's class loader goes when the unload ends
+                    if (later.isSuccess()) {
+                        jars.forget(manager, name);
+                    }
+                });
                 out.add(err("unload " + name + ": " + o.status().toAdminString() + " after " + timeout
                         + "; the unload goes on, waiting for:"));
                 out.add(err(o.report().toText()));

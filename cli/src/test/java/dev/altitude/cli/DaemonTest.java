@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -201,24 +202,64 @@ class DaemonTest {
         }
     }
 
+    /**
+     * Counts events, not seconds: fio runs of a fixed amount of work go back to back until the filter has been
+     * unloaded and reloaded three times, each cycle starting while a run is under way; every run must end
+     * clean. (A fixed-time run gave a loaded machine too few cycles.)
+     */
     @Test
     void aFioJobThroughTheMountFinishesWithoutAnErrorWhileAFilterIsUnloadedAndReloaded() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/fio")), "fio is not installed");
         try (Daemon d = Daemon.start(dir, "--filter", "passthrough")) {
-            Process fio = new ProcessBuilder("fio", "--name=load", "--directory=" + d.mountPoint, "--rw=randrw", "--bs=4k",
-                    "--size=4m", "--numjobs=2", "--time_based", "--runtime=12", "--ioengine=psync", "--verify=crc32c",
-                    "--verify_state_save=0",
-                    "--group_reporting").redirectErrorStream(true).start();
+            java.util.concurrent.atomic.AtomicReference<Process> running = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean enough = new java.util.concurrent.atomic.AtomicBoolean();
+            List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+            Thread load = Thread.ofPlatform().name("fio-runs").start(() -> {
+                try {
+                    while (!enough.get()) {
+                        Path out = Files.createTempFile(dir, "fio", ".out");
+                        Process fio = new ProcessBuilder("fio", "--name=load", "--directory=" + d.mountPoint, "--rw=randrw",
+                                "--bs=4k", "--size=4m", "--io_size=16m", "--numjobs=2", "--ioengine=psync", "--verify=crc32c",
+                                "--verify_state_save=0", "--group_reporting").redirectErrorStream(true)
+                                .redirectOutput(out.toFile()).start();
+                        running.set(fio);
+                        if (!fio.waitFor(120, TimeUnit.SECONDS)) {
+                            fio.destroyForcibly();
+                            failures.add("fio did not finish: " + Files.readString(out));
+                            return;
+                        }
+                        running.set(null);
+                        String report = Files.readString(out, StandardCharsets.UTF_8);
+                        if (fio.exitValue() != 0 || !report.contains("err= 0")) {
+                            failures.add("fio exit " + fio.exitValue() + ": " + report);
+                        }
+                        runs.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+            });
             int cycles = 0;
-            while (fio.isAlive()) {
-                assertThat(d.fltmc("unload", "passthrough").exit()).isZero();
-                assertThat(d.fltmc("load", "passthrough").exit()).isZero();
-                cycles++;
+            try {
+                while (cycles < 3 && failures.isEmpty()) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a hang guard only
+                    while (running.get() == null && failures.isEmpty()) {
+                        assertThat(System.nanoTime()).as("a fio run under way").isLessThan(deadline);
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    }
+                    assertThat(d.fltmc("unload", "passthrough").exit()).isZero();
+                    assertThat(d.fltmc("load", "passthrough").exit()).isZero();
+                    cycles++;
+                }
+            } finally {
+                enough.set(true);
+                load.join(TimeUnit.SECONDS.toMillis(150));
             }
-            String report = new String(fio.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(fio.waitFor()).as(report).isZero();
-            assertThat(report).contains("err= 0");
-            assertThat(cycles).as("unload/reload cycles during the job").isGreaterThanOrEqualTo(3);
+            assertThat(failures).isEmpty();
+            assertThat(load.isAlive()).isFalse();
+            assertThat(cycles).as("unload/reload cycles during fio runs").isEqualTo(3);
+            assertThat(runs.get()).isPositive();
             d.stop();
         }
     }

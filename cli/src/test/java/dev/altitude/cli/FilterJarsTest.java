@@ -24,6 +24,11 @@ class FilterJarsTest {
 
     /** Compiles a driver named "jarfilter" with the given default altitude into {@code jars/jarfilter.jar}. */
     private Path buildJar(String altitude, Path jars) throws IOException {
+        return buildJar(altitude, jars, "");
+    }
+
+    /** With {@code beforeUnregister}: Java run in the unload callback before it unregisters. */
+    private Path buildJar(String altitude, Path jars, String beforeUnregister) throws IOException {
         Path src = Files.createDirectories(dir.resolve("src" + altitude + "/example"));
         Files.writeString(src.resolve("JarFilter.java"), """
                 package example;
@@ -34,11 +39,11 @@ class FilterJarsTest {
                     @Override public NtStatus driverEntry(FilterManager manager, DriverConfig config) {
                         filter = manager.registerFilter(FilterRegistration.builder("jarfilter").altitude("%s")
                                 .onPreOperation(MajorFunction.READ, (data, objects) -> PreOpStatus.SUCCESS_NO_CALLBACK)
-                                .onUnload(flags -> { filter.unregister(); return NtStatus.SUCCESS; }).build());
+                                .onUnload(flags -> { %s filter.unregister(); return NtStatus.SUCCESS; }).build());
                         return filter.startFiltering();
                     }
                 }
-                """.formatted(altitude));
+                """.formatted(altitude, beforeUnregister));
         Path classes = Files.createDirectories(dir.resolve("classes" + altitude));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         String cp = Path.of(FilterManager.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
@@ -84,6 +89,34 @@ class FilterJarsTest {
             assertThat(manager.loadFilter("jarfilter")).isEqualTo(NtStatus.SUCCESS);
             assertThat(manager.filters()).singleElement().satisfies(f -> assertThat(f.altitude()).isEqualTo("100002"));
             assertThat(List.of(filterJars.loaderOf("jarfilter"))).doesNotContainNull();
+        }
+    }
+
+    @Test
+    void aTimedOutFltmcUnloadReleasesTheJarsLoaderWhenTheUnloadLaterEnds() throws Exception {
+        Path jars = dir.resolve("filters");
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        System.getProperties().put("jarfilter.gate", gate); // a JDK type both loaders see
+        buildJar("100003", jars, "try { ((java.util.concurrent.CountDownLatch) System.getProperties().get(\"jarfilter.gate\"))"
+                + ".await(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }");
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            FilterJars filterJars = new FilterJars(jars);
+            Fltmc fltmc = new Fltmc(manager, filterJars);
+            assertThat(fltmc.execute(new ControlProtocol.Request(false, List.of("load", "jarfilter"))).exit()).isZero();
+            ControlProtocol.Response timedOut = fltmc.execute(new ControlProtocol.Request(false,
+                    List.of("unload", "jarfilter", "--timeout", "100ms")));
+            assertThat(timedOut.exit()).isEqualTo(1);
+            assertThat(timedOut.lines().getFirst().text()).contains("STATUS_TIMEOUT");
+            assertThat(filterJars.loaderOf("jarfilter")).as("held while the unload goes on").isNotNull();
+            gate.countDown();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60); // a hang guard only
+            while (filterJars.loaderOf("jarfilter") != null) {
+                assertThat(System.nanoTime()).as("the loader released after the unload ended").isLessThan(deadline);
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            assertThat(manager.filters()).isEmpty();
+        } finally {
+            System.getProperties().remove("jarfilter.gate");
         }
     }
 }

@@ -44,7 +44,7 @@ public final class Context<T> implements AutoCloseable {
     /** {@code FltReferenceContext}: a new reference (+1). */
     public Context<T> reference() {
         if (closed.get() || !block.tryReference()) {
-            block.filter.misuse("reference to a " + block.type + " context that was "
+            block.filter.misuse(Diagnostic.Kind.USE_AFTER_FREE, "reference to a " + block.type + " context that was "
                     + (closed.get() ? "already released through this reference" : "freed")
                     + " (Windows: bugcheck 0xF5/0x6E); refused at " + Holder.where());
             throw new NtStatusException(NtStatus.FILE_CLOSED, "the context reference is no longer valid");
@@ -64,7 +64,7 @@ public final class Context<T> implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
-            block.filter.misuse("a " + block.type + " context reference released twice (Windows: bugcheck 0xF5/0x6D); "
+            block.filter.misuse(Diagnostic.Kind.OVER_RELEASE, "a " + block.type + " context reference released twice (Windows: bugcheck 0xF5/0x6D); "
                     + "the second release is ignored, at " + Holder.where());
             return;
         }

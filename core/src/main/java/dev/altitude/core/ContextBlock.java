@@ -41,9 +41,9 @@ final class ContextBlock {
         this.freer = freer;
     }
 
-    private void misuse(String message) {
+    private void misuse(Diagnostic.Kind kind, String message) {
         if (filter != null) {
-            filter.misuse(message);
+            filter.misuse(kind, message);
         }
     }
 
@@ -82,7 +82,7 @@ final class ContextBlock {
             free();
         } else if (r < 0) {
             refs.incrementAndGet();
-            misuse("context reference count went below zero (Windows: bugcheck 0xF5/0x6D); ignored");
+            misuse(Diagnostic.Kind.OVER_RELEASE, "context reference count went below zero (Windows: bugcheck 0xF5/0x6D); ignored");
         }
     }
 
@@ -92,7 +92,7 @@ final class ContextBlock {
         }
         Link l = link.get();
         if (l != null) {
-            misuse(type + " context freed while still linked to " + l.where() + " (Windows: bugcheck 0xF5/0x6D)");
+            misuse(Diagnostic.Kind.EARLY_FREE, type + " context freed while still linked to " + l.where() + " (Windows: bugcheck 0xF5/0x6D)");
         }
         freer.accept(this);
     }

@@ -8,18 +8,56 @@ import java.time.Instant;
  */
 public record Diagnostic(Instant time, Kind kind, String filter, String message) {
 
-    /** What kind of report it is. */
+    /**
+     * What kind of report it is, so programs and tests can tell them apart; {@link #isMisuse()} says which
+     * are a filter breaking a rule of the contract (the manager kept its guarantees anyway).
+     */
     public enum Kind {
-        /** A filter callback threw; the operation completed with an error status. */
-        CALLBACK_EXCEPTION,
-        /** A filter broke a rule of the contract; the manager kept its guarantees anyway. */
-        MISUSE,
-        /** The manager did something on a filter's behalf (forced unregister, unload without a callback). */
-        FORCED,
+        /** A filter callback (or driver entry) threw; the operation completed with an error status. */
+        CALLBACK_EXCEPTION(true),
+        /** A context reference still held when its object or the filter went away (the verifier). */
+        LEAKED_REFERENCE(true),
+        /** A reference released more often than taken: a context released twice, a count below zero. */
+        OVER_RELEASE(true),
+        /** Something used after it was freed: a freed context referenced, a freed global read. */
+        USE_AFTER_FREE(true),
+        /** Something freed too early: a global before unregister returned, a context still linked. */
+        EARLY_FREE(true),
+        /** A callback returned a status its contract does not allow; the manager used the documented one. */
+        INVALID_STATUS(true),
+        /** A call after the filter's unregister returned; refused. */
+        CALL_AFTER_UNREGISTER(true),
+        /** An unload, unregister or detach asked for from the filter's own callback; refused (it would wait for itself). */
+        SELF_DEADLOCK(true),
+        /** {@code unregister} called a second time; ignored. */
+        REPEATED_UNREGISTER(true),
+        /** A server port still open at unregister; unregister waits for it. */
+        OPEN_PORT_AT_UNREGISTER(true),
+        /** A driver entry that registered no filter of its own name, or more than one. */
+        BAD_REGISTRATION(true),
+        /** A driver entry failed with its own status; the load returns it. */
+        LOAD_FAILED(false),
+        /** The manager unregistered a filter itself (mandatory unload without unregister, a failed driver entry). */
+        FORCED_UNREGISTER(false),
+        /** Another decision the manager took on a filter's behalf (a socket that would not close). */
+        FORCED(false),
         /** An unload has waited past the warning threshold; the message is the "why won't it unload?" report. */
-        WAITING,
-        /** A port connection from another process was closed for breaking the wire format or the protocol. */
-        PORT
+        WAITING(false),
+        /** A port connection from another process was closed: it broke the wire format or the protocol, or a bound. */
+        PORT(false),
+        /** The manager itself broke a promise (a callback after unregister would have run); it was not called. */
+        INTERNAL_ERROR(false);
+
+        private final boolean misuse;
+
+        Kind(boolean misuse) {
+            this.misuse = misuse;
+        }
+
+        /** Is this a filter breaking a rule of the contract? */
+        public boolean isMisuse() {
+            return misuse;
+        }
     }
 
     @Override

@@ -19,7 +19,7 @@ final class Diagnostics {
             }
             recent.addLast(d);
         }
-        System.Logger.Level level = kind == Diagnostic.Kind.FORCED ? System.Logger.Level.INFO : System.Logger.Level.WARNING;
+        System.Logger.Level level = !kind.isMisuse() && kind != Diagnostic.Kind.INTERNAL_ERROR ? System.Logger.Level.INFO : System.Logger.Level.WARNING;
         if (cause != null) {
             LOG.log(level, "[" + filter + "] " + message, cause);
         } else {

@@ -171,7 +171,7 @@ public final class Filter {
      */
     public void unregister() {
         if (CallbackFrame.current().contains(this)) {
-            misuse("unregister() called from one of the filter's own callbacks, which it would wait for; refused, at "
+            misuse(Diagnostic.Kind.SELF_DEADLOCK, "unregister() called from one of the filter's own callbacks, which it would wait for; refused, at "
                     + Holder.where());
             throw new NtStatusException(NtStatus.POSSIBLE_DEADLOCK,
                     "filter '" + name() + "' cannot unregister from inside its own callback");
@@ -182,7 +182,7 @@ public final class Filter {
         slot.lock.lock();
         try {
             if (state == State.UNREGISTERED) {
-                misuse("unregister() called again after the filter was unregistered; ignored, at " + Holder.where());
+                misuse(Diagnostic.Kind.REPEATED_UNREGISTER, "unregister() called again after the filter was unregistered; ignored, at " + Holder.where());
                 return;
             }
             if (state == State.DRAINING) {
@@ -212,7 +212,7 @@ public final class Filter {
         // 3. every connected client port is disconnected (its notification once; blocked senders released)
         for (ServerPort port : List.copyOf(serverPorts)) {
             if (!port.isClosed()) {
-                misuse("server port '" + port.name() + "' is still open at unregister; close it in the unload "
+                misuse(Diagnostic.Kind.OPEN_PORT_AT_UNREGISTER, "server port '" + port.name() + "' is still open at unregister; close it in the unload "
                         + "callback before unregister (spec §4.5): unregister waits for it");
             }
             port.disconnectAllForUnload();
@@ -459,7 +459,7 @@ public final class Filter {
 
     void callPortDisconnect(PortCallbacks.Disconnect cb, ClientPort client) {
         if (state == State.UNREGISTERED) {
-            misuse("BUG: disconnect notification after unregister returned; not called");
+            misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: disconnect notification after unregister returned; not called");
             return;
         }
         CallbackFrame frame = CallbackFrame.current();
@@ -543,7 +543,7 @@ public final class Filter {
         FilterRegistration.ContextRegistration reg = contextTypes.get(block.type);
         try {
             if (state == State.UNREGISTERED) {
-                misuse("BUG: a context was freed after unregister returned; cleanup not called");
+                misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: a context was freed after unregister returned; cleanup not called");
             } else if (reg != null && reg.cleanup() != null) {
                 CallbackFrame frame = CallbackFrame.current();
                 int depth = frame.enter(this);
@@ -571,7 +571,7 @@ public final class Filter {
                 sites.append("\n    reference taken at ").append(ref.site().isEmpty() ? "?" : ref.site().getFirst());
             }
         }
-        misuse("leaked context reference: " + block.describe() + " after " + when
+        misuse(Diagnostic.Kind.LEAKED_REFERENCE, "leaked context reference: " + block.describe() + " after " + when
                 + "; unregister will wait for it" + sites);
     }
 
@@ -590,7 +590,7 @@ public final class Filter {
     }
 
     NtStatus afterUnregister(String what) {
-        misuse("tried to " + what + " after unregister returned, at " + Holder.where());
+        misuse(Diagnostic.Kind.CALL_AFTER_UNREGISTER, "tried to " + what + " after unregister returned, at " + Holder.where());
         return NtStatus.FLT_DELETING_OBJECT;
     }
 
@@ -727,8 +727,8 @@ public final class Filter {
         manager.diagnostics.report(Diagnostic.Kind.CALLBACK_EXCEPTION, name(), message, e);
     }
 
-    void misuse(String message) {
-        manager.diagnostics.report(Diagnostic.Kind.MISUSE, name(), message);
+    void misuse(Diagnostic.Kind kind, String message) {
+        manager.diagnostics.report(kind, name(), message);
     }
 
     @Override

@@ -27,7 +27,7 @@ public final class FilterGlobal<T> {
     public T get() {
         List<StackTraceElement> freed = freedAt;
         if (freed != null && filter.verifier()) {
-            filter.misuse("global '" + name + "' used after it was freed at " + (freed.isEmpty() ? "?" : freed.getFirst())
+            filter.misuse(Diagnostic.Kind.USE_AFTER_FREE, "global '" + name + "' used after it was freed at " + (freed.isEmpty() ? "?" : freed.getFirst())
                     + "; used at " + Holder.where());
         }
         return value;
@@ -38,7 +38,7 @@ public final class FilterGlobal<T> {
         List<StackTraceElement> site = Holder.callSite();
         freedAt = site;
         if (filter.state() != Filter.State.UNREGISTERED && filter.verifier()) {
-            filter.misuse("global '" + name + "' freed before unregister returned, while callbacks may still use it, at "
+            filter.misuse(Diagnostic.Kind.EARLY_FREE, "global '" + name + "' freed before unregister returned, while callbacks may still use it, at "
                     + firstOf(site));
         }
     }

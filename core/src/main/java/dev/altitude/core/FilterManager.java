@@ -230,9 +230,13 @@ public final class FilterManager implements AutoCloseable {
 
     /**
      * Loads a driver and calls its driver entry. Fails with {@link NtStatus#OBJECT_NAME_NOT_FOUND} (no such
-     * driver), {@link NtStatus#IMAGE_ALREADY_LOADED}, {@link NtStatus#DRIVER_FAILED_PRIOR_UNLOAD} (the
-     * previous unload never finished), or {@link NtStatus#FAILED_DRIVER_ENTRY} (the driver entry failed or
-     * threw, or registered no filter; its unload callback is never called).
+     * driver), {@link NtStatus#IMAGE_ALREADY_LOADED}, {@link NtStatus#DRIVER_FAILED_PRIOR_UNLOAD} at once
+     * while an unload of that name has not finished (decision: no wait, as {@code ZwLoadDriver} answers for
+     * an image still in memory; a stuck unload says what it waits for through {@link #explain}), the driver
+     * entry's own failure status (as {@code ZwLoadDriver} returns {@code DriverEntry}'s, with a diagnostic),
+     * or {@link NtStatus#FAILED_DRIVER_ENTRY} (the driver entry threw, returned null, or succeeded without
+     * registering a filter). The unload callback of a failed load is never called. A filter that unregistered
+     * by itself, outside an unload, frees its name: it may be loaded again at once.
      */
     public NtStatus loadFilter(DriverConfig config) {
         if (closed) {
@@ -247,12 +251,19 @@ public final class FilterManager implements AutoCloseable {
             if (slot.loading == Thread.currentThread() || slot.unloading == Thread.currentThread()) {
                 return NtStatus.POSSIBLE_DEADLOCK;
             }
-            while (slot.loading != null || slot.unloading != null) {
-                slot.changed.awaitUninterruptibly();
+            while (slot.loading != null) {
+                slot.changed.awaitUninterruptibly(); // a load on another thread: its driver entry's time
+            }
+            if (slot.unloading != null) {
+                return NtStatus.DRIVER_FAILED_PRIOR_UNLOAD;
             }
             Filter loaded = slot.filter;
+            if (loaded != null && loaded.state() == Filter.State.UNREGISTERED) {
+                slot.filter = null; // it unregistered by itself: the name is free
+                loaded = null;
+            }
             if (loaded != null) {
-                return loaded.state().compareTo(Filter.State.DRAINING) >= 0 ? NtStatus.DRIVER_FAILED_PRIOR_UNLOAD
+                return loaded.state() == Filter.State.DRAINING ? NtStatus.DRIVER_FAILED_PRIOR_UNLOAD
                         : NtStatus.IMAGE_ALREADY_LOADED;
             }
             slot.loading = Thread.currentThread();
@@ -299,14 +310,18 @@ public final class FilterManager implements AutoCloseable {
     private NtStatus driverEntryOutcome(String name, NtStatus entry, Filter registered) {
         if (entry == null || entry.isFailure()) {
             if (registered != null && registered.state() != Filter.State.UNREGISTERED) {
-                diagnostics.report(Diagnostic.Kind.FORCED, name, "driver entry failed with " + entry
+                diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, name, "driver entry failed with " + entry
                         + " but left its filter registered; the manager unregisters it (no unload callback)");
                 registered.unregister();
             }
-            return NtStatus.FAILED_DRIVER_ENTRY;
+            if (entry == null || entry.equals(NtStatus.UNHANDLED_EXCEPTION)) {
+                return NtStatus.FAILED_DRIVER_ENTRY;
+            }
+            diagnostics.report(Diagnostic.Kind.LOAD_FAILED, name, "driver entry failed with " + entry);
+            return entry;
         }
         if (registered == null || registered.state() == Filter.State.UNREGISTERED) {
-            diagnostics.report(Diagnostic.Kind.MISUSE, name, "driver entry returned " + entry
+            diagnostics.report(Diagnostic.Kind.BAD_REGISTRATION, name, "driver entry returned " + entry
                     + " without a registered filter; load failed");
             return NtStatus.FAILED_DRIVER_ENTRY;
         }
@@ -375,13 +390,10 @@ public final class FilterManager implements AutoCloseable {
         if (slot == null) {
             return NtStatus.FLT_FILTER_NOT_FOUND;
         }
-        Filter current = slot.filter;
-        Thread me = Thread.currentThread();
-        if ((current != null && CallbackFrame.current().contains(current)) || slot.loading == me || slot.unloading == me) {
-            diagnostics.report(Diagnostic.Kind.MISUSE, slot.name,
-                    "unload requested from the filter's own callback or driver entry; refused (it would wait for itself)");
+        if (fromItself(slot)) {
             return NtStatus.POSSIBLE_DEADLOCK;
         }
+        Thread me = Thread.currentThread();
         Filter filter;
         slot.lock.lock();
         try {
@@ -389,6 +401,11 @@ public final class FilterManager implements AutoCloseable {
                 filter = slot.filter;
                 if (filter == null && slot.loading == null) {
                     return NtStatus.FLT_FILTER_NOT_FOUND;
+                }
+                if (filter != null && filter.state() == Filter.State.UNREGISTERED && slot.unloading == null) {
+                    slot.filter = null; // it unregistered by itself before: nothing is left to unload or wait for
+                    slot.changed.signalAll();
+                    return NtStatus.SUCCESS;
                 }
                 if (filter != null && filter.state().compareTo(Filter.State.DRAINING) >= 0) {
                     return NtStatus.FLT_DELETING_OBJECT;
@@ -430,19 +447,38 @@ public final class FilterManager implements AutoCloseable {
         return result;
     }
 
-    /** What an unload with a bounded wait gives: its status, and the report when it is still waiting. */
-    public record UnloadOutcome(NtStatus status, UnloadReport report) {
+    /**
+     * Is this thread inside the filter's own callback, its driver entry or its unload callback? Then an unload
+     * would wait for itself: reported, and refused by the caller with {@link NtStatus#POSSIBLE_DEADLOCK}.
+     */
+    private boolean fromItself(DriverSlot slot) {
+        Filter current = slot.filter;
+        Thread me = Thread.currentThread();
+        if ((current != null && CallbackFrame.current().contains(current)) || slot.loading == me || slot.unloading == me) {
+            diagnostics.report(Diagnostic.Kind.SELF_DEADLOCK, slot.name,
+                    "unload requested from the filter's own callback or driver entry; refused (it would wait for itself)");
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * What an unload with a bounded wait gives: its status, the report when it is still waiting, and its
+     * completion: the unload's own status once it finished (at once for one that did not time out).
+     */
+    public record UnloadOutcome(NtStatus status, UnloadReport report, CompletableFuture<NtStatus> completion) {
     }
 
     /**
      * An unload whose requester waits at most {@code maxWait}. If it has not finished by then the result
-     * is {@link NtStatus#TIMEOUT} with the "why won't it unload?" report, and the unload goes on.
+     * is {@link NtStatus#TIMEOUT} with the "why won't it unload?" report, and the unload goes on; its
+     * {@link UnloadOutcome#completion()} completes when it ends. From the filter's own callbacks, driver entry
+     * or unload callback it fails at once with {@link NtStatus#POSSIBLE_DEADLOCK}.
      */
     public UnloadOutcome unloadFilter(String name, UnloadMode mode, Duration maxWait) {
         DriverSlot slot = slots.get(key(name));
-        Filter current = slot == null ? null : slot.filter;
-        if (current != null && CallbackFrame.current().contains(current)) {
-            return new UnloadOutcome(unloadFilter(name, mode), null);
+        if (slot != null && fromItself(slot)) {
+            return new UnloadOutcome(NtStatus.POSSIBLE_DEADLOCK, null, CompletableFuture.completedFuture(NtStatus.POSSIBLE_DEADLOCK));
         }
         CompletableFuture<NtStatus> result = new CompletableFuture<>();
         Thread.ofPlatform().name("altitude-unload-" + name).daemon().start(() -> {
@@ -453,14 +489,28 @@ public final class FilterManager implements AutoCloseable {
             }
         });
         try {
-            return new UnloadOutcome(result.get(maxWait.toNanos(), TimeUnit.NANOSECONDS), null);
+            return new UnloadOutcome(result.get(maxWait.toNanos(), TimeUnit.NANOSECONDS), null, result);
         } catch (TimeoutException e) {
-            return new UnloadOutcome(NtStatus.TIMEOUT, explain(name).orElse(null));
+            return new UnloadOutcome(NtStatus.TIMEOUT, explain(name).orElse(null), result);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new UnloadOutcome(NtStatus.TIMEOUT, explain(name).orElse(null));
+            return new UnloadOutcome(NtStatus.TIMEOUT, explain(name).orElse(null), result);
         } catch (ExecutionException e) {
             throw new IllegalStateException("unload of " + name + " failed", e.getCause());
+        }
+    }
+
+    /** Does a thread wait for a load or unload of {@code name} to end (tests)? */
+    boolean waitsOnDriver(String name) {
+        DriverSlot slot = slots.get(key(name));
+        if (slot == null) {
+            return false;
+        }
+        slot.lock.lock();
+        try {
+            return slot.lock.hasWaiters(slot.changed);
+        } finally {
+            slot.lock.unlock();
         }
     }
 
@@ -476,13 +526,13 @@ public final class FilterManager implements AutoCloseable {
         if (filter.state().compareTo(Filter.State.DRAINING) >= 0) {
             filter.awaitUnregistered();
             if (!mandatory && status.isFailure()) {
-                filter.misuse("unload callback returned " + status
+                filter.misuse(Diagnostic.Kind.INVALID_STATUS, "unload callback returned " + status
                         + " after it had unregistered; the unload counts as done");
             }
             return NtStatus.SUCCESS;
         }
         if (mandatory) {
-            diagnostics.report(Diagnostic.Kind.FORCED, filter.name(),
+            diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, filter.name(),
                     "mandatory unload: the unload callback returned " + status
                             + " without unregistering; the manager closes its server ports and unregisters it");
             filter.closeServerPorts();
@@ -492,7 +542,7 @@ public final class FilterManager implements AutoCloseable {
         if (status.isFailure()) {
             return status;
         }
-        diagnostics.report(Diagnostic.Kind.FORCED, filter.name(),
+        diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, filter.name(),
                 "unload callback returned " + status + " without unregistering; the manager closes its server ports "
                         + "and unregisters it");
         filter.closeServerPorts();
@@ -605,7 +655,7 @@ public final class FilterManager implements AutoCloseable {
             return NtStatus.FLT_INSTANCE_NOT_FOUND;
         }
         if (CallbackFrame.current().contains(target)) {
-            f.misuse("detach of instance '" + target.name() + "' requested from its own callback; refused (it would wait for itself)");
+            f.misuse(Diagnostic.Kind.SELF_DEADLOCK, "detach of instance '" + target.name() + "' requested from its own callback; refused (it would wait for itself)");
             return NtStatus.POSSIBLE_DEADLOCK;
         }
         if (!target.isAttached() || f.state().compareTo(Filter.State.DRAINING) >= 0) {
@@ -644,7 +694,7 @@ public final class FilterManager implements AutoCloseable {
         List<Filter> list = new ArrayList<>();
         for (DriverSlot s : slots.values()) {
             Filter f = s.filter;
-            if (f != null) {
+            if (f != null && f.state() != Filter.State.UNREGISTERED) { // one that unregistered by itself is gone
                 list.add(f);
             }
         }
@@ -698,7 +748,7 @@ public final class FilterManager implements AutoCloseable {
         for (Filter f : loadedFilters()) {
             NtStatus s = unloadFilter(f.name(), UnloadMode.MANDATORY);
             if (s.isFailure() && f.state() != Filter.State.UNREGISTERED) {
-                diagnostics.report(Diagnostic.Kind.FORCED, f.name(), "closing: mandatory unload gave " + s
+                diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, f.name(), "closing: mandatory unload gave " + s
                         + "; the manager unregisters the filter without its unload callback");
                 f.unloadMode = UnloadMode.MANDATORY;
                 f.closeServerPorts();

@@ -111,7 +111,7 @@ public final class Instance implements RelatedObjects {
             return PreOpStatus.COMPLETE;
         }
         if (s == null) {
-            filter.misuse("pre-operation " + data.majorFunction() + " of instance '" + name
+            filter.misuse(Diagnostic.Kind.INVALID_STATUS, "pre-operation " + data.majorFunction() + " of instance '" + name
                     + "' returned null; the operation completes with STATUS_FLT_INTERNAL_ERROR");
             data.complete(NtStatus.FLT_INTERNAL_ERROR, 0);
             return PreOpStatus.COMPLETE;
@@ -133,7 +133,7 @@ public final class Instance implements RelatedObjects {
      */
     void callPost(OperationSlot slot, CallbackData data, CallbackFrame frame, boolean draining) {
         if (filter.state() == Filter.State.UNREGISTERED) {
-            filter.misuse("BUG: post-operation presented after unregister returned; not called");
+            filter.misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: post-operation presented after unregister returned; not called");
             return;
         }
         int depth = draining ? frame.enter(this) : -1;
@@ -163,7 +163,7 @@ public final class Instance implements RelatedObjects {
                 pended.remove(h);
             }
         } else if (s != PostOpStatus.FINISHED_PROCESSING && s != PostOpStatus.DISALLOW_FSFILTER_IO) {
-            filter.misuse("post-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
+            filter.misuse(Diagnostic.Kind.INVALID_STATUS, "post-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
                     + (draining ? " while draining (it may not pend then)" : "") + "; treated as FINISHED_PROCESSING");
         }
     }

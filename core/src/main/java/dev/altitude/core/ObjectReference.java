@@ -23,7 +23,7 @@ public final class ObjectReference implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true) || !set.remove(holder)) {
             if (reportTo != null) {
-                reportTo.misuse("object reference (" + holder.detail + ") dereferenced twice; ignored, at " + Holder.where());
+                reportTo.misuse(Diagnostic.Kind.OVER_RELEASE, "object reference (" + holder.detail + ") dereferenced twice; ignored, at " + Holder.where());
             }
         }
     }

@@ -178,7 +178,7 @@ public final class Volume {
                             slot.owe(post, completionContext);
                             owes = true;
                         } else {
-                            inst.filter().misuse("pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
+                            inst.filter().misuse(Diagnostic.Kind.INVALID_STATUS, "pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
                                     + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
                         }
                     }

@@ -25,24 +25,20 @@ final class Await {
         }
     }
 
-    /** Waits for a state another thread reaches without signalling (a thread parked, a state flipped). */
+    /**
+     * Waits for a state of the code under test that it reaches without signalling. It parks between looks
+     * (10 µs, doubling to 1 ms): a spinning test thread would take a core from the code it waits for.
+     */
     static void until(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + LIMIT.toNanos();
+        long pause = 10_000;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 fail("not reached within " + LIMIT + ": " + what);
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(2 * pause, 1_000_000);
         }
-    }
-
-    /** Waits until {@code t} is blocked (waiting on a lock or a condition). */
-    static void blocked(Thread t) {
-        until(t.getName() + " blocked", () -> {
-            Thread.State s = t.getState();
-            return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || s == Thread.State.BLOCKED;
-        });
     }
 
     static void joined(Thread t) {

@@ -174,7 +174,8 @@ class PendingTest extends ManagerFixture {
         AtomicReference<NtStatus> w = new AtomicReference<>();
         Thread writer = Thread.ofPlatform().start(() -> w.set(TestFilter.write(volume, "/f", "abc")));
         Await.latch(inPost);
-        Await.blocked(writer);
+        Await.until("the write pended in its post-operation", () -> manager.explain("postpend").orElseThrow()
+                .holders(HolderKind.PENDED_POST_OPERATION).size() == 1);
         assertThat(w.get()).isNull();
         assertThat(pendedPost.get().completePendedPreOperation(PreOpStatus.COMPLETE, null))
                 .as("a post-operation is not resumed as a pre").isEqualTo(NtStatus.INVALID_PARAMETER);

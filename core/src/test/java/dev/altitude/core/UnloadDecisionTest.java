@@ -74,7 +74,7 @@ class UnloadDecisionTest extends ManagerFixture {
         assertThat(neverUnregisters.filter().state()).isEqualTo(Filter.State.UNREGISTERED);
         assertThat(manager.diagnostics()).anySatisfy(d -> {
             assertThat(d.filter()).isEqualTo("c");
-            assertThat(d.kind()).isEqualTo(Diagnostic.Kind.FORCED);
+            assertThat(d.kind()).isEqualTo(Diagnostic.Kind.FORCED_UNREGISTER);
         });
     }
 
@@ -88,7 +88,8 @@ class UnloadDecisionTest extends ManagerFixture {
         assertThat(manager.unloadFilter("zombie")).isEqualTo(NtStatus.SUCCESS);
         assertThat(manager.filter("zombie")).isEmpty();
         assertThat(manager.diagnostics()).anySatisfy(d -> {
-            assertThat(d.kind()).isEqualTo(Diagnostic.Kind.MISUSE);
+            assertThat(d.kind()).isEqualTo(Diagnostic.Kind.INVALID_STATUS);
+            assertThat(d.kind().isMisuse()).isTrue();
             assertThat(d.message()).contains("after it had unregistered");
         });
     }
@@ -134,7 +135,7 @@ class UnloadDecisionTest extends ManagerFixture {
             throw new IllegalStateException("boom");
         });
 
-        assertThat(manager.loadFilter("failing")).isEqualTo(NtStatus.FAILED_DRIVER_ENTRY);
+        assertThat(manager.loadFilter("failing")).as("the driver entry's own status").isEqualTo(NtStatus.INSUFFICIENT_RESOURCES);
         assertThat(manager.loadFilter("throwing")).isEqualTo(NtStatus.FAILED_DRIVER_ENTRY);
         assertThat(unloads).hasValue(0);
         assertThat(left.get().state()).as("the manager cleans up what the driver left")
@@ -272,7 +273,7 @@ class UnloadDecisionTest extends ManagerFixture {
         Thread loader = Thread.ofPlatform().name("loader").start(() -> load.set(manager.loadFilter("late")));
         Await.latch(inEntry);
         Thread unloader = Thread.ofPlatform().name("unloader").start(() -> unload.set(manager.unloadFilter("late")));
-        Await.blocked(unloader);
+        Await.until("the unloader waits for the load", () -> manager.waitsOnDriver("late"));
         finishEntry.countDown();
         Await.joined(loader);
         Await.joined(unloader);

@@ -213,7 +213,7 @@ class UnloadTortureTest {
 
             double seconds = (System.nanoTime() - started) / 1e9;
             assertThat(manager.diagnostics()).as("no misuse, no leak, no callback exception")
-                    .noneMatch(d -> d.filter().equals("churn") && d.kind() != Diagnostic.Kind.FORCED);
+                    .noneMatch(d -> d.filter().equals("churn") && d.kind() != Diagnostic.Kind.FORCED_UNREGISTER);
             System.out.printf("unload torture: %d cycles (%d optional refusals) in %.1f s, %d operations, "
                             + "%d owed post-operations of which %d drained, %d contexts, %d pended reads "
                             + "(%d flushed at teardown), seed %d%n",

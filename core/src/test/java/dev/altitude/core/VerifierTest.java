@@ -82,11 +82,15 @@ class VerifierTest extends ManagerFixture {
         ref.close();
         assertThat(manager.unloadFilter("sloppy")).isEqualTo(NtStatus.SUCCESS);
         t.filter().unregister();
-        assertThat(manager.diagnostics().stream().filter(d -> d.kind() == Diagnostic.Kind.MISUSE))
+        assertThat(manager.diagnostics().stream().filter(d -> d.kind().isMisuse()))
                 .allSatisfy(d -> assertThat(d.filter()).isEqualTo("sloppy"))
                 .anySatisfy(d -> assertThat(d.message()).contains("released twice", "VerifierTest.java"))
                 .anySatisfy(d -> assertThat(d.message()).contains("dereferenced twice", "VerifierTest.java"))
                 .anySatisfy(d -> assertThat(d.message()).contains("called again", "VerifierTest.java"));
+        assertThat(manager.diagnostics()).extracting(Diagnostic::kind).contains(Diagnostic.Kind.OVER_RELEASE,
+                Diagnostic.Kind.REPEATED_UNREGISTER);
+        assertThat(manager.diagnostics()).filteredOn(d -> d.message().contains("dereferenced twice"))
+                .allSatisfy(d -> assertThat(d.kind()).isEqualTo(Diagnostic.Kind.OVER_RELEASE));
     }
 
     @Test

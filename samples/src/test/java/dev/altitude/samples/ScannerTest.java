@@ -164,6 +164,6 @@ class ScannerTest extends SampleFixture {
         assertThat(client.get()).isEqualTo(1);
         assertThat(clientSaid()).endsWith(ScannerClient.DISCONNECTED + System.lineSeparator());
         assertThat(Files.readString(path("/x.txt"))).isEqualTo("foul");
-        assertThat(manager.diagnostics()).noneMatch(d -> d.kind() == Diagnostic.Kind.MISUSE);
+        assertThat(manager.diagnostics()).noneMatch(d -> d.kind().isMisuse());
     }
 }
