@@ -110,8 +110,13 @@ final class ContextBlock {
         link.set(null);
     }
 
-    /** Unlinks (once, whoever asks first) and drops the link's reference. False if it was not linked. */
-    boolean unlink() {
+    /**
+     * Unlinks (once, whoever asks first) and drops the link's reference. False if it was not linked. Whole
+     * under this block's monitor, so a loser of the race (a teardown sweeping while an application closes the
+     * file's last handle) returns only after the winner dropped the link's reference: {@link #stillReferenced}
+     * then sees the count without a reference in transit.
+     */
+    synchronized boolean unlink() {
         Link l = link.get();
         if (l == null || !l.map().remove(l.key(), this)) {
             return false;
@@ -124,6 +129,14 @@ final class ContextBlock {
         }
         release();
         return true;
+    }
+
+    /**
+     * After an unlink: does anything still hold the context? Waits for an unlink under way elsewhere; a
+     * reference that the unlink is about to drop is not a leak (the verifier's false report).
+     */
+    synchronized boolean stillReferenced() {
+        return !freed.get();
     }
 
     String describe() {

@@ -562,7 +562,7 @@ public final class Filter {
 
     /** Verifier: a context that should be gone is still referenced; name where the references were taken. */
     void verifyReleased(ContextBlock block, String when) {
-        if (!verifier() || block.isFreed()) {
+        if (!verifier() || !block.stillReferenced()) {
             return;
         }
         StringBuilder sites = new StringBuilder();

@@ -97,4 +97,44 @@ public final class ContextRefCountStress {
             r.r3 = gotAfterFree + block.references();
         }
     }
+
+    /**
+     * A teardown sweeps a linked context (unlink, then the verifier's look) while the application's close of
+     * the file's last handle deletes it: nobody holds it afterwards, so the verifier must not call it leaked.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = Expect.ACCEPTABLE, desc = "freed once, no leak reported")
+    @Outcome(id = "1, 1", expect = Expect.FORBIDDEN, desc = "a false leak report: the closer's reference was in transit")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "freed twice or never")
+    @State
+    public static class CloseVersusTeardownVerify {
+        final AtomicInteger frees = new AtomicInteger();
+        final Map<Object, ContextBlock> map = new ConcurrentHashMap<>();
+        final ContextBlock block = new ContextBlock(null, ContextType.STREAM_HANDLE, "v", null, b -> frees.incrementAndGet());
+        volatile int reported;
+
+        public CloseVersusTeardownVerify() {
+            block.linked(map, "k", null, "test");
+            map.put("k", block); // the allocation reference becomes the link's
+        }
+
+        @Actor
+        public void closer() {
+            block.unlink();
+        }
+
+        @Actor
+        public void teardown() {
+            block.unlink();
+            if (block.stillReferenced()) {
+                reported = 1;
+            }
+        }
+
+        @Arbiter
+        public void check(II_Result r) {
+            r.r1 = frees.get();
+            r.r2 = reported;
+        }
+    }
 }
