@@ -67,11 +67,8 @@ class FuseDifferentialTest {
     Path dir;
 
     static String run(Path cwd, String script) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", "-c", script).directory(cwd.toFile()).redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return out + "exit=" + p.exitValue();
+        Bounded.Result r = Bounded.run(cwd, java.util.List.of("bash", "-c", script));
+        return r.out() + "exit=" + r.exit();
     }
 
     static TreeMap<String, String> tree(Path base) throws IOException {

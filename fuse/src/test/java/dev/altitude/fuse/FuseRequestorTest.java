@@ -59,18 +59,19 @@ class FuseRequestorTest {
             });
             assertThat(manager.loadFilter("who")).isEqualTo(NtStatus.SUCCESS);
             try (FuseMount mount = FuseMount.mount(manager, "who", source, mnt)) {
-                Process cat = new ProcessBuilder("setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
-                        "cat", mnt.resolve("f").toString()).start();
-                assertThat(new String(cat.getInputStream().readAllBytes())).isEqualTo("data");
-                assertThat(cat.waitFor()).isZero();
+                // the child's pid, as it reads the file: bash execs cat in its own process after saying it
+                Bounded.Result cat = Bounded.run(source, java.util.List.of("setpriv", "--reuid", "nobody", "--regid", "nogroup",
+                        "--clear-groups", "bash", "-c", "echo $$; exec cat " + mnt.resolve("f")));
+                assertThat(cat.exit()).isZero();
+                long catPid = Long.parseLong(cat.out().lines().findFirst().orElseThrow().strip());
+                assertThat(cat.out().lines().skip(1).findFirst()).contains("data");
                 assertThat(opens).isNotEmpty().allSatisfy(r -> {
-                    assertThat(r.pid()).isEqualTo(cat.pid());
+                    assertThat(r.pid()).isEqualTo(catPid);
                     assertThat(r.uid()).isEqualTo(65534);
                     assertThat(r.gid()).isEqualTo(65534);
                 });
-                Process touch = new ProcessBuilder("setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
-                        "touch", mnt.resolve("made-by-nobody").toString()).start();
-                assertThat(touch.waitFor()).isZero();
+                assertThat(Bounded.run(source, java.util.List.of("setpriv", "--reuid", "nobody", "--regid", "nogroup",
+                        "--clear-groups", "touch", mnt.resolve("made-by-nobody").toString())).exit()).isZero();
                 assertThat(Files.getOwner(source.resolve("made-by-nobody")).getName()).isEqualTo("nobody");
             }
         }

@@ -36,10 +36,14 @@ class DefaultProviderTest {
         cmd.add(UnmodifiedProgram.class.getName());
         cmd.add(dir.resolve("work").toString());
         Files.createDirectories(dir.resolve("work"));
-        Process p = new ProcessBuilder(cmd).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the program finished").isTrue();
-        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path out = dir.resolve("program.out");
+        Path err = dir.resolve("program.err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start(); // no pipe to fill
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the program did not finish: " + Files.readString(out) + Files.readString(err));
+        }
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
     private static String location(Class<?> c) {
