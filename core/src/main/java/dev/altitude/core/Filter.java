@@ -75,8 +75,8 @@ public final class Filter {
     /** What unregister is waiting for now, and since when (for the report). */
     private volatile String phase;
     private volatile long phaseSince;
-    /** Set by the manager for the duration of an unload request. */
-    volatile UnloadMode unloadMode;
+    /** The unregistration under way or done (set with DRAINING): an attach that loses to it tears down for its reason. */
+    private volatile Unregistration unregistration;
     private final LongAdder callbackFailures = new LongAdder();
 
     Filter(FilterManager manager, FilterManager.DriverSlot slot, FilterRegistration registration, Altitude altitude) {
@@ -170,71 +170,66 @@ public final class Filter {
      *                           own operation or instance callbacks, which unregister would wait for
      */
     public void unregister() {
+        unregister(slot.unloadingMode == UnloadMode.MANDATORY ? TeardownReason.MANDATORY_FILTER_UNLOAD
+                : TeardownReason.FILTER_UNLOAD);
+    }
+
+    /**
+     * Unregisters with instances torn down for {@code reason}: the manager passes it when it unregisters a
+     * filter itself; the public form takes it from the unload request under way (mandatory or not).
+     */
+    void unregister(TeardownReason reason) {
         if (CallbackFrame.current().contains(this)) {
-            misuse(Diagnostic.Kind.SELF_DEADLOCK, "unregister() called from one of the filter's own callbacks, which it would wait for; refused, at "
-                    + Holder.where());
+            misuse(Diagnostic.Kind.SELF_DEADLOCK, "unregister() called from one of the filter's own callbacks, which it "
+                    + "would wait for; refused, at " + Holder.where());
             throw new NtStatusException(NtStatus.POSSIBLE_DEADLOCK,
                     "filter '" + name() + "' cannot unregister from inside its own callback");
         }
-        // 1. mark deleting
-        List<Instance> attached;
-        TeardownReason reason;
+        new Unregistration(this, reason).run();
+    }
+
+    /**
+     * Step 1 of an {@link Unregistration}: the filter is deleting from now on. Returns the instances attached
+     * at that moment; null (after waiting for it to end) if another unregistration began first.
+     */
+    List<Instance> beginDraining(Unregistration u) {
         slot.lock.lock();
         try {
             if (state == State.UNREGISTERED) {
-                misuse(Diagnostic.Kind.REPEATED_UNREGISTER, "unregister() called again after the filter was unregistered; ignored, at " + Holder.where());
-                return;
+                misuse(Diagnostic.Kind.REPEATED_UNREGISTER, "unregister() called again after the filter was unregistered; "
+                        + "ignored, at " + Holder.where());
+                return null;
             }
             if (state == State.DRAINING) {
                 while (state != State.UNREGISTERED) {
                     slot.changed.awaitUninterruptibly();
                 }
-                return;
+                return null;
             }
+            unregistration = u;
             state = State.DRAINING;
+            phaseSince = System.nanoTime();
             slot.changed.signalAll();
-            attached = List.copyOf(instances);
-            reason = unloadMode == UnloadMode.MANDATORY ? TeardownReason.MANDATORY_FILTER_UNLOAD
-                    : TeardownReason.FILTER_UNLOAD;
+            return List.copyOf(instances);
         } finally {
             slot.lock.unlock();
         }
-        holders.beginRundown();
-        phaseSince = System.nanoTime();
+    }
 
-        // 2. stop presenting new operations: claim each instance's teardown
-        List<Instance> claimed = new ArrayList<>();
-        List<Instance> tornDownElsewhere = new ArrayList<>();
-        for (Instance inst : attached) {
-            (inst.beginTeardown(reason) ? claimed : tornDownElsewhere).add(inst);
-        }
-
-        // 3. every connected client port is disconnected (its notification once; blocked senders released)
+    /** Step 3 of an {@link Unregistration}: every connected client port disconnected (an open port is misuse). */
+    void disconnectServerPortsForUnload() {
         for (ServerPort port : List.copyOf(serverPorts)) {
             if (!port.isClosed()) {
-                misuse(Diagnostic.Kind.OPEN_PORT_AT_UNREGISTER, "server port '" + port.name() + "' is still open at unregister; close it in the unload "
-                        + "callback before unregister (spec §4.5): unregister waits for it");
+                misuse(Diagnostic.Kind.OPEN_PORT_AT_UNREGISTER, "server port '" + port.name() + "' is still open at "
+                        + "unregister; close it in the unload callback before unregister (spec §4.5): unregister waits for it");
             }
             port.disconnectAllForUnload();
         }
+    }
 
-        // 4. teardown-start on all, drain each, teardown-complete on all, their references and contexts
-        Instance.tearDown(claimed);
-        tornDownElsewhere.forEach(Instance::awaitTornDown);
-
-        // 5. the filter's volume contexts
-        for (ContextBlock block : List.copyOf(linkedVolumeContexts)) {
-            block.unlink();
-        }
-        for (ContextBlock block : List.copyOf(liveContexts)) {
-            verifyReleased(block, "the filter unregistered");
-        }
-
-        // 6. wait for every remaining rundown holder (an open server port among them)
-        await("unregister: remaining references", holders::awaitRelease);
+    /** Step 7 of an {@link Unregistration}: no callback after this. */
+    void finishUnregistering() {
         phase = null;
-
-        // 7. done: no callback after this
         slot.lock.lock();
         try {
             state = State.UNREGISTERED;
@@ -305,10 +300,7 @@ public final class Filter {
                     slot.lock.unlock();
                 }
                 // unregister began during setup: this instance was set up, so it gets its teardown
-                TeardownReason reason = unloadMode == UnloadMode.MANDATORY ? TeardownReason.MANDATORY_FILTER_UNLOAD
-                        : TeardownReason.FILTER_UNLOAD;
-                inst.beginTeardown(reason);
-                Instance.tearDown(List.of(inst));
+                Teardown.of(List.of(inst), unregistration.reason()).run();
                 throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
             } finally {
                 volume.attaches.release();
@@ -600,37 +592,18 @@ public final class Filter {
 
     // ---- why won't it unload? -------------------------------------------------------------------
 
-    /** A wait that can be bounded: true when done. */
-    @FunctionalInterface
-    interface TimedWait {
-        boolean await(long millis) throws InterruptedException;
-    }
-
     /**
-     * Waits without bound, as unregister must, but logs the report each time the manager's warning
-     * threshold passes, naming the phase. Interrupts are remembered, not obeyed.
+     * Waits without bound, as unregister must, but reports what it waits for each time the manager's warning
+     * threshold passes, naming the phase ({@link Waits#watched}).
      */
-    void await(String what, TimedWait wait) {
+    void await(String what, Waits.TimedWait wait) {
         String previous = phase;
         phase = what;
-        long threshold = manager.unloadWarningMillis();
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    if (wait.await(threshold)) {
-                        return;
-                    }
-                    manager.diagnostics.report(Diagnostic.Kind.WAITING, name(), explain().toText());
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
+            Waits.watched(wait, manager.unloadWarningMillis(),
+                    () -> manager.diagnostics.report(Diagnostic.Kind.WAITING, name(), explain().toText()));
         } finally {
             phase = previous;
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -48,6 +48,8 @@ public final class FilterManager implements AutoCloseable {
         volatile Filter filter;
         Thread loading;
         Thread unloading;
+        /** The mode of the unload under way (set with {@link #unloading}): an unregister inside it tears down for it. */
+        volatile UnloadMode unloadingMode;
 
         DriverSlot(String name) {
             this.name = name;
@@ -312,7 +314,7 @@ public final class FilterManager implements AutoCloseable {
             if (registered != null && registered.state() != Filter.State.UNREGISTERED) {
                 diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, name, "driver entry failed with " + entry
                         + " but left its filter registered; the manager unregisters it (no unload callback)");
-                registered.unregister();
+                registered.unregister(TeardownReason.FILTER_UNLOAD);
             }
             if (entry == null || entry.equals(NtStatus.UNHANDLED_EXCEPTION)) {
                 return NtStatus.FAILED_DRIVER_ENTRY;
@@ -423,7 +425,7 @@ public final class FilterManager implements AutoCloseable {
                 return NtStatus.NOT_SUPPORTED;
             }
             slot.unloading = me;
-            filter.unloadMode = mode;
+            slot.unloadingMode = mode;
         } finally {
             slot.lock.unlock();
         }
@@ -435,7 +437,7 @@ public final class FilterManager implements AutoCloseable {
             slot.lock.lock();
             try {
                 slot.unloading = null;
-                filter.unloadMode = null;
+                slot.unloadingMode = null;
                 if (filter.state() == Filter.State.UNREGISTERED) {
                     slot.filter = null;
                 }
@@ -536,7 +538,7 @@ public final class FilterManager implements AutoCloseable {
                     "mandatory unload: the unload callback returned " + status
                             + " without unregistering; the manager closes its server ports and unregisters it");
             filter.closeServerPorts();
-            filter.unregister();
+            filter.unregister(TeardownReason.MANDATORY_FILTER_UNLOAD);
             return NtStatus.SUCCESS;
         }
         if (status.isFailure()) {
@@ -546,7 +548,7 @@ public final class FilterManager implements AutoCloseable {
                 "unload callback returned " + status + " without unregistering; the manager closes its server ports "
                         + "and unregisters it");
         filter.closeServerPorts();
-        filter.unregister();
+        filter.unregister(TeardownReason.FILTER_UNLOAD);
         return NtStatus.SUCCESS;
     }
 
@@ -668,10 +670,11 @@ public final class FilterManager implements AutoCloseable {
         if (verdict.isFailure()) {
             return verdict;
         }
-        if (!target.beginTeardown(TeardownReason.MANUAL)) {
-            return NtStatus.FLT_DELETING_OBJECT;
+        Teardown teardown = Teardown.of(List.of(target), TeardownReason.MANUAL);
+        if (!teardown.claimedAll()) {
+            return NtStatus.FLT_DELETING_OBJECT; // another teardown has it
         }
-        Instance.tearDown(List.of(target));
+        teardown.run();
         return NtStatus.SUCCESS;
     }
 
@@ -750,9 +753,8 @@ public final class FilterManager implements AutoCloseable {
             if (s.isFailure() && f.state() != Filter.State.UNREGISTERED) {
                 diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, f.name(), "closing: mandatory unload gave " + s
                         + "; the manager unregisters the filter without its unload callback");
-                f.unloadMode = UnloadMode.MANDATORY;
                 f.closeServerPorts();
-                f.unregister();
+                f.unregister(TeardownReason.MANDATORY_FILTER_UNLOAD);
                 DriverSlot slot = slots.get(key(f.name()));
                 slot.lock.lock();
                 try {

@@ -462,25 +462,6 @@ public final class Instance implements RelatedObjects {
                 java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
-    /** Runs a whole teardown of several instances, phase by phase, as unregister and dismount do. */
-    static void tearDown(List<Instance> claimed) {
-        for (Instance i : claimed) {
-            i.teardownStart();
-        }
-        for (Instance i : claimed) {
-            i.drain();
-        }
-        for (Instance i : claimed) {
-            i.teardownComplete();
-        }
-        for (Instance i : claimed) {
-            i.releaseReferencesAndContexts();
-        }
-        for (Instance i : claimed) {
-            i.finishTeardown();
-        }
-    }
-
     /** What holds this instance now, for the report. */
     void collectHolders(List<UnloadReport.Entry> out, long now) {
         for (OperationSlot.Seen slot : rundown.snapshot()) {

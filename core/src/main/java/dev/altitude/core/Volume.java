@@ -359,25 +359,15 @@ public final class Volume {
     void dismount() {
         attaches.awaitRelease();
         io.beginRundown();
-        List<Instance> claimed = new ArrayList<>();
-        List<Instance> others = new ArrayList<>();
-        for (Instance inst : members()) {
-            (inst.beginTeardown(TeardownReason.VOLUME_DISMOUNT) ? claimed : others).add(inst);
-        }
-        Instance.tearDown(claimed);
-        others.forEach(Instance::awaitTornDown);
+        Teardown.of(members(), TeardownReason.VOLUME_DISMOUNT).run();
         for (ContextBlock b : List.copyOf(contexts.values())) {
             b.unlink();
         }
         io.awaitRelease();
-        try {
-            while (!references.awaitRelease(manager.unloadWarningMillis())) {
-                System.getLogger("dev.altitude.core").log(System.Logger.Level.WARNING, "dismount of " + name
-                        + " waits for " + references.size() + " object reference(s) on the volume");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Waits.watched(references::awaitRelease, manager.unloadWarningMillis(),
+                () -> manager.diagnostics.report(Diagnostic.Kind.WAITING, "volume " + name, "dismount of " + name
+                        + " waits for " + references.size() + " object reference(s) on the volume: "
+                        + references.snapshot().stream().map(h -> h.detail).toList()));
         backend.close();
     }
 

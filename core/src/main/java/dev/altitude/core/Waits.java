@@ -25,6 +25,37 @@ final class Waits {
         }
     }
 
+    /** A wait that can be bounded: true when done. */
+    @FunctionalInterface
+    interface TimedWait {
+        boolean await(long millis) throws InterruptedException;
+    }
+
+    /**
+     * The wait of every teardown, unregister and dismount: without bound, as they must, calling {@code report}
+     * each time {@code thresholdMillis} passes (what it waits for, by kind and age). Interrupts are remembered,
+     * not obeyed.
+     */
+    static void watched(TimedWait wait, long thresholdMillis, Runnable report) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (wait.await(thresholdMillis)) {
+                        return;
+                    }
+                    report.run();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Waits on {@code lock} until {@code done} or {@code timeout}; true if done. */
     static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit) throws InterruptedException {
         return until(lock, done, timeout, unit, Long.MAX_VALUE);

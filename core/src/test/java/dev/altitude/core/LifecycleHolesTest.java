@@ -145,4 +145,28 @@ class LifecycleHolesTest {
         assertThat(manager.diagnostics()).allSatisfy(d -> assertThat(d.kind().isMisuse()).isTrue());
         assertThat(Diagnostic.Kind.FORCED_UNREGISTER.isMisuse()).isFalse();
     }
+
+    @Test
+    void aDismountWaitsAndReportsAsUnregisterDoesAndAnInterruptDoesNotEndIt() {
+        FilterManager quick = FilterManager.builder().unloadWarningAfter(Duration.ofMillis(20)).build();
+        try {
+            Volume v = quick.mountVolume("held", new MemoryBackend());
+            ObjectReference held = v.reference();
+            AtomicReference<NtStatus> dismounted = new AtomicReference<>();
+            Thread dismounter = Thread.ofPlatform().name("dismounter").start(() -> dismounted.set(quick.dismountVolume("held")));
+            Await.until("the dismount reports what it waits for", () -> quick.diagnostics().stream()
+                    .anyMatch(d -> d.kind() == Diagnostic.Kind.WAITING && d.filter().equals("volume held")
+                            && d.message().contains("1 object reference(s)")));
+            dismounter.interrupt();
+            long reports = quick.diagnostics().stream().filter(d -> d.kind() == Diagnostic.Kind.WAITING).count();
+            Await.until("still waiting after the interrupt", () -> quick.diagnostics().stream()
+                    .filter(d -> d.kind() == Diagnostic.Kind.WAITING).count() > reports);
+            assertThat(dismounted.get()).isNull();
+            held.close();
+            Await.joined(dismounter);
+            assertThat(dismounted.get()).isEqualTo(NtStatus.SUCCESS);
+        } finally {
+            quick.close();
+        }
+    }
 }
