@@ -354,14 +354,9 @@ public final class Filter {
     NtStatus runWorkItem(Object owner, Runnable work, Runnable release) {
         try {
             manager.workers().execute(() -> {
-                CallbackFrame frame = CallbackFrame.current();
-                int depth = frame.enter(owner);
                 try {
-                    work.run();
-                } catch (RuntimeException | LinkageError | AssertionError e) {
-                    callbackFailed(e, "work item threw");
+                    guarded(owner, "work item threw", work);
                 } finally {
-                    frame.exit(depth);
                     release.run();
                 }
             });
@@ -436,17 +431,8 @@ public final class Filter {
     }
 
     NtStatus callPortConnect(PortCallbacks.Connect cb, ClientPort client, byte[] context, PeerIdentity peer) {
-        CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(this);
-        try {
-            NtStatus s = cb.onConnect(client, context.clone(), peer);
-            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, "connect notification of port '" + client.portName() + "' threw; connection refused");
-            return NtStatus.UNHANDLED_EXCEPTION;
-        } finally {
-            frame.exit(depth);
-        }
+        return status(guarded(this, "connect notification of port '" + client.portName() + "' threw; connection refused",
+                () -> cb.onConnect(client, context.clone(), peer), NtStatus.UNHANDLED_EXCEPTION));
     }
 
     void callPortDisconnect(PortCallbacks.Disconnect cb, ClientPort client) {
@@ -454,15 +440,7 @@ public final class Filter {
             misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: disconnect notification after unregister returned; not called");
             return;
         }
-        CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(this);
-        try {
-            cb.onDisconnect(client);
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, "disconnect notification of port '" + client.portName() + "' threw");
-        } finally {
-            frame.exit(depth);
-        }
+        guarded(this, "disconnect notification of port '" + client.portName() + "' threw", () -> cb.onDisconnect(client));
     }
 
     PortResult callPortMessage(PortCallbacks.MessageHandler cb, ClientPort client, byte[] input, int outputCapacity) {
@@ -471,17 +449,15 @@ public final class Filter {
         if (!holders.tryAdd(running)) {
             return PortResult.of(NtStatus.PORT_DISCONNECTED);
         }
-        CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(this);
         try {
-            return PortResult.fitted(cb.onMessage(client, input), outputCapacity);
-        } catch (NtStatusException e) {
-            return PortResult.of(e.status());
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, "message notification of port '" + client.portName() + "' threw");
-            return PortResult.of(NtStatus.UNHANDLED_EXCEPTION);
+            return guarded(this, "message notification of port '" + client.portName() + "' threw", () -> {
+                try {
+                    return PortResult.fitted(cb.onMessage(client, input), outputCapacity);
+                } catch (NtStatusException e) {
+                    return PortResult.of(e.status()); // a status the handler chose, not a failure of its code
+                }
+            }, PortResult.of(NtStatus.UNHANDLED_EXCEPTION));
         } finally {
-            frame.exit(depth);
             holders.remove(running);
         }
     }
@@ -537,15 +513,7 @@ public final class Filter {
             if (state == State.UNREGISTERED) {
                 misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: a context was freed after unregister returned; cleanup not called");
             } else if (reg != null && reg.cleanup() != null) {
-                CallbackFrame frame = CallbackFrame.current();
-                int depth = frame.enter(this);
-                try {
-                    reg.cleanup().onCleanup(block.value, block.type);
-                } catch (RuntimeException | LinkageError | AssertionError e) {
-                    callbackFailed(e, block.type + " context cleanup threw");
-                } finally {
-                    frame.exit(depth);
-                }
+                guarded(this, block.type + " context cleanup threw", () -> reg.cleanup().onCleanup(block.value, block.type));
             }
         } finally {
             holders.remove(block.alive);
@@ -642,57 +610,60 @@ public final class Filter {
         if (cb == null) {
             return NtStatus.SUCCESS;
         }
-        CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(inst);
-        try {
-            NtStatus s = cb.onInstanceSetup(inst, Set.copyOf(flags), volume.fileSystemType());
-            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, "instance setup on " + volume.name() + " threw; no instance");
-            return NtStatus.UNHANDLED_EXCEPTION;
-        } finally {
-            frame.exit(depth);
-        }
+        return status(guarded(inst, "instance setup on " + volume.name() + " threw; no instance",
+                () -> cb.onInstanceSetup(inst, Set.copyOf(flags), volume.fileSystemType()), NtStatus.UNHANDLED_EXCEPTION));
     }
 
     NtStatus callQueryTeardown(Instance inst) {
         Callbacks.InstanceQueryTeardown cb = registration.queryTeardown();
-        CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(inst);
-        try {
-            NtStatus s = cb.onQueryTeardown(inst);
-            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, "query-teardown of '" + inst.name() + "' threw; detach refused");
-            return NtStatus.UNHANDLED_EXCEPTION;
-        } finally {
-            frame.exit(depth);
-        }
+        return status(guarded(inst, "query-teardown of '" + inst.name() + "' threw; detach refused",
+                () -> cb.onQueryTeardown(inst), NtStatus.UNHANDLED_EXCEPTION));
     }
 
     void callTeardown(Callbacks.InstanceTeardown cb, Instance inst, TeardownReason reason, String which) {
         if (cb == null) {
             return;
         }
-        CallbackFrame frame = CallbackFrame.current();
-        int depth = frame.enter(inst);
+        guarded(inst, which + " of '" + inst.name() + "' threw; the teardown goes on", () -> cb.onTeardown(inst, reason));
+    }
+
+    /** The unload callback runs outside the frame: the manager knows it by the unloading thread it recorded. */
+    NtStatus callUnload(Set<UnloadFlag> flags) {
+        return status(guarded(null, "unload callback threw; counted as a failure status",
+                () -> registration.unloadCallback().onUnload(flags), NtStatus.UNHANDLED_EXCEPTION));
+    }
+
+    /**
+     * The one guard around the filter's own code (all but the per-operation callbacks, which {@link Instance}
+     * calls on the hot path): it runs inside a callback frame of {@code owner} (this filter or one of its
+     * instances; none for null), so a call that would wait for it is refused; a throw is counted and reported
+     * with {@code failure} and answered {@code onThrow}.
+     */
+    <T> T guarded(Object owner, String failure, java.util.function.Supplier<T> code, T onThrow) {
+        CallbackFrame frame = owner == null ? null : CallbackFrame.current();
+        int depth = frame == null ? 0 : frame.enter(owner);
         try {
-            cb.onTeardown(inst, reason);
+            return code.get();
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, which + " of '" + inst.name() + "' threw; the teardown goes on");
+            callbackFailed(e, failure);
+            return onThrow;
         } finally {
-            frame.exit(depth);
+            if (frame != null) {
+                frame.exit(depth);
+            }
         }
     }
 
-    NtStatus callUnload(Set<UnloadFlag> flags) {
-        try {
-            NtStatus s = registration.unloadCallback().onUnload(flags);
-            return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            callbackFailed(e, "unload callback threw; counted as a failure status");
-            return NtStatus.UNHANDLED_EXCEPTION;
-        }
+    void guarded(Object owner, String failure, Runnable code) {
+        guarded(owner, failure, () -> {
+            code.run();
+            return null;
+        }, null);
+    }
+
+    /** A callback's status: a null one is the manager's internal error, as the contract says. */
+    private static NtStatus status(NtStatus s) {
+        return s == null ? NtStatus.FLT_INTERNAL_ERROR : s;
     }
 
     void callbackFailed(Throwable e, String message) {
