@@ -116,6 +116,14 @@ public final class NioBackend implements VolumeBackend {
         this.beneath = confined ? Beneath.open(realRoot) : null;
     }
 
+    /** At dismount: a confined backend lets go of its pinned source directory. */
+    @Override
+    public void close() {
+        if (beneath != null) {
+            beneath.close();
+        }
+    }
+
     /** The base directory. */
     public Path root() {
         return root;

@@ -237,6 +237,31 @@ class ConfinedBackendTest {
         assertThat(openDescriptors()).isLessThanOrEqualTo(before + 5);
     }
 
+    @Test
+    void aDismountLetsGoOfThePinnedSource() throws Exception {
+        long before = descriptorsOf(source);
+        FilterManager other = FilterManager.create();
+        other.mountVolume("second", NioBackend.confined(source));
+        assertThat(descriptorsOf(source)).isEqualTo(before + 1);
+        assertThat(other.dismountVolume("second")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(descriptorsOf(source)).isEqualTo(before);
+        other.close();
+    }
+
+    /** This process's descriptors open on {@code dir} itself. */
+    private static long descriptorsOf(Path dir) throws Exception {
+        Path real = dir.toRealPath();
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(real);
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
     private static long openDescriptors() throws Exception {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return s.count();
