@@ -10,10 +10,7 @@ import java.util.Arrays;
  * from inside an operation), and lets a teardown find the operations in its instance's callbacks.
  */
 final class CallbackFrame {
-    private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::register);
-    /** Every live thread's frame, where a teardown looks for an instance's slots. */
-    private static final java.util.Queue<CallbackFrame> ALL = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private static final java.util.concurrent.atomic.AtomicInteger REGISTERED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::new);
 
     final Thread thread = Thread.currentThread();
     /** Each entry a {@link Filter} (a filter-wide callback) or an {@link Instance} (a teardown's draining post-operation, a teardown callback). */
@@ -24,33 +21,33 @@ final class CallbackFrame {
     /** Slots below it are in use by operations this thread is inside (an operation issued from a callback uses those above). */
     private int top;
 
-    private CallbackFrame() {
-    }
+    /** The registry this thread joined last (only this thread reads or writes it). */
+    private FrameRegistry joined;
 
-    private static CallbackFrame register() {
-        CallbackFrame f = new CallbackFrame();
-        if (REGISTERED.incrementAndGet() % 64 == 0) {
-            ALL.removeIf(o -> !o.thread.isAlive()); // a thread that has ended owes nothing
-        }
-        ALL.add(f);
-        return f;
+    /** The calling thread's frame; made here only for the thread-local and for jcstress states. */
+    CallbackFrame() {
     }
 
     static CallbackFrame current() {
         return CURRENT.get();
     }
 
-    /** Visits every slot of every live thread. */
-    static void forEachSlot(java.util.function.Consumer<OperationSlot> visit) {
-        for (java.util.Iterator<CallbackFrame> it = ALL.iterator(); it.hasNext(); ) {
-            CallbackFrame f = it.next();
-            for (OperationSlot s : f.slots) {
-                if (s != null) {
-                    visit.accept(s);
-                }
-            }
-            if (!f.thread.isAlive()) {
-                it.remove();
+    /**
+     * Before entering a slot for an operation on a volume of the manager of {@code registry}: makes this
+     * thread's slots visible to that manager's teardowns. One comparison when the thread stays with one manager.
+     */
+    void join(FrameRegistry registry) {
+        if (joined != registry) {
+            registry.add(this);
+            joined = registry;
+        }
+    }
+
+    /** Visits every slot of this thread (a teardown, from its own thread). */
+    void forEachSlot(java.util.function.Consumer<OperationSlot> visit) {
+        for (OperationSlot s : slots) {
+            if (s != null) {
+                visit.accept(s);
             }
         }
     }

@@ -50,7 +50,7 @@ final class CallbackRundown {
     /** Every slot of the instance now in one of {@code states}, each as seen at one moment. */
     private List<OperationSlot.Seen> slots(int states) {
         List<OperationSlot.Seen> all = new ArrayList<>();
-        CallbackFrame.forEachSlot(s -> {
+        instance.volume().manager().frames.forEachSlot(s -> {
             OperationSlot.Seen seen = s.seen(states);
             if (seen != null && seen.instance() == instance) {
                 all.add(seen);

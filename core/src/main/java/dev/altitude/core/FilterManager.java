@@ -70,6 +70,8 @@ public final class FilterManager implements AutoCloseable {
     private final ClassLoader serviceLoader;
     private final boolean verifier;
     private final long unloadWarningMillis;
+    /** The callback frames of the threads that ran operations on this manager's volumes. */
+    final FrameRegistry frames = new FrameRegistry();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("altitude-work-", 0).factory());
     private volatile boolean closed;

@@ -141,6 +141,7 @@ public final class Volume {
                 }
                 if (frame == null) {
                     frame = CallbackFrame.current();
+                    frame.join(manager.frames); // before its first slot: the manager's teardowns look there
                     base = frame.top();
                 }
                 OperationSlot slot = frame.push(inst, data);

@@ -122,4 +122,26 @@ class PrimitivesProtocolTest {
         assertThat(b.stillReferenced()).isFalse();
         assertThat(b.tryReference()).as("no reference to a freed context").isFalse();
     }
+
+    @Test
+    void aManagersTeardownsLookOnlyAtTheThreadsThatRanOperationsOnItsVolumes() throws Exception {
+        try (FilterManager a = FilterManager.create(); FilterManager b = FilterManager.create()) {
+            Volume va = a.mountVolume("a", new MemoryBackend());
+            Volume vb = b.mountVolume("b", new MemoryBackend());
+            TestFilter.load(a, "fa", "370000", x -> x.onPreOperation(MajorFunction.CREATE, (d, o) -> PreOpStatus.SUCCESS_NO_CALLBACK));
+            TestFilter.load(b, "fb", "370000", x -> x.onPreOperation(MajorFunction.CREATE, (d, o) -> PreOpStatus.SUCCESS_NO_CALLBACK));
+            AtomicReference<CallbackFrame> onlyB = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                TestFilter.create(vb, "/f");
+                onlyB.set(CallbackFrame.current());
+            });
+            Await.joined(t);
+            assertThat(b.frames.contains(onlyB.get())).isTrue();
+            assertThat(a.frames.contains(onlyB.get())).as("never ran an operation on a's volumes").isFalse();
+            TestFilter.create(va, "/f");
+            TestFilter.create(vb, "/g");
+            assertThat(a.frames.contains(CallbackFrame.current())).isTrue();
+            assertThat(b.frames.contains(CallbackFrame.current())).as("a thread may work for both").isTrue();
+        }
+    }
 }

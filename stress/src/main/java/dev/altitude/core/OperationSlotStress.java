@@ -99,4 +99,36 @@ public final class OperationSlotStress {
             r.r2 = slot.claim(generation);
         }
     }
+
+    /**
+     * A thread's first operation on a manager (it joins the manager's frame registry, then enters a slot, then
+     * looks at the closing flag) against a teardown (it sets the flag, then scans the registry): a thread that
+     * did not see the flag is always found in its pre-operation.
+     */
+    @JCStressTest
+    @Outcome(id = {"true, true", "false, true", "false, false"}, expect = Expect.ACCEPTABLE,
+            desc = "the thread skipped the instance, or the teardown found it in the pre-operation")
+    @Outcome(id = "true, false", expect = Expect.FORBIDDEN,
+            desc = "the pre-operation would run while the teardown's scan missed the thread")
+    @State
+    public static class JoinVersusTeardown {
+        final FrameRegistry registry = new FrameRegistry();
+        final CallbackFrame frame = new CallbackFrame();
+        final CallbackRundown rundown = new CallbackRundown(null);
+
+        @Actor
+        public void thread(ZZ_Result r) {
+            frame.join(registry);
+            frame.push(null, null);
+            r.r1 = !rundown.closing;
+        }
+
+        @Actor
+        public void teardown(ZZ_Result r) {
+            rundown.close();
+            boolean[] found = new boolean[1];
+            registry.forEachSlot(s -> found[0] |= s.state() == OperationSlot.PRE);
+            r.r2 = found[0];
+        }
+    }
 }
