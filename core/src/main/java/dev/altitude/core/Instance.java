@@ -239,7 +239,7 @@ public final class Instance implements RelatedObjects {
         filterIo.add(h);
         filter.holders.add(h);
         try {
-            return volume.performBelow(this, data);
+            return volume.perform(data, this); // from the first instance below this one
         } finally {
             filter.holders.remove(h);
             filterIo.remove(h);

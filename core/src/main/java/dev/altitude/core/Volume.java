@@ -81,22 +81,14 @@ public final class Volume {
      * {@code data}). On a dismounted volume: {@link NtStatus#VOLUME_DISMOUNTED}.
      */
     public NtStatus perform(CallbackData data) {
-        int held = io.acquire();
-        if (held < 0) {
-            data.complete(NtStatus.VOLUME_DISMOUNTED, 0);
-            return data.status();
-        }
-        try {
-            data.setVolume(this);
-            dispatch(data, stack, 0);
-        } finally {
-            io.release(held);
-        }
-        return data.status();
+        return perform(data, null);
     }
 
-    /** Filter-initiated I/O: from the first instance below {@code from}, then the backend. */
-    NtStatus performBelow(Instance from, CallbackData data) {
+    /**
+     * The one entry of an operation into the volume: from the top of the stack ({@code below} null), or, for
+     * I/O a filter issues, from the first instance below {@code below}; then the backend.
+     */
+    NtStatus perform(CallbackData data, Instance below) {
         int held = io.acquire();
         if (held < 0) {
             data.complete(NtStatus.VOLUME_DISMOUNTED, 0);
@@ -105,11 +97,13 @@ public final class Volume {
         try {
             data.setVolume(this);
             Instance[] st = stack;
-            int i = 0;
-            while (i < st.length && st[i].altitude().compareTo(from.altitude()) >= 0) {
-                i++;
+            int from = 0;
+            if (below != null) {
+                while (from < st.length && st[from].altitude().compareTo(below.altitude()) >= 0) {
+                    from++;
+                }
             }
-            dispatch(data, st, i);
+            dispatch(data, st, from);
         } finally {
             io.release(held);
         }
