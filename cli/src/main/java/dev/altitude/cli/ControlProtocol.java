@@ -51,6 +51,16 @@ final class ControlProtocol {
         out.flush();
     }
 
+    /** The user on the other end of a control connection ({@code SO_PEERCRED}). */
+    static String peer(SocketChannel ch) throws IOException {
+        return ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+    }
+
+    /** Root and this process's own user: the only peers either end of a control connection trusts. */
+    static boolean trusted(String user) {
+        return user.equals("root") || user.equals(System.getProperty("user.name"));
+    }
+
     /** A request's bytes at the most: a longer one is refused before it is read further. */
     static final int MAX_REQUEST = 64 * 1024;
 

@@ -103,12 +103,11 @@ final class ControlServer implements AutoCloseable {
     private void serve(SocketChannel c) {
         try (c) {
             Writer out = new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8);
-            var peer = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
-            String me = System.getProperty("user.name");
-            if (!peer.user().getName().equals("root") && !peer.user().getName().equals(me)) {
-                System.err.println("altitude: a control connection from " + peer.user().getName() + " refused");
+            String peer = ControlProtocol.peer(c);
+            if (!ControlProtocol.trusted(peer)) {
+                System.err.println("altitude: a control connection from " + peer + " refused");
                 ControlProtocol.writeResponse(out, ControlProtocol.Response.of(1, List.of(new ControlProtocol.Line(true,
-                        "the control socket is for root and " + me + " only, not " + peer.user().getName()))));
+                        "the control socket is for root and " + System.getProperty("user.name") + " only, not " + peer))));
                 return;
             }
             AtomicBoolean read = new AtomicBoolean();

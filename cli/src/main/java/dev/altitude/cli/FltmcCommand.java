@@ -67,11 +67,10 @@ final class FltmcCommand implements Runnable {
             ControlProtocol.Response r;
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(socket));
-                String server = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
-                String me = System.getProperty("user.name");
-                if (!server.equals("root") && !server.equals(me)) { // someone else's socket, not the daemon's
+                String server = ControlProtocol.peer(ch);
+                if (!ControlProtocol.trusted(server)) { // someone else's socket, not the daemon's
                     System.err.println("altitude fltmc: the control socket " + socket + " is served by user " + server
-                            + ", not by root or " + me + ": refusing to talk to it");
+                            + ", not by root or " + System.getProperty("user.name") + ": refusing to talk to it");
                     return 1;
                 }
                 ControlProtocol.writeRequest(ch, new ControlProtocol.Request(json, request));

@@ -50,17 +50,18 @@ final class RunDirectory {
             Files.createDirectories(parent); // checked below, like every directory above
         }
         Path realParent = parent == null ? null : parent.toRealPath();
+        int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"); // this process's user
         if (realParent != null) {
             for (Path p = realParent; p != null; p = p.getParent()) {
-                checkOwnerAndMode(p, true);
+                checkOwnerAndMode(p, true, me);
             }
         }
         Path real = realParent == null ? dir : realParent.resolve(dir.getFileName());
         makeDirectory(real, "rwxr-xr-x");
-        checkOwnerAndMode(real, false);
+        checkOwnerAndMode(real, false, me);
         Path ports = real.resolve(PORTS);
         makeDirectory(ports, "rwx------");
-        checkOwnerAndMode(ports, false);
+        checkOwnerAndMode(ports, false, me);
         return real;
     }
 
@@ -72,7 +73,7 @@ final class RunDirectory {
         }
     }
 
-    private static void checkOwnerAndMode(Path dir, boolean above) throws IOException {
+    private static void checkOwnerAndMode(Path dir, boolean above, int me) throws IOException {
         Map<String, Object> a;
         try {
             a = Files.readAttributes(dir, "unix:uid,mode,isDirectory,isSymbolicLink", LinkOption.NOFOLLOW_LINKS);
@@ -86,7 +87,6 @@ final class RunDirectory {
             throw new UnsafeException(dir + " is not a directory");
         }
         int uid = (Integer) a.get("uid");
-        int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         if (uid != 0 && uid != me) {
             throw new UnsafeException(dir + " belongs to " + userName(dir) + " (uid " + uid + "): "
                     + (above ? "a directory above the run directory" : "the run directory") + " must belong to root or "

@@ -54,6 +54,20 @@ public final class FilterManager implements AutoCloseable {
         DriverSlot(String name) {
             this.name = name;
         }
+
+        /**
+         * Under {@link #lock}: forgets a filter that unregistered by itself, outside an unload (decision 13); its
+         * name is free. True if it did.
+         */
+        boolean forgetUnregistered() {
+            Filter f = filter;
+            if (f != null && f.state() == Filter.State.UNREGISTERED && unloading == null) {
+                filter = null;
+                changed.signalAll();
+                return true;
+            }
+            return false;
+        }
     }
 
     private record Loading(DriverSlot slot, DriverConfig config, Filter[] registered) {
@@ -261,11 +275,8 @@ public final class FilterManager implements AutoCloseable {
             if (slot.unloading != null) {
                 return NtStatus.DRIVER_FAILED_PRIOR_UNLOAD;
             }
+            slot.forgetUnregistered();
             Filter loaded = slot.filter;
-            if (loaded != null && loaded.state() == Filter.State.UNREGISTERED) {
-                slot.filter = null; // it unregistered by itself: the name is free
-                loaded = null;
-            }
             if (loaded != null) {
                 return loaded.state() == Filter.State.DRAINING ? NtStatus.DRIVER_FAILED_PRIOR_UNLOAD
                         : NtStatus.IMAGE_ALREADY_LOADED;
@@ -406,10 +417,8 @@ public final class FilterManager implements AutoCloseable {
                 if (filter == null && slot.loading == null) {
                     return NtStatus.FLT_FILTER_NOT_FOUND;
                 }
-                if (filter != null && filter.state() == Filter.State.UNREGISTERED && slot.unloading == null) {
-                    slot.filter = null; // it unregistered by itself before: nothing is left to unload or wait for
-                    slot.changed.signalAll();
-                    return NtStatus.SUCCESS;
+                if (slot.forgetUnregistered()) {
+                    return NtStatus.SUCCESS; // it unregistered by itself before: nothing is left to unload or wait for
                 }
                 if (filter != null && filter.state().compareTo(Filter.State.DRAINING) >= 0) {
                     return NtStatus.FLT_DELETING_OBJECT;

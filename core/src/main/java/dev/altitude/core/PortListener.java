@@ -133,8 +133,17 @@ final class PortListener implements AutoCloseable {
         final PeerIdentity peer;
         /** Set once the hello is accepted; read by later leaders, which took the lead after it was set. */
         ClientPort client;
-        /** Set when the hello was answered (accepted or not), or the connection ended before. */
-        final java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Set when the hello was answered (accepted or not), timed out, or the connection ended before. */
+        private final java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** The connection stops waiting for its hello: true for the first who says so (it leaves the count). */
+        boolean stopWaiting() {
+            if (answered.compareAndSet(false, true)) {
+                unaccepted.decrementAndGet();
+                return true;
+            }
+            return false;
+        }
 
         Connection(SocketChannel socket, PeerIdentity peer) throws IOException {
             this.channel = new PortChannel(socket, this, false);
@@ -201,10 +210,9 @@ final class PortListener implements AutoCloseable {
 
         /** The first frame: the client's hello, answered before anything else is read. */
         private void hello(PortWire.Frame frame) throws IOException {
-            if (!answered.compareAndSet(false, true)) {
+            if (!stopWaiting()) {
                 throw new EOFException("closed: no hello in time");
             }
-            unaccepted.decrementAndGet();
             if (!(frame instanceof PortWire.Hello hello)) {
                 throw new PortWire.WireException("the first frame is not a hello");
             }
@@ -238,8 +246,7 @@ final class PortListener implements AutoCloseable {
             String whom = who;
             java.util.concurrent.CompletableFuture.delayedExecutor(HELLO_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
                     .execute(() -> {
-                        if (c.answered.compareAndSet(false, true)) {
-                            unaccepted.decrementAndGet();
+                        if (c.stopWaiting()) {
                             report(whom, "no hello within " + HELLO_TIMEOUT_MILLIS + " ms"); // said before it is seen
                             c.channel.close();
                         }
@@ -250,8 +257,10 @@ final class PortListener implements AutoCloseable {
         } catch (IOException e) {
             // the client closed, died or was refused, the filter closed the connection, or the socket broke
         } finally {
-            if (conn == null || conn.answered.compareAndSet(false, true)) {
-                unaccepted.decrementAndGet(); // ended before its hello was answered
+            if (conn == null) {
+                unaccepted.decrementAndGet(); // ended before it was a connection
+            } else {
+                conn.stopWaiting(); // ended before its hello was answered, if it was not
             }
             if (conn == null) {
                 closeQuietly(socket);

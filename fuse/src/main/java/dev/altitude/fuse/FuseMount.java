@@ -187,8 +187,8 @@ public final class FuseMount implements AutoCloseable {
         String mp = mountPoint.toString();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String[] f = line.split(" ");
-            int dash = java.util.Arrays.asList(f).indexOf("-");
             if (f.length > 4 && f[4].replace("\\040", " ").equals(mp)) {
+                int dash = java.util.Arrays.asList(f).indexOf("-"); // the optional fields end here; then type, source
                 return dash > 0 && dash + 2 < f.length ? f[dash + 2] : "?";
             }
         }

@@ -440,27 +440,20 @@ public final class NioBackend implements VolumeBackend {
     private void list(CallbackData data, Handle h, String pattern) throws IOException {
         PathMatcher m = pattern == null ? null : h.path.getFileSystem().getPathMatcher("glob:" + pattern);
         List<IoParameters.DirectoryEntry> entries = new ArrayList<>();
-        if (h.pin != null) { // opened relative to the pinned parent, not following a link put in its place
-            try (var parent = (java.nio.file.SecureDirectoryStream<Path>) Files.newDirectoryStream(h.pin.directory());
-                 var ds = (java.nio.file.SecureDirectoryStream<Path>) parent.newDirectoryStream(
-                         h.pin.directory().getFileSystem().getPath(h.pin.name), LinkOption.NOFOLLOW_LINKS)) {
-                for (Path child : ds) {
-                    Path name = child.getFileName();
-                    if (m == null || m.matches(name)) {
-                        var view = ds.getFileAttributeView(name, java.nio.file.attribute.BasicFileAttributeView.class,
-                                LinkOption.NOFOLLOW_LINKS);
-                        entries.add(new IoParameters.DirectoryEntry(name.toString(), kind(view::readAttributes), -1));
-                    }
-                }
-            }
-        } else {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(h.path)) {
-                for (Path child : ds) {
-                    Path name = child.getFileName();
-                    if (m == null || m.matches(name)) {
-                        entries.add(new IoParameters.DirectoryEntry(name.toString(), kind(() -> Files.readAttributes(child,
-                                java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)), -1));
-                    }
+        // on a confined backend, opened relative to the pinned parent, not following a link put in its place
+        try (var parent = h.pin == null ? null
+                     : (java.nio.file.SecureDirectoryStream<Path>) Files.newDirectoryStream(h.pin.directory());
+             DirectoryStream<Path> ds = parent == null ? Files.newDirectoryStream(h.path)
+                     : parent.newDirectoryStream(h.pin.directory().getFileSystem().getPath(h.pin.name), LinkOption.NOFOLLOW_LINKS)) {
+            for (Path child : ds) {
+                Path name = child.getFileName();
+                if (m == null || m.matches(name)) {
+                    AttributeRead read = ds instanceof java.nio.file.SecureDirectoryStream<Path> s && parent != null
+                            ? () -> s.getFileAttributeView(name, java.nio.file.attribute.BasicFileAttributeView.class,
+                                    LinkOption.NOFOLLOW_LINKS).readAttributes()
+                            : () -> Files.readAttributes(child, java.nio.file.attribute.BasicFileAttributes.class,
+                                    LinkOption.NOFOLLOW_LINKS);
+                    entries.add(new IoParameters.DirectoryEntry(name.toString(), kind(read), -1));
                 }
             }
         }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directory of the path swapped for a link after the kernel looked the path up (simulated here by sending
  * the path the kernel would have sent before the swap).
  */
-@org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+@org.junit.jupiter.api.Timeout(60) // in a separate thread (junit-platform.properties): a blocked open cannot wedge it
 class ConfinedBackendTest {
     @TempDir
     Path dir;
