@@ -17,7 +17,7 @@ public final class CallbackData {
     private boolean dirty;
     private NtStatus status = NtStatus.SUCCESS;
     private long information;
-    private Object result;
+    private IoResult result;
     private Object completionContext;
     private Volume volume;
 
@@ -245,16 +245,17 @@ public final class CallbackData {
         this.information = information;
     }
 
-    /** A typed result: attributes, a directory listing, a volume's sizes. */
-    public Object result() {
+    /** What the operation gave back beside its status: attributes, a directory listing, … (null: nothing). */
+    public IoResult result() {
         return result;
     }
 
-    public <T> T result(Class<T> type) {
+    /** The result as the kind the operation gives; a {@link ClassCastException} if it is another. */
+    public <T extends IoResult> T result(Class<T> type) {
         return type.cast(result);
     }
 
-    public void setResult(Object result) {
+    public void setResult(IoResult result) {
         this.result = result;
     }
 

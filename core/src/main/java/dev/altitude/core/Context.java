@@ -49,7 +49,7 @@ public final class Context<T> implements AutoCloseable {
                     + " (Windows: bugcheck 0xF5/0x6E); refused at " + Holder.where());
             throw new NtStatusException(NtStatus.FILE_CLOSED, "the context reference is no longer valid");
         }
-        return block.filter.newReference(block);
+        return block.filter.contexts.newReference(block);
     }
 
     /**
@@ -68,7 +68,7 @@ public final class Context<T> implements AutoCloseable {
                     + "the second release is ignored, at " + Holder.where());
             return;
         }
-        block.filter.referenceClosed(this);
+        block.filter.contexts.referenceClosed(this);
         block.release();
     }
 

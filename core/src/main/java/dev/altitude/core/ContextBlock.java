@@ -28,7 +28,7 @@ final class ContextBlock {
     private final AtomicReference<Link> link = new AtomicReference<>();
 
     ContextBlock(Filter filter, ContextType type, Object value, Holder alive) {
-        this(filter, type, value, alive, filter::contextFreed);
+        this(filter, type, value, alive, filter.contexts::freed);
     }
 
     /** With {@code freer} called once when the count reaches zero (tests pass their own; filter may be null). */
@@ -125,7 +125,7 @@ final class ContextBlock {
         if (l.instance() != null) {
             l.instance().linkedContexts.remove(this);
         } else if (filter != null) {
-            filter.linkedVolumeContexts.remove(this);
+            filter.contexts.linkedToVolumes.remove(this);
         }
         release();
         return true;

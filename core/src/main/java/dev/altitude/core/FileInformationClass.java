@@ -4,6 +4,7 @@ package dev.altitude.core;
 public enum FileInformationClass {
     FileBasicInformation(4),
     FileStandardInformation(5),
+    FileAccessInformation(8),
     FileRenameInformation(10),
     FileLinkInformation(11),
     FileDispositionInformation(13),
@@ -13,6 +14,7 @@ public enum FileInformationClass {
     FileEndOfFileInformation(20),
     FileNetworkOpenInformation(34),
     FileAttributeTagInformation(35),
+    FileNormalizedNameInformation(48),
     FileDispositionInformationEx(64),
     FileRenameInformationEx(65),
     /** Not a Windows class: POSIX mode bits, owner and group, as a Linux file system has them. */

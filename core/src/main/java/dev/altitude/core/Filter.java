@@ -65,13 +65,10 @@ public final class Filter {
      * open files, I/O the filter issued. Unregister waits for it last.
      */
     final HolderSet holders = new HolderSet();
-    final Set<ContextBlock> liveContexts = ConcurrentHashMap.newKeySet();
-    final Set<ContextBlock> linkedVolumeContexts = ConcurrentHashMap.newKeySet();
+    /** The filter's contexts and their rules. */
+    final Contexts contexts;
     /** Every server port the filter created and that may still have connections. */
     private final Set<ServerPort> serverPorts = ConcurrentHashMap.newKeySet();
-    /** In verifier mode: every context reference not yet closed, with where it was taken. */
-    private final Set<Context<?>> openContextRefs = ConcurrentHashMap.newKeySet();
-    private final Map<ContextType, FilterRegistration.ContextRegistration> contextTypes = new EnumMap<>(ContextType.class);
     /** What unregister is waiting for now, and since when (for the report). */
     private volatile String phase;
     private volatile long phaseSince;
@@ -84,9 +81,7 @@ public final class Filter {
         this.slot = slot;
         this.registration = registration;
         this.altitude = altitude;
-        for (FilterRegistration.ContextRegistration c : registration.contexts()) {
-            contextTypes.put(c.type(), c);
-        }
+        this.contexts = new Contexts(this, registration.contexts());
         for (FilterRegistration.Operation op : registration.operations()) {
             int i = op.majorFunction().ordinal();
             if (op.pre() != null) {
@@ -472,67 +467,14 @@ public final class Filter {
     /**
      * {@code FltAllocateContext}: a new context holding {@code value}, reference count 1 (the returned
      * reference). The type must be registered ({@link NtStatus#FLT_CONTEXT_ALLOCATION_NOT_FOUND});
-     * once unregister began, {@link NtStatus#FLT_DELETING_OBJECT}.
+     * once unregister began, {@link NtStatus#FLT_DELETING_OBJECT}. The rules: {@link Contexts}.
      */
     public <T> Context<T> allocateContext(ContextType type, T value) {
-        checkNotUnregistered("allocate a context");
-        if (!contextTypes.containsKey(type)) {
-            throw new NtStatusException(NtStatus.FLT_CONTEXT_ALLOCATION_NOT_FOUND,
-                    "filter '" + name() + "' registered no " + type + " context");
-        }
-        Holder alive = new Holder(HolderKind.CONTEXT_REFERENCE, null, type + " context", verifier());
-        if (!holders.tryAdd(alive)) {
-            throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + name() + "' is unloading");
-        }
-        ContextBlock block = new ContextBlock(this, type, value, alive);
-        liveContexts.add(block);
-        return newReference(block);
+        return contexts.allocate(type, value);
     }
 
-    /** A reference object for a count the caller already took. */
-    <T> Context<T> newReference(ContextBlock block) {
-        Holder h = verifier() ? new Holder(HolderKind.CONTEXT_REFERENCE, null, block.type + " context reference", true) : null;
-        Context<T> ref = new Context<>(block, h);
-        if (h != null) {
-            openContextRefs.add(ref);
-        }
-        return ref;
-    }
-
-    void referenceClosed(Context<?> ref) {
-        if (ref.holder != null) {
-            openContextRefs.remove(ref);
-        }
-    }
-
-    /** The last reference is gone: cleanup callback (once), then the filter's holder for it goes. */
-    void contextFreed(ContextBlock block) {
-        liveContexts.remove(block);
-        FilterRegistration.ContextRegistration reg = contextTypes.get(block.type);
-        try {
-            if (state == State.UNREGISTERED) {
-                misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: a context was freed after unregister returned; cleanup not called");
-            } else if (reg != null && reg.cleanup() != null) {
-                guarded(this, block.type + " context cleanup threw", () -> reg.cleanup().onCleanup(block.value, block.type));
-            }
-        } finally {
-            holders.remove(block.alive);
-        }
-    }
-
-    /** Verifier: a context that should be gone is still referenced; name where the references were taken. */
-    void verifyReleased(ContextBlock block, String when) {
-        if (!verifier() || !block.stillReferenced()) {
-            return;
-        }
-        StringBuilder sites = new StringBuilder();
-        for (Context<?> ref : openContextRefs) {
-            if (ref.block == block && !ref.isClosed()) {
-                sites.append("\n    reference taken at ").append(ref.site().isEmpty() ? "?" : ref.site().getFirst());
-            }
-        }
-        misuse(Diagnostic.Kind.LEAKED_REFERENCE, "leaked context reference: " + block.describe() + " after " + when
-                + "; unregister will wait for it" + sites);
+    boolean isUnregistered() {
+        return state == State.UNREGISTERED;
     }
 
     /** Global state its callbacks use, watched by the verifier for being freed too early ({@link FilterGlobal}). */
@@ -584,16 +526,7 @@ public final class Filter {
         }
         for (Holder h : holders.snapshot()) {
             if (h.kind == HolderKind.CONTEXT_REFERENCE) {
-                ContextBlock block = liveContexts.stream().filter(b -> b.alive == h).findFirst().orElse(null);
-                String detail = block == null ? h.detail : block.describe();
-                List<StackTraceElement> site = h.site;
-                for (Context<?> ref : openContextRefs) {
-                    if (ref.block == block && !ref.isClosed() && !ref.site().isEmpty()) {
-                        site = ref.site();
-                    }
-                }
-                entries.add(new UnloadReport.Entry(h.kind, null, null, detail, Duration.ofNanos(now - h.since),
-                        h.thread, site));
+                entries.add(contexts.reportEntry(h, now));
             } else {
                 entries.add(h.toEntry(now));
             }

@@ -48,8 +48,10 @@ public final class Instance implements RelatedObjects {
     final HolderSet references = new HolderSet();
     /** Contexts linked through this instance (instance, file, stream, stream handle). */
     final Set<ContextBlock> linkedContexts = ConcurrentHashMap.newKeySet();
-    private final Map<Object, ContextBlock> instanceContext = new ConcurrentHashMap<>();
-    private volatile boolean contextsClosed;
+    /** Its INSTANCE context (the rules: {@link Contexts}). */
+    final Map<Object, ContextBlock> instanceContext = new ConcurrentHashMap<>();
+    /** Set at teardown step 5: no context set on it succeeds after. */
+    volatile boolean contextsClosed;
 
     private final AtomicInteger state = new AtomicInteger(ATTACHED);
     private volatile TeardownReason teardownReason;
@@ -299,105 +301,17 @@ public final class Instance implements RelatedObjects {
      * {@link NtStatus#FLT_DELETING_OBJECT}, {@link NtStatus#NOT_SUPPORTED} (a file not opened yet).
      */
     public <T> SetResult<T> setContext(ContextType type, FileObject file, Context<T> context, SetMode mode) {
-        ContextBlock block = context.block;
-        if (block.filter != filter || block.type != type || context.isClosed() || block.isFreed()) {
-            return new SetResult<>(NtStatus.INVALID_PARAMETER, null);
-        }
-        if (block.isLinked()) {
-            return new SetResult<>(NtStatus.FLT_CONTEXT_ALREADY_LINKED, null);
-        }
-        Map<Object, ContextBlock> map = contextMap(type, file);
-        if (map == null) {
-            return new SetResult<>(NtStatus.NOT_SUPPORTED, null);
-        }
-        if (contextsClosed || !isAttached()) {
-            return new SetResult<>(NtStatus.FLT_DELETING_OBJECT, null);
-        }
-        Object key = contextKey(type);
-        block.reference(); // the link's reference, before anyone can see the link
-        block.linked(map, key, type == ContextType.VOLUME ? null : this, where(type, file));
-        Context<T> existing = null;
-        NtStatus status = NtStatus.SUCCESS;
-        if (mode == SetMode.KEEP_IF_EXISTS) {
-            ContextBlock other = map.putIfAbsent(key, block);
-            if (other != null) {
-                block.clearLink();
-                block.release();
-                return new SetResult<>(NtStatus.FLT_CONTEXT_ALREADY_DEFINED,
-                        other.tryReference() ? filter.newReference(other) : null);
-            }
-        } else {
-            ContextBlock old = map.put(key, block);
-            if (old != null) {
-                // the old link's reference becomes the caller's reference to the old context
-                old.clearLink();
-                linkedOf(old).remove(old);
-                existing = filter.newReference(old);
-            }
-        }
-        linkedOf(block).add(block);
-        if (contextsClosed || !isAttached()) {
-            block.unlink(); // the teardown's sweep may have missed it
-            if (existing != null) {
-                existing.close();
-            }
-            return new SetResult<>(NtStatus.FLT_DELETING_OBJECT, null);
-        }
-        return new SetResult<>(status, existing);
+        return filter.contexts.set(this, type, file, context, mode);
     }
 
     /** {@code FltGet*Context}: a new reference, or empty ({@code STATUS_NOT_FOUND}). */
     public <T> Optional<Context<T>> getContext(ContextType type, FileObject file) {
-        Map<Object, ContextBlock> map = contextMap(type, file);
-        if (map == null) {
-            return Optional.empty();
-        }
-        ContextBlock block = map.get(contextKey(type));
-        if (block == null || !block.tryReference()) {
-            return Optional.empty();
-        }
-        return Optional.of(filter.newReference(block));
+        return filter.contexts.get(this, type, file);
     }
 
     /** {@code FltDelete*Context}: unlinks the context of that type from the object; NOT_FOUND if none. */
     public NtStatus deleteContext(ContextType type, FileObject file) {
-        Map<Object, ContextBlock> map = contextMap(type, file);
-        ContextBlock block = map == null ? null : map.get(contextKey(type));
-        return block != null && block.unlink() ? NtStatus.SUCCESS : NtStatus.NOT_FOUND;
-    }
-
-    private Map<Object, ContextBlock> contextMap(ContextType type, FileObject file) {
-        return switch (type) {
-            case INSTANCE -> instanceContext;
-            case VOLUME -> volume.contexts;
-            case STREAM, FILE -> file == null || file.stream() == null ? null : file.stream().contexts;
-            case STREAM_HANDLE -> file == null || file.stream() == null ? null : file.contexts;
-        };
-    }
-
-    private Object contextKey(ContextType type) {
-        return switch (type) {
-            case INSTANCE -> ContextType.INSTANCE;
-            case VOLUME -> filter;
-            case STREAM, FILE -> new StreamKey(this, type);
-            case STREAM_HANDLE -> this;
-        };
-    }
-
-    private record StreamKey(Instance instance, ContextType type) {
-    }
-
-    private Set<ContextBlock> linkedOf(ContextBlock block) {
-        return block.type == ContextType.VOLUME ? filter.linkedVolumeContexts : linkedContexts;
-    }
-
-    private String where(ContextType type, FileObject file) {
-        return switch (type) {
-            case INSTANCE -> "instance '" + name + "'";
-            case VOLUME -> "volume " + volume.name();
-            case STREAM, FILE -> type.name().toLowerCase(java.util.Locale.ROOT) + " " + file.path();
-            case STREAM_HANDLE -> "handle #" + file.id() + " of " + file.path();
-        };
+        return filter.contexts.delete(this, type, file);
     }
 
     // ---- teardown, in the order it happens ------------------------------------------------------
@@ -441,11 +355,7 @@ public final class Instance implements RelatedObjects {
     /** Step 5: object references and work items released; the contexts linked through it deleted. */
     void releaseReferencesAndContexts() {
         filter.await("teardown of '" + name + "': references on the instance", references::awaitRelease);
-        contextsClosed = true;
-        for (ContextBlock block : new ArrayList<>(linkedContexts)) {
-            block.unlink();
-            filter.verifyReleased(block, "instance '" + name + "' was torn down");
-        }
+        filter.contexts.deleteLinkedThrough(this);
     }
 
     /** Step 6: gone; the name and altitude on the volume are free. */

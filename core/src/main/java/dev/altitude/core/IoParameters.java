@@ -1,6 +1,7 @@
 package dev.altitude.core;
 
 import java.nio.ByteBuffer;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -12,7 +13,28 @@ import java.util.Set;
  */
 public sealed interface IoParameters {
 
-    MajorFunction majorFunction();
+    /** The major function of these parameters: the one table from parameter types to major functions. */
+    default MajorFunction majorFunction() {
+        return switch (this) {
+            case Create c -> MajorFunction.CREATE;
+            case Read r -> MajorFunction.READ;
+            case Write w -> MajorFunction.WRITE;
+            case QueryInformation q -> MajorFunction.QUERY_INFORMATION;
+            case SetInformation s -> MajorFunction.SET_INFORMATION;
+            case DirectoryControl d -> MajorFunction.DIRECTORY_CONTROL;
+            case FlushBuffers f -> MajorFunction.FLUSH_BUFFERS;
+            case QueryVolumeInformation q -> MajorFunction.QUERY_VOLUME_INFORMATION;
+            case QuerySecurity q -> MajorFunction.QUERY_SECURITY;
+            case SetSecurity s -> MajorFunction.SET_SECURITY;
+            case QueryEa q -> MajorFunction.QUERY_EA;
+            case SetEa s -> MajorFunction.SET_EA;
+            case LockControl l -> MajorFunction.LOCK_CONTROL;
+            case FileSystemControl f -> MajorFunction.FILE_SYSTEM_CONTROL;
+            case Cleanup c -> MajorFunction.CLEANUP;
+            case Close c -> MajorFunction.CLOSE;
+            case Shutdown s -> MajorFunction.SHUTDOWN;
+        };
+    }
 
     /** How {@code CREATE} treats an existing or missing file ({@code FILE_SUPERSEDE} … {@code FILE_OVERWRITE_IF}). */
     enum CreateDisposition {
@@ -31,14 +53,38 @@ public sealed interface IoParameters {
         OPEN_REPARSE_POINT, NO_INTERMEDIATE_BUFFERING, SYNC_DATA_ONLY
     }
 
-    /** What a created entry is: a file, a directory, a symbolic or a hard link. */
+    /**
+     * What an entry is: a file, a directory, a symbolic link, a FIFO, a socket, a device; {@code HARD_LINK} is a
+     * create's second name for an existing file (never an attribute's kind).
+     */
     enum FileKind {
-        FILE, DIRECTORY, SYMBOLIC_LINK, HARD_LINK
+        FILE, DIRECTORY, SYMBOLIC_LINK, HARD_LINK, FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE;
+
+        /** Neither a file, a directory nor a link ({@code BasicFileAttributes.isOther}). */
+        public boolean isOther() {
+            return this == FIFO || this == SOCKET || this == CHARACTER_DEVICE || this == BLOCK_DEVICE;
+        }
+
+        /** The POSIX file type bits ({@code S_IFMT} of {@code st_mode}); a hard link's are a file's. */
+        public int posixType() {
+            return switch (this) {
+                case FILE, HARD_LINK -> 0100000;
+                case DIRECTORY -> 0040000;
+                case SYMBOLIC_LINK -> 0120000;
+                case FIFO -> 0010000;
+                case SOCKET -> 0140000;
+                case CHARACTER_DEVICE -> 0020000;
+                case BLOCK_DEVICE -> 0060000;
+            };
+        }
     }
 
-    /** {@code IRP_MJ_CREATE}: open or create the file object's path. */
+    /**
+     * {@code IRP_MJ_CREATE}: open or create the file object's path; {@code linkTarget} is a link's target or a
+     * hard link's existing file, {@code mode} a new entry's mode bits (null: the file system's default).
+     */
     record Create(Set<Access> access, CreateDisposition disposition, Set<CreateOption> options, FileKind kind,
-                  String linkTarget, Object initialAttributes) implements IoParameters {
+                  String linkTarget, FileMode mode) implements IoParameters {
         public Create {
             access = Set.copyOf(access);
             options = Set.copyOf(options);
@@ -49,112 +95,152 @@ public sealed interface IoParameters {
         public static Create open(Set<Access> access) {
             return new Create(access, CreateDisposition.OPEN, Set.of(), FileKind.FILE, null, null);
         }
-
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.CREATE;
-        }
     }
 
     /** {@code IRP_MJ_READ}: read into {@code buffer} (from its position to its limit) at {@code offset}. */
     record Read(long offset, ByteBuffer buffer) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.READ;
-        }
     }
 
     /** {@code IRP_MJ_WRITE}: write {@code buffer} (position to limit) at {@code offset}; -1 appends. */
     record Write(long offset, ByteBuffer buffer) implements IoParameters {
         public static final long APPEND = -1;
+    }
 
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.WRITE;
+    /**
+     * {@code IRP_MJ_QUERY_INFORMATION}. The result by class: {@link IoResult.FileAttributes} for
+     * {@code FileBasicInformation}, {@code FileNetworkOpenInformation}, {@code FilePosixInformation} and
+     * {@code FileAllInformation} (only this one names the owner and group); {@link IoResult.StandardInformation}
+     * for {@code FileStandardInformation}; {@link IoResult.NormalizedName} for {@code FileNormalizedNameInformation};
+     * {@link IoResult.AccessInformation} for {@code FileAccessInformation}.
+     */
+    record QueryInformation(FileInformationClass informationClass) implements IoParameters {
+        public QueryInformation {
+            Objects.requireNonNull(informationClass, "informationClass");
         }
     }
 
     /**
-     * {@code IRP_MJ_QUERY_INFORMATION}; {@code query} says more where a front end needs it (the NIO front
-     * end passes the attribute view or class asked for; null otherwise).
+     * {@code IRP_MJ_SET_INFORMATION}: {@code information} is what is set, of a kind that fits the class
+     * ({@link FileInformation#informationClasses()}).
      */
-    record QueryInformation(FileInformationClass informationClass, Object query) implements IoParameters {
-        public QueryInformation(FileInformationClass informationClass) {
-            this(informationClass, null);
+    record SetInformation(FileInformationClass informationClass, FileInformation information) implements IoParameters {
+        public SetInformation {
+            Objects.requireNonNull(informationClass, "informationClass");
+            Objects.requireNonNull(information, "information");
+            if (!information.informationClasses().contains(informationClass)) {
+                throw new IllegalArgumentException(information + " is not " + informationClass);
+            }
         }
 
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.QUERY_INFORMATION;
+        /** With the information's usual class ({@code FileRenameInformation} for a rename, …). */
+        public SetInformation(FileInformation information) {
+            this(information.informationClasses().getFirst(), information);
         }
     }
 
-    /**
-     * {@code IRP_MJ_SET_INFORMATION}: rename and link take a target path, end-of-file a size, disposition a
-     * boolean, basic information a times/attributes object the front end defines.
-     */
-    record SetInformation(FileInformationClass informationClass, Object information, boolean replaceIfExists)
-            implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.SET_INFORMATION;
+    /** What {@link SetInformation} sets. */
+    sealed interface FileInformation {
+        /** The information classes this kind of information is given with, the usual one first. */
+        List<FileInformationClass> informationClasses();
+
+        /** {@code FileEndOfFileInformation} (or {@code FileAllocationInformation}): the new size. */
+        record EndOfFile(long size) implements FileInformation {
+            @Override
+            public List<FileInformationClass> informationClasses() {
+                return List.of(FileInformationClass.FileEndOfFileInformation, FileInformationClass.FileAllocationInformation);
+            }
+        }
+
+        /** {@code FileDispositionInformation}: delete the file (here: at once). */
+        record Disposition(boolean deleteFile) implements FileInformation {
+            @Override
+            public List<FileInformationClass> informationClasses() {
+                return List.of(FileInformationClass.FileDispositionInformation,
+                        FileInformationClass.FileDispositionInformationEx);
+            }
+        }
+
+        /**
+         * {@code FileRenameInformation}: the new name as a volume path; with {@code FileRenameInformationEx} the
+         * rename is atomic or fails.
+         */
+        record Rename(String target, boolean replaceIfExists) implements FileInformation {
+            public Rename {
+                Objects.requireNonNull(target, "target");
+            }
+
+            @Override
+            public List<FileInformationClass> informationClasses() {
+                return List.of(FileInformationClass.FileRenameInformation, FileInformationClass.FileRenameInformationEx);
+            }
+        }
+
+        /** {@code FileBasicInformation}: the times to set; a null time is left as it is. */
+        record Basic(FileTime creationTime, FileTime lastAccessTime, FileTime lastWriteTime, FileTime changeTime)
+                implements FileInformation {
+            public static Basic lastWrite(FileTime time) {
+                return new Basic(null, null, time, null);
+            }
+
+            public static Basic lastAccess(FileTime time) {
+                return new Basic(null, time, null, null);
+            }
+
+            @Override
+            public List<FileInformationClass> informationClasses() {
+                return List.of(FileInformationClass.FileBasicInformation);
+            }
         }
     }
 
     /** {@code IRP_MJ_DIRECTORY_CONTROL} (query directory) with an optional glob pattern. */
     record DirectoryControl(String pattern) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.DIRECTORY_CONTROL;
-        }
     }
 
     /** {@code IRP_MJ_FLUSH_BUFFERS}; {@code dataOnly} as {@code fdatasync}. */
     record FlushBuffers(boolean dataOnly) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.FLUSH_BUFFERS;
+    }
+
+    /** The {@code FS_INFORMATION_CLASS} values; each gives an {@link IoResult.VolumeInformation}. */
+    enum FsInformationClass {
+        FileFsVolumeInformation, FileFsSizeInformation, FileFsAttributeInformation, FileFsFullSizeInformation
+    }
+
+    /** {@code IRP_MJ_QUERY_VOLUME_INFORMATION}. */
+    record QueryVolumeInformation(FsInformationClass informationClass) implements IoParameters {
+        public QueryVolumeInformation {
+            Objects.requireNonNull(informationClass, "informationClass");
         }
     }
 
-    /** {@code IRP_MJ_QUERY_VOLUME_INFORMATION} ({@code FileFsSizeInformation} and the like). */
-    record QueryVolumeInformation(String informationClass) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.QUERY_VOLUME_INFORMATION;
-        }
-    }
-
-    /** {@code IRP_MJ_QUERY_SECURITY}. */
+    /** {@code IRP_MJ_QUERY_SECURITY}: gives an {@link IoResult.Security}. */
     record QuerySecurity() implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.QUERY_SECURITY;
-        }
     }
 
-    /** {@code IRP_MJ_SET_SECURITY}: owner, group and permissions as the front end defines them. */
-    record SetSecurity(Object security) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.SET_SECURITY;
+    /** {@code IRP_MJ_SET_SECURITY}: new mode bits, owner or group; what is null is left as it is. */
+    record SetSecurity(FileMode mode, Principal owner, Principal group) implements IoParameters {
+        public SetSecurity {
+            if (mode == null && owner == null && group == null) {
+                throw new IllegalArgumentException("a security change sets a mode, an owner or a group");
+            }
+        }
+
+        public static SetSecurity mode(FileMode mode) {
+            return new SetSecurity(Objects.requireNonNull(mode, "mode"), null, null);
+        }
+
+        /** A change of owner, group or both; null leaves it. */
+        public static SetSecurity chown(Principal owner, Principal group) {
+            return new SetSecurity(null, owner, group);
         }
     }
 
     /** {@code IRP_MJ_QUERY_EA}: one name, or every name when {@code name} is null. */
     record QueryEa(String name) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.QUERY_EA;
-        }
     }
 
     /** {@code IRP_MJ_SET_EA}: set {@code name} to {@code value}, or remove it when {@code value} is null. */
     record SetEa(String name, byte[] value) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.SET_EA;
-        }
     }
 
     /**
@@ -166,53 +252,31 @@ public sealed interface IoParameters {
         public LockControl(long offset, long length, boolean shared, boolean lock) {
             this(offset, length, shared, lock, false);
         }
-
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.LOCK_CONTROL;
-        }
     }
 
-    /** {@code IRP_MJ_FILE_SYSTEM_CONTROL} with a control code and optional input. */
+    /**
+     * {@code IRP_MJ_FILE_SYSTEM_CONTROL} with a control code and optional input; {@link #GET_REPARSE_POINT} of a
+     * symbolic link gives its {@link IoResult.ReparsePoint}.
+     */
     record FileSystemControl(int controlCode, byte[] input) implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.FILE_SYSTEM_CONTROL;
+        /** {@code FSCTL_GET_REPARSE_POINT}. */
+        public static final int GET_REPARSE_POINT = 0x000900A8;
+
+        public static FileSystemControl getReparsePoint() {
+            return new FileSystemControl(GET_REPARSE_POINT, null);
         }
     }
 
     /** {@code IRP_MJ_CLEANUP}: the last handle to the file object closed. */
     record Cleanup() implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.CLEANUP;
-        }
     }
 
     /** {@code IRP_MJ_CLOSE}: the file object goes away. */
     record Close() implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.CLOSE;
-        }
     }
 
     /** {@code IRP_MJ_SHUTDOWN}: presented to filters when the filter manager closes (decision 10). */
     record Shutdown() implements IoParameters {
-        @Override
-        public MajorFunction majorFunction() {
-            return MajorFunction.SHUTDOWN;
-        }
     }
 
-    /** A directory entry returned by {@link DirectoryControl}. */
-    record DirectoryEntry(String name, FileKind kind, long size) {
-    }
-
-    /** The result of a directory query. */
-    record DirectoryListing(List<DirectoryEntry> entries) {
-        public DirectoryListing {
-            entries = List.copyOf(entries);
-        }
-    }
 }

@@ -1,27 +1,29 @@
 package dev.altitude.core;
 
 import dev.altitude.core.IoParameters.CreateDisposition;
-import dev.altitude.core.IoParameters.DirectoryEntry;
+import dev.altitude.core.IoParameters.FileInformation;
 import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.IoResult.DirectoryEntry;
 import java.nio.ByteBuffer;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * A small in-memory file system to put under a volume: files and directories in one map, guarded by one
  * lock. It is meant for tests, examples and dispatch benchmarks, not for data.
  *
- * <p>Results: {@code QUERY_INFORMATION} gives a {@link FileInfo}; {@code DIRECTORY_CONTROL} an
- * {@link IoParameters.DirectoryListing}; {@code READ} and {@code WRITE} set the byte count as information.
+ * <p>Results: {@code QUERY_INFORMATION} gives {@link IoResult.FileAttributes} (kind and size; times of the epoch)
+ * or, for {@code FileStandardInformation}, {@link IoResult.StandardInformation}; {@code DIRECTORY_CONTROL} an
+ * {@link IoResult.DirectoryListing}; {@code QUERY_VOLUME_INFORMATION} an {@link IoResult.VolumeInformation};
+ * {@code READ} and {@code WRITE} set the byte count as information. Other operations are
+ * {@code STATUS_INVALID_DEVICE_REQUEST}.
  */
 public final class MemoryBackend implements VolumeBackend {
 
-    /** What {@code QUERY_INFORMATION} returns. */
-    public record FileInfo(String path, boolean directory, long size) {
-    }
+    private static final FileTime EPOCH = FileTime.fromMillis(0);
 
     private static final class Node {
         final boolean directory;
@@ -53,7 +55,10 @@ public final class MemoryBackend implements VolumeBackend {
             case IoParameters.Write w -> write(data, file(fo), w);
             case IoParameters.QueryInformation q -> {
                 Node n = existing(fo.path());
-                data.setResult(new FileInfo(fo.path(), n.directory, n.size));
+                data.setResult(q.informationClass() == FileInformationClass.FileStandardInformation
+                        ? new IoResult.StandardInformation(n.size, n.directory)
+                        : new IoResult.FileAttributes(n.directory ? FileKind.DIRECTORY : FileKind.FILE, n.size, EPOCH,
+                                EPOCH, EPOCH, null, null, null, null, -1, -1, 1, -1));
                 data.complete(NtStatus.SUCCESS, 0);
             }
             case IoParameters.SetInformation s -> setInformation(data, fo.path(), s);
@@ -63,10 +68,19 @@ public final class MemoryBackend implements VolumeBackend {
             case IoParameters.FlushBuffers f -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.Shutdown s -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.QueryVolumeInformation q -> {
-                data.setResult(Map.of("files", (long) nodes.size()));
+                long used = 0;
+                for (Node n : nodes.values()) {
+                    used += n.data.length;
+                }
+                data.setResult(new IoResult.VolumeInformation("memory", "memory", used, 0, 0, 1, false));
                 data.complete(NtStatus.SUCCESS, 0);
             }
-            default -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            case IoParameters.QuerySecurity q -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            case IoParameters.SetSecurity s -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            case IoParameters.QueryEa q -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            case IoParameters.SetEa s -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            case IoParameters.LockControl l -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+            case IoParameters.FileSystemControl f -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
         }
     }
 
@@ -148,9 +162,9 @@ public final class MemoryBackend implements VolumeBackend {
 
     private void setInformation(CallbackData data, String path, IoParameters.SetInformation s) {
         Node n = existing(path);
-        switch (s.informationClass()) {
-            case FileEndOfFileInformation, FileAllocationInformation -> {
-                int size = (int) ((Number) s.information()).longValue();
+        switch (s.information()) {
+            case FileInformation.EndOfFile eof -> {
+                int size = Math.toIntExact(eof.size());
                 if (size > n.data.length) {
                     n.data = Arrays.copyOf(n.data, size);
                 } else if (size < n.size) {
@@ -158,23 +172,23 @@ public final class MemoryBackend implements VolumeBackend {
                 }
                 n.size = size;
             }
-            case FileDispositionInformation, FileDispositionInformationEx -> {
-                if (Boolean.TRUE.equals(s.information())) {
+            case FileInformation.Disposition d -> {
+                if (d.deleteFile()) {
                     if (n.directory && !nodes.subMap(path + "/", path + "0").isEmpty()) {
                         throw new NtStatusException(NtStatus.DIRECTORY_NOT_EMPTY, path);
                     }
                     nodes.remove(path);
                 }
             }
-            case FileRenameInformation, FileRenameInformationEx -> {
-                String target = (String) s.information();
-                if (nodes.containsKey(target) && !s.replaceIfExists()) {
+            case FileInformation.Rename r -> {
+                String target = r.target();
+                if (nodes.containsKey(target) && !r.replaceIfExists()) {
                     throw new NtStatusException(NtStatus.OBJECT_NAME_COLLISION, target);
                 }
                 nodes.remove(path);
                 nodes.put(target, n);
             }
-            default -> throw new NtStatusException(NtStatus.INVALID_PARAMETER, s.informationClass().name());
+            case FileInformation.Basic b -> { } // keeps no times
         }
         data.complete(NtStatus.SUCCESS, 0);
     }
@@ -197,7 +211,7 @@ public final class MemoryBackend implements VolumeBackend {
                 entries.add(new DirectoryEntry(rest, n.directory ? FileKind.DIRECTORY : FileKind.FILE, n.size));
             }
         }
-        data.setResult(new IoParameters.DirectoryListing(entries));
+        data.setResult(new IoResult.DirectoryListing(entries));
         data.complete(NtStatus.SUCCESS, entries.size());
     }
 }

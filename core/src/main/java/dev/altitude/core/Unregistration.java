@@ -73,12 +73,7 @@ final class Unregistration {
 
     /** Step 5. */
     private void deleteContexts() {
-        for (ContextBlock block : List.copyOf(filter.linkedVolumeContexts)) {
-            block.unlink();
-        }
-        for (ContextBlock block : List.copyOf(filter.liveContexts)) {
-            filter.verifyReleased(block, "the filter unregistered");
-        }
+        filter.contexts.deleteForUnregister();
     }
 
     /** Step 6: contexts still referenced, object references, work items, files it opened, attaches, open ports. */

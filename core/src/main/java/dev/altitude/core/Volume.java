@@ -9,12 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A volume: a backend file system with a stack of filter instances ordered by altitude.
  *
- * <p>{@link #perform} runs one operation: pre-operations from the highest altitude down, the backend,
- * then the owed post-operations from the lowest altitude up. The per-operation path takes no lock and
- * writes nothing shared: it reads the stack (an immutable array replaced on attach and detach), takes the
- * volume's I/O rundown once (striped), and marks each instance it visits in a slot of the calling thread's
- * own ({@link OperationSlot}: a volatile store to enter a pre-operation, a CAS to claim the post-operation),
- * where the instance's teardown ({@link CallbackRundown}) finds it.
+ * <p>{@link #perform} runs one operation: it takes the volume's I/O rundown once (striped), reads the stack (an
+ * immutable array replaced on attach and detach) and hands the operation to {@link Dispatch}, which presents it
+ * to the instances and the backend. The volume keeps the stack, its members (attaching, attached or tearing
+ * down) and the streams behind stream contexts.
  */
 public final class Volume {
     private static final Instance[] EMPTY = new Instance[0];
@@ -103,7 +101,10 @@ public final class Volume {
                     from++;
                 }
             }
-            dispatch(data, st, from);
+            Dispatch.run(this, data, st, from);
+            if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
+                closeStream(data.fileObject());
+            }
         } finally {
             io.release(held);
         }
@@ -117,124 +118,6 @@ public final class Volume {
             throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "volume " + name + " is dismounting");
         }
         return new ObjectReference(references, h, null);
-    }
-
-    private void dispatch(CallbackData data, Instance[] st, int from) {
-        int major = data.majorFunction().ordinal();
-        CallbackFrame frame = null;
-        int base = 0; // this operation's levels in the thread's stack: base up to the frame's top
-        boolean completed = false;
-        boolean ended = false;
-        try {
-            for (int i = from; i < st.length; i++) {
-                Instance inst = st[i];
-                Callbacks.PreOperation pre = inst.pre[major];
-                Callbacks.PostOperation post = inst.post[major];
-                if (pre == null && post == null) {
-                    continue;
-                }
-                if (frame == null) {
-                    frame = CallbackFrame.current();
-                    frame.join(manager.frames); // before its first slot: the manager's teardowns look there
-                    base = frame.top();
-                }
-                OperationSlot slot = frame.push(inst, data);
-                if (inst.rundown.closing) { // its teardown began: no pre-operation starts
-                    frame.pop(slot);
-                    inst.rundown.left();
-                    continue;
-                }
-                PreOpStatus ps = PreOpStatus.SUCCESS_NO_CALLBACK;
-                Holder pended = null;
-                boolean owes = false;
-                try {
-                    Object completionContext;
-                    if (pre == null) {
-                        ps = PreOpStatus.SUCCESS_WITH_CALLBACK;
-                        completionContext = null;
-                    } else {
-                        ps = inst.callPre(pre, data);
-                        completionContext = data.takeCompletionContext();
-                        if (ps == PreOpStatus.PENDING) {
-                            // parked until the filter resumes it; not a running callback meanwhile
-                            pended = inst.pendedPre(data);
-                            slot.park();
-                            inst.rundown.left();
-                            try {
-                                ps = data.awaitResume();
-                            } finally {
-                                slot.unpark();
-                            }
-                            completionContext = data.takeResumeContext();
-                        }
-                    }
-                    if (ps == PreOpStatus.SUCCESS_WITH_CALLBACK || ps == PreOpStatus.SYNCHRONIZE) {
-                        if (post != null) {
-                            slot.owe(post, completionContext);
-                            owes = true;
-                        } else {
-                            inst.filter().misuse(Diagnostic.Kind.INVALID_STATUS, "pre-operation " + data.majorFunction() + " of instance '" + inst.name() + "' returned " + ps
-                                    + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
-                        }
-                    }
-                } finally {
-                    if (!owes) {
-                        frame.pop(slot);
-                    }
-                    inst.rundown.left();
-                    if (pended != null) {
-                        inst.pended.remove(pended); // after the slot is owed: a teardown then drains it
-                    }
-                }
-                if (ps == PreOpStatus.COMPLETE) {
-                    completed = true;
-                    break;
-                }
-            }
-            if (!completed) {
-                callBackend(data);
-                if (data.majorFunction() == MajorFunction.CREATE && data.status().isSuccess()) {
-                    openStream(data.fileObject());
-                }
-            }
-            if (frame != null) {
-                runOwedPosts(frame, base, data, false);
-            }
-            ended = true;
-        } finally {
-            if (frame != null) {
-                if (!ended) {
-                    // an Error no callback or backend caught (running out of memory, say) ends the operation:
-                    // each post-operation it still owes is called once, draining, as a teardown would
-                    runOwedPosts(frame, base, data, true);
-                }
-                frame.cut(base);
-            }
-        }
-        if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
-            closeStream(data.fileObject());
-        }
-    }
-
-    /**
-     * The operation's way up: each post-operation it owes, from the lowest altitude up, that its thread claims
-     * (a slot a teardown claimed first is the drainer's now, and leaves the thread's stack).
-     */
-    private static void runOwedPosts(CallbackFrame frame, int base, CallbackData data, boolean draining) {
-        for (int level = frame.top() - 1; level >= base; level--) {
-            OperationSlot slot = frame.slot(level);
-            if (slot.claim()) {
-                Instance inst = slot.instance;
-                try {
-                    inst.callPost(slot, data, frame, draining);
-                } finally {
-                    slot.free();
-                    inst.rundown.left();
-                }
-            } else if (slot.state() >= OperationSlot.DRAINING) {
-                frame.replace(level);
-            }
-        }
     }
 
     // ---- streams: the identity behind stream and stream-handle contexts ----------------------------
@@ -258,9 +141,7 @@ public final class Volume {
             return;
         }
         fo.bind(null);
-        for (ContextBlock b : List.copyOf(fo.contexts.values())) {
-            b.unlink();
-        }
+        Contexts.unlinkAll(fo.contexts);
         boolean[] last = new boolean[1];
         streams.computeIfPresent(s.path, (path, cur) -> {
             if (cur != s) {
@@ -273,15 +154,17 @@ public final class Volume {
             return cur;
         });
         if (last[0]) {
-            for (ContextBlock b : List.copyOf(s.contexts.values())) {
-                b.unlink();
-            }
+            Contexts.unlinkAll(s.contexts);
         }
     }
 
-    private void callBackend(CallbackData data) {
+    /** The backend's part of an operation; a successful CREATE opens (or joins) the file's stream. */
+    void callBackend(CallbackData data) {
         try {
             backend.perform(data);
+            if (data.majorFunction() == MajorFunction.CREATE && data.status().isSuccess()) {
+                openStream(data.fileObject());
+            }
         } catch (NtStatusException e) {
             data.complete(e.status(), 0);
         } catch (RuntimeException e) {
@@ -355,9 +238,7 @@ public final class Volume {
         attaches.awaitRelease();
         io.beginRundown();
         Teardown.of(members(), TeardownReason.VOLUME_DISMOUNT).run();
-        for (ContextBlock b : List.copyOf(contexts.values())) {
-            b.unlink();
-        }
+        Contexts.unlinkAll(contexts);
         io.awaitRelease();
         Waits.watched(references::awaitRelease, manager.unloadWarningMillis(),
                 () -> manager.diagnostics.report(Diagnostic.Kind.WAITING, "volume " + name, "dismount of " + name

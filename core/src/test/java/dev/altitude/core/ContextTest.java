@@ -201,7 +201,7 @@ class ContextTest extends ManagerFixture {
         }
         assertThat(manager.unloadFilter("ctx")).isEqualTo(NtStatus.SUCCESS);
         assertThat(cleanupLog).contains("VOLUME VOLUME", "INSTANCE late");
-        assertThat(t.filter().liveContexts).isEmpty();
+        assertThat(t.filter().contexts.liveCount()).isZero();
         assertThat(cleanups.values()).allSatisfy(n -> assertThat(n).hasValue(1));
     }
 

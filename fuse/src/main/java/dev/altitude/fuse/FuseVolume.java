@@ -2,24 +2,23 @@ package dev.altitude.fuse;
 
 import dev.altitude.core.CallbackData;
 import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileMode;
 import dev.altitude.core.FileObject;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.IoParameters.Access;
 import dev.altitude.core.IoParameters.CreateDisposition;
 import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.IoParameters.FileInformation;
 import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.IoResult;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.Principal;
 import dev.altitude.core.Requestor;
 import dev.altitude.core.Volume;
-import dev.altitude.nio.NioBackend;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileStore;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -44,7 +43,6 @@ import org.cryptomator.jfuse.api.TimeSpec;
  * for metadata, run one operation and close it, as Windows does for such calls.
  */
 final class FuseVolume implements FuseOperations {
-    private static final String STAT_ATTRIBUTES = "unix:mode,uid,gid,size,nlink,lastAccessTime,lastModifiedTime,ctime";
     private static final int RENAME_NOREPLACE = 1;
     private static final int RENAME_EXCHANGE = 2;
     private static final String XATTR_USER = "user.";
@@ -157,21 +155,6 @@ final class FuseVolume implements FuseOperations {
         return fh;
     }
 
-    private static FileAttribute<Set<PosixFilePermission>> permissions(int mode) {
-        return PosixFilePermissions.asFileAttribute(permissionSet(mode));
-    }
-
-    private static Set<PosixFilePermission> permissionSet(int mode) {
-        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ … OTHERS_EXECUTE, high bit first
-        for (int i = 0; i < 9; i++) {
-            if ((mode & (1 << (8 - i))) != 0) {
-                s.add(all[i]);
-            }
-        }
-        return s;
-    }
-
     /** A new entry belongs to whoever made it (the daemon runs as root), as on a local file system. */
     private void giveToCaller(String path, Requestor who) {
         List<IoParameters> chown = chown(who.uid() > 0 ? who.uid() : -1, who.gid() > 0 ? who.gid() : -1);
@@ -180,16 +163,13 @@ final class FuseVolume implements FuseOperations {
         }
     }
 
-    /** The SET_SECURITY operations of a chown; -1 leaves the user or group as it is. */
+    /** The SET_SECURITY of a chown (none when both are -1); -1 leaves the user or group as it is. */
     private static List<IoParameters> chown(int uid, int gid) {
-        List<IoParameters> ops = new java.util.ArrayList<>(2);
-        if (uid != -1) {
-            ops.add(new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", uid)));
+        if (uid == -1 && gid == -1) {
+            return List.of();
         }
-        if (gid != -1) {
-            ops.add(new IoParameters.SetSecurity(new NioBackend.Attribute("unix:gid", gid)));
-        }
-        return ops;
+        return List.of(IoParameters.SetSecurity.chown(uid == -1 ? null : Principal.ofId(uid),
+                gid == -1 ? null : Principal.ofId(gid)));
     }
 
     // ---- attributes ---------------------------------------------------------------------------------
@@ -197,29 +177,29 @@ final class FuseVolume implements FuseOperations {
     @Override
     public int getattr(String path, Stat stat, FileInfo fi) {
         FileObject fo = handle(fi);
-        IoParameters.QueryInformation q = new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
-                STAT_ATTRIBUTES);
+        IoParameters.QueryInformation q = new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation);
         Done d = fo != null ? send(fo, q, context.current()) : onPath(path, q);
         if (!d.ok()) {
             return d.code();
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> a = (Map<String, Object>) d.data().result();
-        stat.setMode((Integer) a.get("mode"));
-        stat.setUid((Integer) a.get("uid"));
-        stat.setGid((Integer) a.get("gid"));
-        stat.setSize((Long) a.get("size"));
-        stat.setNLink((short) (int) (Integer) a.get("nlink"));
-        stat.aTime().set(((FileTime) a.get("lastAccessTime")).toInstant());
-        stat.mTime().set(((FileTime) a.get("lastModifiedTime")).toInstant());
-        stat.cTime().set(((FileTime) a.get("ctime")).toInstant());
+        IoResult.FileAttributes a = d.data().result(IoResult.FileAttributes.class);
+        if (!a.hasPosix() || a.links() < 0) {
+            return -Errnos.EIO; // a FUSE volume is over a POSIX directory
+        }
+        stat.setMode(a.kind().posixType() | a.mode().bits());
+        stat.setUid(a.owner().id());
+        stat.setGid(a.group().id());
+        stat.setSize(a.size());
+        stat.setNLink((short) a.links());
+        stat.aTime().set(a.lastAccessTime().toInstant());
+        stat.mTime().set(a.lastModifiedTime().toInstant());
+        stat.cTime().set((a.changeTime() != null ? a.changeTime() : a.lastModifiedTime()).toInstant());
         return 0;
     }
 
     @Override
     public int chmod(String path, int mode, FileInfo fi) {
-        return onPath(path, new IoParameters.SetSecurity(new NioBackend.Attribute("posix:permissions",
-                permissionSet(mode)))).code();
+        return onPath(path, IoParameters.SetSecurity.mode(FileMode.of(mode))).code();
     }
 
     @Override
@@ -229,53 +209,48 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
-        List<IoParameters> ops = new java.util.ArrayList<>(2);
-        for (var t : List.of(Map.entry("basic:lastAccessTime", atime), Map.entry("basic:lastModifiedTime", mtime))) {
-            TimeSpec spec = t.getValue();
-            if (spec != null && !spec.isUtimeOmit()) {
-                FileTime when = FileTime.from(spec.isUtimeNow() ? Instant.now() : spec.get());
-                ops.add(new IoParameters.SetInformation(FileInformationClass.FileBasicInformation,
-                        new NioBackend.Attribute(t.getKey(), when), false));
-            }
-        }
+        FileTime a = time(atime);
+        FileTime m = time(mtime);
+        List<IoParameters> ops = a == null && m == null ? List.of()
+                : List.of(new IoParameters.SetInformation(new FileInformation.Basic(null, a, m, null)));
         return onPath(path, META_OPEN, context.current(), ops).code();
+    }
+
+    /** A utimensat time: null for UTIME_OMIT (left as it is), now for UTIME_NOW. */
+    private static FileTime time(TimeSpec spec) {
+        if (spec == null || spec.isUtimeOmit()) {
+            return null;
+        }
+        return FileTime.from(spec.isUtimeNow() ? Instant.now() : spec.get());
     }
 
     @Override
     public int access(String path, int mask) {
-        StringBuilder modes = new StringBuilder();
-        if ((mask & 4) != 0) {
-            modes.append('R');
+        Done d = onPath(path, new IoParameters.QueryInformation(FileInformationClass.FileAccessInformation));
+        if (!d.ok()) {
+            return d.code();
         }
-        if ((mask & 2) != 0) {
-            modes.append('W');
-        }
-        if ((mask & 1) != 0) {
-            modes.append('X');
-        }
-        return onPath(path, new IoParameters.QueryInformation(FileInformationClass.FileAllInformation,
-                NioBackend.ACCESS + modes)).code();
+        IoResult.AccessInformation may = d.data().result(IoResult.AccessInformation.class);
+        boolean ok = ((mask & 4) == 0 || may.read()) && ((mask & 2) == 0 || may.write()) && ((mask & 1) == 0 || may.execute());
+        return ok ? 0 : -Errnos.EACCES;
     }
 
     @Override
     public int statfs(String path, Statvfs statvfs) {
-        Done d = onPath("/", new IoParameters.QueryVolumeInformation("FileFsFullSizeInformation"));
+        Done d = onPath("/", new IoParameters.QueryVolumeInformation(
+                IoParameters.FsInformationClass.FileFsFullSizeInformation));
         if (!d.ok()) {
             return d.code();
         }
-        try {
-            FileStore store = (FileStore) d.data().result();
-            long block = 4096;
-            statvfs.setBsize(block);
-            statvfs.setFrsize(block);
-            statvfs.setBlocks(store.getTotalSpace() / block);
-            statvfs.setBfree(store.getUnallocatedSpace() / block);
-            statvfs.setBavail(store.getUsableSpace() / block);
-            statvfs.setNameMax(255);
-            return 0;
-        } catch (java.io.IOException e) {
-            return -Errnos.EIO;
-        }
+        IoResult.VolumeInformation v = d.data().result(IoResult.VolumeInformation.class);
+        long block = 4096;
+        statvfs.setBsize(block);
+        statvfs.setFrsize(block);
+        statvfs.setBlocks(v.totalBytes() / block);
+        statvfs.setBfree(v.freeBytes() / block);
+        statvfs.setBavail(v.usableBytes() / block);
+        statvfs.setNameMax(255);
+        return 0;
     }
 
     // ---- names --------------------------------------------------------------------------------------
@@ -283,13 +258,12 @@ final class FuseVolume implements FuseOperations {
     @Override
     public int mkdir(String path, int mode) {
         return createEntry(path, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
-                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, new FileAttribute<?>[] {permissions(mode)}));
+                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, FileMode.of(mode)));
     }
 
     @Override
     public int unlink(String path) {
-        return onPath(path, new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true,
-                false)).code();
+        return onPath(path, new IoParameters.SetInformation(new FileInformation.Disposition(true))).code();
     }
 
     @Override
@@ -302,8 +276,8 @@ final class FuseVolume implements FuseOperations {
         if ((flags & RENAME_EXCHANGE) != 0) {
             return -Errnos.EINVAL; // no exchange in java.nio
         }
-        return onPath(oldPath, new IoParameters.SetInformation(FileInformationClass.FileRenameInformation, newPath,
-                (flags & RENAME_NOREPLACE) == 0)).code();
+        return onPath(oldPath, new IoParameters.SetInformation(new FileInformation.Rename(newPath,
+                (flags & RENAME_NOREPLACE) == 0))).code();
     }
 
     @Override
@@ -314,12 +288,11 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int readlink(String path, ByteBuffer buf, long len) {
-        Done d = onPath(path, new IoParameters.QueryInformation(FileInformationClass.FileAttributeTagInformation,
-                NioBackend.LINK_TARGET));
+        Done d = onPath(path, IoParameters.FileSystemControl.getReparsePoint());
         if (!d.ok()) {
             return d.code();
         }
-        byte[] target = ((String) d.data().result()).getBytes(StandardCharsets.UTF_8);
+        byte[] target = d.data().result(IoResult.ReparsePoint.class).target().getBytes(StandardCharsets.UTF_8);
         int n = (int) Math.min(target.length, len - 1);
         buf.put(target, 0, n).put((byte) 0);
         return 0;
@@ -385,7 +358,7 @@ final class FuseVolume implements FuseOperations {
         Set<Access> access = EnumSet.copyOf(access(flags));
         access.add(Access.WRITE_DATA); // O_CREAT with O_RDONLY still creates
         Done d = send(fo, new IoParameters.Create(access, disposition, options(flags), FileKind.FILE, null,
-                new FileAttribute<?>[] {permissions(mode)}), who);
+                FileMode.of(mode)), who);
         if (d.ok()) {
             fi.setFh(register(fo));
             giveToCaller(path, who);
@@ -422,7 +395,7 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int truncate(String path, long size, FileInfo fi) {
-        IoParameters p = new IoParameters.SetInformation(FileInformationClass.FileEndOfFileInformation, size, false);
+        IoParameters p = new IoParameters.SetInformation(new FileInformation.EndOfFile(size));
         FileObject fo = handle(fi);
         Requestor who = context.current();
         if (fo != null) {
@@ -478,7 +451,7 @@ final class FuseVolume implements FuseOperations {
         try {
             filler.fill(".");
             filler.fill("..");
-            for (IoParameters.DirectoryEntry e : ((IoParameters.DirectoryListing) d.data().result()).entries()) {
+            for (IoResult.DirectoryEntry e : d.data().result(IoResult.DirectoryListing.class).entries()) {
                 filler.fill(e.name());
             }
         } catch (java.io.IOException full) {
@@ -508,7 +481,7 @@ final class FuseVolume implements FuseOperations {
         if (!d.ok()) {
             return d.code();
         }
-        byte[] v = (byte[]) d.data().result();
+        byte[] v = d.data().result(IoResult.EaValue.class).value();
         if (value.capacity() == 0) {
             return v.length;
         }
@@ -536,8 +509,7 @@ final class FuseVolume implements FuseOperations {
             return d.code() == -Errnos.EOPNOTSUPP ? 0 : d.code();
         }
         StringBuilder names = new StringBuilder();
-        @SuppressWarnings("unchecked")
-        List<String> all = (List<String>) d.data().result();
+        List<String> all = d.data().result(IoResult.EaNames.class).names();
         for (String n : all) {
             names.append(XATTR_USER).append(n).append('\0');
         }

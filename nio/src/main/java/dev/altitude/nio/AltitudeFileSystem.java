@@ -2,13 +2,16 @@ package dev.altitude.nio;
 
 import dev.altitude.core.CallbackData;
 import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileMode;
 import dev.altitude.core.FileObject;
 import dev.altitude.core.FilterManager;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.IoParameters.Access;
 import dev.altitude.core.IoParameters.CreateDisposition;
 import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.IoParameters.FileInformation;
 import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.IoResult;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.Volume;
 import java.io.IOException;
@@ -25,6 +28,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +45,7 @@ import java.util.Set;
 public final class AltitudeFileSystem extends FileSystem {
     private final AltitudeFileSystemProvider provider;
     private final NioBackend backend;
+    private final Set<String> views;
     private final FileSystem syntax;
     private final Path syntaxRoot;
     /** The default file system of the JVM (default-provider mode): relative paths resolve against user.dir. */
@@ -51,6 +57,7 @@ public final class AltitudeFileSystem extends FileSystem {
     AltitudeFileSystem(AltitudeFileSystemProvider provider, NioBackend backend, FileSystem syntax, boolean isDefault) {
         this.provider = provider;
         this.backend = backend;
+        this.views = Attributes.views(backend.root().getFileSystem().supportedFileAttributeViews());
         this.syntax = syntax;
         this.syntaxRoot = syntax.getPath("/");
         this.isDefault = isDefault;
@@ -160,7 +167,7 @@ public final class AltitudeFileSystem extends FileSystem {
 
     @Override
     public Set<String> supportedFileAttributeViews() {
-        return backend.root().getFileSystem().supportedFileAttributeViews();
+        return views;
     }
 
     @Override
@@ -197,7 +204,7 @@ public final class AltitudeFileSystem extends FileSystem {
 
     @Override
     public UserPrincipalLookupService getUserPrincipalLookupService() {
-        return backend.root().getFileSystem().getUserPrincipalLookupService();
+        return Attributes.lookup(backend.root().getFileSystem().getUserPrincipalLookupService());
     }
 
     @Override
@@ -257,7 +264,7 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     /** Opens metadata-only, runs one operation, closes; returns the operation's result. */
-    Object metaOperation(AltitudePath path, Set<Access> access, boolean noFollow, IoParameters p, String other)
+    IoResult metaOperation(AltitudePath path, Set<Access> access, boolean noFollow, IoParameters p, String other)
             throws IOException {
         FileObject fo = openMeta(path, access, noFollow, other);
         try {
@@ -269,13 +276,13 @@ public final class AltitudeFileSystem extends FileSystem {
 
     void createDirectory(AltitudePath dir, FileAttribute<?>... attrs) throws IOException {
         FileObject fo = open(dir, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE, Set.of(),
-                FileKind.DIRECTORY, null, attrs));
+                FileKind.DIRECTORY, null, mode(attrs)));
         close(fo);
     }
 
     void delete(AltitudePath path) throws IOException {
         metaOperation(path, Set.of(Access.DELETE), true,
-                new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true, false), null);
+                new IoParameters.SetInformation(new FileInformation.Disposition(true)), null);
     }
 
     void move(AltitudePath source, AltitudePath target, CopyOption... options) throws IOException {
@@ -283,7 +290,8 @@ public final class AltitudeFileSystem extends FileSystem {
         FileInformationClass c = o.contains(StandardCopyOption.ATOMIC_MOVE)
                 ? FileInformationClass.FileRenameInformationEx : FileInformationClass.FileRenameInformation;
         metaOperation(source, Set.of(Access.DELETE), true,
-                new IoParameters.SetInformation(c, target.volumePath(), o.contains(StandardCopyOption.REPLACE_EXISTING)),
+                new IoParameters.SetInformation(c, new FileInformation.Rename(target.volumePath(),
+                        o.contains(StandardCopyOption.REPLACE_EXISTING))),
                 target.toString());
     }
 
@@ -331,7 +339,7 @@ public final class AltitudeFileSystem extends FileSystem {
     void createSymbolicLink(AltitudePath link, Path target, FileAttribute<?>... attrs) throws IOException {
         String t = target instanceof AltitudePath a ? (a.isAbsolute() ? a.volumePath() : a.syntax.toString()) : target.toString();
         FileObject fo = open(link, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK,
-                t, attrs));
+                t, mode(attrs)));
         close(fo);
     }
 
@@ -342,8 +350,8 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     Path readSymbolicLink(AltitudePath link) throws IOException {
-        String target = (String) metaOperation(link, Set.of(Access.READ_ATTRIBUTES), true,
-                new IoParameters.QueryInformation(FileInformationClass.FileAttributeTagInformation, NioBackend.LINK_TARGET), null);
+        String target = ((IoResult.ReparsePoint) metaOperation(link, Set.of(Access.READ_ATTRIBUTES), true,
+                IoParameters.FileSystemControl.getReparsePoint(), null)).target();
         Path base = backend.root().getFileSystem().getPath(target);
         if (base.isAbsolute() && base.startsWith(backend.root())) {
             return getPath("/").resolve(backend.root().relativize(base).toString());
@@ -352,51 +360,82 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     Path realPath(AltitudePath path, LinkOption... options) throws IOException {
-        String real = (String) metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow((Object[]) options),
-                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, NioBackend.REAL_PATH), null);
+        String real = ((IoResult.NormalizedName) metaOperation(path, Set.of(Access.READ_ATTRIBUTES),
+                noFollow((Object[]) options),
+                new IoParameters.QueryInformation(FileInformationClass.FileNormalizedNameInformation), null)).path();
         return getPath(real);
     }
 
     <A extends BasicFileAttributes> A readAttributes(AltitudePath path, Class<A> type, boolean noFollow) throws IOException {
-        return type.cast(metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow,
-                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, type), null));
+        if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
+            throw new UnsupportedOperationException(type.getName() + " is not supported on this volume");
+        }
+        return Attributes.as(type, attributes(path, type != BasicFileAttributes.class, noFollow));
     }
 
-    @SuppressWarnings("unchecked")
     Map<String, Object> readAttributes(AltitudePath path, String attributes, boolean noFollow) throws IOException {
-        return (Map<String, Object>) metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow,
-                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, attributes), null);
+        Attributes.Request r = Attributes.request(attributes, views);
+        return Attributes.map(r, attributes(path, r.needsPrincipalNames(), noFollow));
     }
 
-    /** Owner, group, permissions and ACLs are security ({@code SET_SECURITY}); times and the rest are {@code SET_INFORMATION}. */
+    /** The file's typed attributes; {@code names}: with the owner's and group's names ({@code FileAllInformation}). */
+    IoResult.FileAttributes attributes(AltitudePath path, boolean names, boolean noFollow) throws IOException {
+        return (IoResult.FileAttributes) metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow,
+                new IoParameters.QueryInformation(names ? FileInformationClass.FileAllInformation
+                        : FileInformationClass.FileBasicInformation), null);
+    }
+
+    /** Owner, group, permissions and mode are security ({@code SET_SECURITY}); times are {@code SET_INFORMATION}. */
     void setAttribute(AltitudePath path, String attribute, Object value, boolean noFollow) throws IOException {
-        NioBackend.Attribute a = new NioBackend.Attribute(attribute, value);
-        String name = attribute.contains(":") ? attribute : "basic:" + attribute;
-        boolean security = name.startsWith("owner:") || name.startsWith("acl:") || name.equals("posix:permissions")
-                || name.equals("posix:owner") || name.equals("posix:group");
-        IoParameters p = security ? new IoParameters.SetSecurity(a)
-                : new IoParameters.SetInformation(FileInformationClass.FileBasicInformation, a, false);
-        metaOperation(path, Set.of(security ? Access.WRITE_DAC : Access.WRITE_ATTRIBUTES), noFollow, p, null);
+        IoParameters p = Attributes.setting(attribute, value, views);
+        metaOperation(path, Set.of(p instanceof IoParameters.SetSecurity ? Access.WRITE_DAC : Access.WRITE_ATTRIBUTES),
+                noFollow, p, null);
+    }
+
+    /** Sets the times in one operation, as {@code BasicFileAttributeView.setTimes}; nothing to set is no operation. */
+    void setTimes(AltitudePath path, FileTime lastModified, FileTime lastAccess, FileTime created, boolean noFollow)
+            throws IOException {
+        if (lastModified == null && lastAccess == null && created == null) {
+            return;
+        }
+        metaOperation(path, Set.of(Access.WRITE_ATTRIBUTES), noFollow, new IoParameters.SetInformation(
+                new FileInformation.Basic(created, lastAccess, lastModified, null)), null);
     }
 
     void checkAccess(AltitudePath path, AccessMode... modes) throws IOException {
-        metaOperation(path, Set.of(Access.READ_ATTRIBUTES), false,
-                new IoParameters.QueryInformation(FileInformationClass.FileAllInformation, NioBackend.ACCESS + accessString(modes)),
-                null);
+        IoResult.AccessInformation may = (IoResult.AccessInformation) metaOperation(path, Set.of(Access.READ_ATTRIBUTES),
+                false, new IoParameters.QueryInformation(FileInformationClass.FileAccessInformation), null);
+        for (AccessMode m : modes) {
+            boolean ok = switch (m) {
+                case READ -> may.read();
+                case WRITE -> may.write();
+                case EXECUTE -> may.execute();
+            };
+            if (!ok) {
+                throw new java.nio.file.AccessDeniedException(path.toString());
+            }
+        }
     }
 
-    private static String accessString(AccessMode... modes) {
-        StringBuilder b = new StringBuilder();
-        for (AccessMode m : modes) {
-            b.append(m.name().charAt(0));
+    /** The mode of a create's attributes: {@code posix:permissions} is the only one a volume takes. */
+    static FileMode mode(FileAttribute<?>... attrs) {
+        FileMode mode = null;
+        for (FileAttribute<?> a : attrs) {
+            if (!a.name().equals("posix:permissions") && !a.name().equals("unix:permissions")) {
+                throw new UnsupportedOperationException("'" + a.name() + "' not supported as initial attribute");
+            }
+            @SuppressWarnings("unchecked")
+            Set<java.nio.file.attribute.PosixFilePermission> perms = (Set<java.nio.file.attribute.PosixFilePermission>) a.value();
+            mode = FileMode.of(perms);
         }
-        return b.toString();
+        return mode;
     }
 
     FileStore fileStore() throws IOException {
         FileObject fo = openMeta((AltitudePath) getPath("/"), Set.of(Access.READ_ATTRIBUTES), false);
         try {
-            return (FileStore) perform(fo, new IoParameters.QueryVolumeInformation("FileFsFullSizeInformation"), "/", null).result();
+            return new Store((IoResult.VolumeInformation) perform(fo, new IoParameters.QueryVolumeInformation(
+                    IoParameters.FsInformationClass.FileFsFullSizeInformation), "/", null).result(), views);
         } finally {
             close(fo);
         }
@@ -406,16 +445,16 @@ public final class AltitudeFileSystem extends FileSystem {
         String glob = patternFor(filter);
         FileObject fo = open(dir, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN, Set.of(),
                 FileKind.DIRECTORY, null, null));
-        IoParameters.DirectoryListing listing;
+        IoResult.DirectoryListing listing;
         try {
-            listing = (IoParameters.DirectoryListing) perform(fo, new IoParameters.DirectoryControl(glob), dir.toString(), null)
+            listing = (IoResult.DirectoryListing) perform(fo, new IoParameters.DirectoryControl(glob), dir.toString(), null)
                     .result();
         } catch (IOException e) {
             close(fo);
             throw e;
         }
         List<Path> entries = new ArrayList<>();
-        for (IoParameters.DirectoryEntry e : listing.entries()) {
+        for (IoResult.DirectoryEntry e : listing.entries()) {
             Path p = dir.resolve(e.name());
             if (filter == null || filter.accept(p)) {
                 entries.add(p);
@@ -448,5 +487,84 @@ public final class AltitudeFileSystem extends FileSystem {
     public String toString() {
         return isDefault ? "altitude default file system over " + backend.root()
                 : AltitudeFileSystemProvider.SCHEME + "://" + volume.name() + " over " + backend.root();
+    }
+
+    /** The volume's store: its sizes as the volume answers them, and the views the volume offers. */
+    private static final class Store extends FileStore {
+        private final IoResult.VolumeInformation v;
+        private final Set<String> views;
+
+        Store(IoResult.VolumeInformation v, Set<String> views) {
+            this.v = v;
+            this.views = views;
+        }
+
+        @Override
+        public String name() {
+            return v.name();
+        }
+
+        @Override
+        public String type() {
+            return v.type();
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return v.readOnly();
+        }
+
+        @Override
+        public long getTotalSpace() {
+            return v.totalBytes();
+        }
+
+        @Override
+        public long getUsableSpace() {
+            return v.usableBytes();
+        }
+
+        @Override
+        public long getUnallocatedSpace() {
+            return v.freeBytes();
+        }
+
+        @Override
+        public long getBlockSize() {
+            return v.blockSize();
+        }
+
+        @Override
+        public boolean supportsFileAttributeView(Class<? extends java.nio.file.attribute.FileAttributeView> type) {
+            return type == java.nio.file.attribute.BasicFileAttributeView.class
+                    || type == java.nio.file.attribute.PosixFileAttributeView.class && views.contains("posix")
+                    || type == java.nio.file.attribute.FileOwnerAttributeView.class && views.contains("owner");
+        }
+
+        @Override
+        public boolean supportsFileAttributeView(String name) {
+            return views.contains(name);
+        }
+
+        @Override
+        public <V extends java.nio.file.attribute.FileStoreAttributeView> V getFileStoreAttributeView(Class<V> type) {
+            java.util.Objects.requireNonNull(type, "type");
+            return null;
+        }
+
+        @Override
+        public Object getAttribute(String attribute) throws IOException {
+            return switch (attribute) {
+                case "totalSpace" -> getTotalSpace();
+                case "usableSpace" -> getUsableSpace();
+                case "unallocatedSpace" -> getUnallocatedSpace();
+                default -> throw new UnsupportedOperationException("'" + attribute + "' not recognized");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return v.name() + " (" + v.type() + ")";
+        }
     }
 }

@@ -362,15 +362,7 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
 
         @Override
         public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
-            if (lastModifiedTime != null) {
-                path.fs.setAttribute(path, "basic:lastModifiedTime", lastModifiedTime, noFollow);
-            }
-            if (lastAccessTime != null) {
-                path.fs.setAttribute(path, "basic:lastAccessTime", lastAccessTime, noFollow);
-            }
-            if (createTime != null) {
-                path.fs.setAttribute(path, "basic:creationTime", createTime, noFollow);
-            }
+            path.fs.setTimes(path, lastModifiedTime, lastAccessTime, createTime, noFollow);
         }
 
         @Override

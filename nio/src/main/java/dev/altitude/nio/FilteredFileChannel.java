@@ -98,7 +98,7 @@ final class FilteredFileChannel extends FileChannel {
             access.add(IoParameters.Access.WRITE_DATA);
         }
         FileObject fo = path.fs.open(path, new IoParameters.Create(access, disposition, o, IoParameters.FileKind.FILE, null,
-                attrs));
+                AltitudeFileSystem.mode(attrs)));
         return new FilteredFileChannel(path.fs, path, fo, read, write, append);
     }
 
@@ -239,8 +239,8 @@ final class FilteredFileChannel extends FileChannel {
 
     @Override
     public long size() throws IOException {
-        return (Long) call(new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation, NioBackend.SIZE))
-                .result();
+        return call(new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation))
+                .result(dev.altitude.core.IoResult.StandardInformation.class).endOfFile();
     }
 
     @Override
@@ -250,7 +250,7 @@ final class FilteredFileChannel extends FileChannel {
         }
         checkWritable();
         if (size < size()) {
-            call(new IoParameters.SetInformation(FileInformationClass.FileEndOfFileInformation, size, false));
+            call(new IoParameters.SetInformation(new IoParameters.FileInformation.EndOfFile(size)));
         }
         if (position > size) {
             position = size;

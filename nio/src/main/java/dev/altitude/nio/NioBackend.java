@@ -1,9 +1,15 @@
 package dev.altitude.nio;
 
 import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileMode;
 import dev.altitude.core.FileObject;
 import dev.altitude.core.IoParameters;
+import dev.altitude.core.IoParameters.FileInformation;
+import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.IoResult;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.Principal;
 import dev.altitude.core.VolumeBackend;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,10 +22,19 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,11 +42,9 @@ import java.util.Set;
  * file system). Volume paths ({@code /a/b}) resolve below the base; an open file's backend handle is a
  * {@link Handle} holding the base path and, for data opens, the base {@link FileChannel}.
  *
- * <p>Parameter forms it understands, beyond core's: {@code QueryInformation.query} is an attribute
- * string ({@code "posix:*"}), an attributes class, or one of {@link #SIZE}, {@link #REAL_PATH},
- * {@link #LINK_TARGET}; {@code SetInformation(FileBasicInformation)} and {@code SetSecurity} take an
- * {@link Attribute}; rename takes the target's volume path; a create's {@code initialAttributes} is a
- * {@code FileAttribute<?>[]}.
+ * <p>Attributes come from the base's {@code unix} view where it has one (one {@code stat}, the owner's and
+ * group's names looked up only for {@code FileAllInformation}), else from its {@code posix} or {@code basic}
+ * view; a failed operation keeps the base's exception as an {@link IoResult.BackendFailure}.
  *
  * <p>An open without data access (for attributes, delete, rename, links, a listing) checks nothing: the call
  * that follows on the handle does, so a missing file, a path below a file or a symbolic-link loop fails with
@@ -39,18 +52,10 @@ import java.util.Set;
  * and the operation after it fail (with {@code STATUS_OBJECT_NAME_NOT_FOUND} for a missing file).
  */
 public final class NioBackend implements VolumeBackend {
-    /** Query: the size of an open file. */
-    public static final String SIZE = "altitude:size";
-    /** Query: the real path, as a volume path. */
-    public static final String REAL_PATH = "altitude:realPath";
-    /** Query: a symbolic link's target. */
-    public static final String LINK_TARGET = "altitude:linkTarget";
-    /** Query: {@code checkAccess}, followed by the modes' initials ({@code "altitude:access:RW"}). */
-    public static final String ACCESS = "altitude:access:";
-
-    /** A named attribute and its new value ({@code Files.setAttribute}). */
-    public record Attribute(String name, Object value) {
-    }
+    /** What the base's {@code unix} view gives in one {@code stat}, without looking names up. */
+    private static final String UNIX_STAT = "unix:size,lastModifiedTime,lastAccessTime,creationTime,isRegularFile,"
+            + "isDirectory,isSymbolicLink,isOther,mode,ino,dev,rdev,nlink,uid,gid,ctime";
+    private static final String UNIX_NAMED = UNIX_STAT + ",owner,group";
 
     /**
      * An open file: its base path and, for a data open, its channel and locks; on a confined backend, the pin
@@ -81,6 +86,8 @@ public final class NioBackend implements VolumeBackend {
     private final Path realRoot;
     private final boolean verbatimLinks;
     private final Beneath beneath;
+    private final boolean unixView;
+    private final boolean posixView;
 
     public NioBackend(Path root) throws IOException {
         this(root, false);
@@ -114,6 +121,9 @@ public final class NioBackend implements VolumeBackend {
             throw new java.nio.file.NotDirectoryException(root.toString());
         }
         this.beneath = confined ? Beneath.open(realRoot) : null;
+        Set<String> views = this.root.getFileSystem().supportedFileAttributeViews();
+        this.unixView = views.contains("unix");
+        this.posixView = views.contains("posix");
     }
 
     /** At dismount: a confined backend lets go of its pinned source directory. */
@@ -200,16 +210,21 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, n);
                 }
                 case IoParameters.QueryInformation q -> {
-                    data.setResult(query(handle(fo), q.query()));
+                    data.setResult(query(handle(fo), q.informationClass()));
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.SetInformation s -> setInformation(data, handle(fo), s);
                 case IoParameters.QuerySecurity q -> {
-                    data.setResult(Files.readAttributes(handle(fo).path, "posix:owner,group,permissions", handle(fo).linkOptions()));
+                    IoResult.FileAttributes a = attributes(handle(fo), true);
+                    if (!a.hasPosix()) {
+                        data.complete(NtStatus.NOT_SUPPORTED, 0);
+                        return;
+                    }
+                    data.setResult(new IoResult.Security(a.mode(), a.owner(), a.group()));
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.SetSecurity s -> {
-                    setAttribute(handle(fo), (Attribute) s.security());
+                    setSecurity(handle(fo), s);
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.DirectoryControl d -> list(data, handle(fo), d.pattern());
@@ -221,7 +236,17 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.QueryVolumeInformation q -> {
-                    data.setResult(Files.getFileStore(root));
+                    java.nio.file.FileStore store = Files.getFileStore(root);
+                    data.setResult(new IoResult.VolumeInformation(store.name(), store.type(), store.getTotalSpace(),
+                            store.getUnallocatedSpace(), store.getUsableSpace(), store.getBlockSize(), store.isReadOnly()));
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
+                case IoParameters.FileSystemControl f -> {
+                    if (f.controlCode() != IoParameters.FileSystemControl.GET_REPARSE_POINT) {
+                        data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+                        return;
+                    }
+                    data.setResult(new IoResult.ReparsePoint(Files.readSymbolicLink(handle(fo).path).toString()));
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.LockControl l -> lock(data, handle(fo), l);
@@ -239,11 +264,10 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.Shutdown s -> data.complete(NtStatus.SUCCESS, 0);
-                default -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
             }
         } catch (IOException | RuntimeException e) {
             data.complete(NioErrors.toStatus(e), 0);
-            data.setResult(e);
+            data.setResult(new IoResult.BackendFailure(e));
         }
     }
 
@@ -269,7 +293,9 @@ public final class NioBackend implements VolumeBackend {
     private void create(CallbackData data, FileObject fo, IoParameters.Create c, Beneath.Pin pin) throws IOException {
         Path p = pin != null ? pin.path() : resolve(fo.path());
         boolean noFollow = pin != null || c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
-        FileAttribute<?>[] attrs = c.initialAttributes() instanceof FileAttribute<?>[] a ? a : new FileAttribute<?>[0];
+        FileAttribute<?>[] attrs = c.mode() != null && posixView
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(c.mode().permissions())}
+                : new FileAttribute<?>[0];
         FileChannel channel = null;
         switch (c.kind()) {
             case DIRECTORY -> {
@@ -282,6 +308,13 @@ public final class NioBackend implements VolumeBackend {
                 try (Beneath.Pin existing = pin(c.linkTarget())) {
                     Files.createLink(p, existing != null ? existing.path() : resolve(c.linkTarget())); // link(2) follows no link
                 }
+            }
+            case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
+                data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio makes none of these
+                if (pin != null) {
+                    pin.close();
+                }
+                return;
             }
             case FILE -> {
                 Set<IoParameters.Access> a = c.access();
@@ -340,106 +373,192 @@ public final class NioBackend implements VolumeBackend {
         return o;
     }
 
-    private Object query(Handle h, Object query) throws IOException {
-        return switch (query) {
-            case null -> h.channel != null ? h.channel.size() : Files.size(h.path);
-            case String s when s.equals(SIZE) -> h.channel != null ? h.channel.size() : Files.size(h.path);
-            case String s when s.equals(REAL_PATH) -> {
+    private IoResult query(Handle h, FileInformationClass c) throws IOException {
+        return switch (c) {
+            case FileStandardInformation -> h.channel != null ? new IoResult.StandardInformation(h.channel.size(), false)
+                    : standard(Files.readAttributes(h.path, BasicFileAttributes.class, h.linkOptions()));
+            case FileNormalizedNameInformation -> {
                 Path real = h.path.toRealPath(h.linkOptions());
                 if (!real.startsWith(realRoot)) {
                     throw new java.nio.file.AccessDeniedException(h.path.toString(), null, "outside the volume");
                 }
-                yield volumePath(real);
+                yield new IoResult.NormalizedName(volumePath(real));
             }
-            case String s when s.equals(LINK_TARGET) -> Files.readSymbolicLink(h.path).toString();
-            case String s when s.startsWith(ACCESS) -> {
-                List<java.nio.file.AccessMode> modes = new ArrayList<>();
-                for (char c : s.substring(ACCESS.length()).toCharArray()) {
-                    modes.add(c == 'R' ? java.nio.file.AccessMode.READ : c == 'W' ? java.nio.file.AccessMode.WRITE
-                            : java.nio.file.AccessMode.EXECUTE);
-                }
-                h.path.getFileSystem().provider().checkAccess(h.path, modes.toArray(java.nio.file.AccessMode[]::new));
-                yield Boolean.TRUE;
-            }
-            case String s -> Files.readAttributes(h.path, s, h.linkOptions());
-            case Class<?> type -> Files.readAttributes(h.path, type.asSubclass(java.nio.file.attribute.BasicFileAttributes.class),
-                    h.linkOptions());
-            default -> throw new IllegalArgumentException("unknown query " + query);
+            case FileAccessInformation -> new IoResult.AccessInformation(may(h, java.nio.file.AccessMode.READ),
+                    may(h, java.nio.file.AccessMode.WRITE), may(h, java.nio.file.AccessMode.EXECUTE));
+            case FileAllInformation -> attributes(h, true);
+            case FileBasicInformation, FileNetworkOpenInformation, FilePosixInformation, FileAttributeTagInformation ->
+                    attributes(h, false);
+            case FileRenameInformation, FileLinkInformation, FileDispositionInformation, FilePositionInformation,
+                 FileAllocationInformation, FileEndOfFileInformation, FileDispositionInformationEx,
+                 FileRenameInformationEx -> throw new dev.altitude.core.NtStatusException(NtStatus.INVALID_PARAMETER,
+                    c + " is not queried");
         };
     }
 
+    private static IoResult.StandardInformation standard(BasicFileAttributes a) {
+        return new IoResult.StandardInformation(a.size(), a.isDirectory());
+    }
+
+    /** Whether the file may be accessed so; a missing file is an exception, not a no. */
+    private static boolean may(Handle h, java.nio.file.AccessMode mode) throws IOException {
+        try {
+            h.path.getFileSystem().provider().checkAccess(h.path, mode);
+            return true;
+        } catch (java.nio.file.AccessDeniedException e) {
+            return false;
+        }
+    }
+
+    /** The file's attributes, from the richest view the base has; {@code names}: look the owner and group up. */
+    private IoResult.FileAttributes attributes(Handle h, boolean names) throws IOException {
+        if (unixView) {
+            Map<String, Object> m = Files.readAttributes(h.path, names ? UNIX_NAMED : UNIX_STAT, h.linkOptions());
+            int uid = (Integer) m.get("uid");
+            int gid = (Integer) m.get("gid");
+            return new IoResult.FileAttributes(kind(m), (Long) m.get("size"), (FileTime) m.get("lastModifiedTime"),
+                    (FileTime) m.get("lastAccessTime"), (FileTime) m.get("creationTime"), (FileTime) m.get("ctime"),
+                    FileMode.of((Integer) m.get("mode")),
+                    new Principal(uid, names ? ((UserPrincipal) m.get("owner")).getName() : null),
+                    new Principal(gid, names ? ((GroupPrincipal) m.get("group")).getName() : null),
+                    (Long) m.get("ino"), (Long) m.get("dev"), (Integer) m.get("nlink"), (Long) m.get("rdev"));
+        }
+        if (posixView) {
+            PosixFileAttributes a = Files.readAttributes(h.path, PosixFileAttributes.class, h.linkOptions());
+            return new IoResult.FileAttributes(kind(a), a.size(), a.lastModifiedTime(), a.lastAccessTime(),
+                    a.creationTime(), null, FileMode.of(a.permissions()), Principal.ofName(a.owner().getName()),
+                    Principal.ofName(a.group().getName()), -1, -1, -1, -1);
+        }
+        BasicFileAttributes a = Files.readAttributes(h.path, BasicFileAttributes.class, h.linkOptions());
+        return new IoResult.FileAttributes(kind(a), a.size(), a.lastModifiedTime(), a.lastAccessTime(),
+                a.creationTime(), null, null, null, null, -1, -1, -1, -1);
+    }
+
+    private static FileKind kind(Map<String, Object> unix) {
+        return switch ((Integer) unix.get("mode") & 0170000) {
+            case 0040000 -> FileKind.DIRECTORY;
+            case 0120000 -> FileKind.SYMBOLIC_LINK;
+            case 0010000 -> FileKind.FIFO;
+            case 0140000 -> FileKind.SOCKET;
+            case 0020000 -> FileKind.CHARACTER_DEVICE;
+            case 0060000 -> FileKind.BLOCK_DEVICE;
+            default -> FileKind.FILE;
+        };
+    }
+
+    private static FileKind kind(BasicFileAttributes a) {
+        return a.isSymbolicLink() ? FileKind.SYMBOLIC_LINK : a.isDirectory() ? FileKind.DIRECTORY
+                : a.isOther() ? FileKind.FIFO : FileKind.FILE;
+    }
+
     private void setInformation(CallbackData data, Handle h, IoParameters.SetInformation s) throws IOException {
-        switch (s.informationClass()) {
-            case FileEndOfFileInformation, FileAllocationInformation -> {
-                long size = (Long) s.information();
+        switch (s.information()) {
+            case FileInformation.EndOfFile eof -> {
+                long size = eof.size();
                 if (size < h.channel.size()) {
                     h.channel.truncate(size);
                 } else if (size > h.channel.size()) {
                     h.channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // extends with zeros, as ftruncate does
                 }
             }
-            case FileDispositionInformation, FileDispositionInformationEx -> {
-                if (Boolean.TRUE.equals(s.information())) {
+            case FileInformation.Disposition d -> {
+                if (d.deleteFile()) {
                     Files.delete(h.path);
                 }
             }
-            case FileRenameInformation, FileRenameInformationEx -> {
+            case FileInformation.Rename r -> {
                 List<java.nio.file.CopyOption> o = new ArrayList<>();
-                if (s.replaceIfExists()) {
+                if (r.replaceIfExists()) {
                     o.add(StandardCopyOption.REPLACE_EXISTING);
                 }
-                if (s.informationClass() == dev.altitude.core.FileInformationClass.FileRenameInformationEx) {
+                if (s.informationClass() == FileInformationClass.FileRenameInformationEx) {
                     o.add(StandardCopyOption.ATOMIC_MOVE);
                 }
                 if (h.noFollow) {
                     o.add(LinkOption.NOFOLLOW_LINKS);
                 }
-                String target = (String) s.information();
-                try (Beneath.Pin to = pin(target)) {
-                    Files.move(h.path, to != null ? to.path() : resolve(target), o.toArray(java.nio.file.CopyOption[]::new));
+                try (Beneath.Pin to = pin(r.target())) {
+                    Files.move(h.path, to != null ? to.path() : resolve(r.target()), o.toArray(java.nio.file.CopyOption[]::new));
                 }
             }
-            case FileBasicInformation -> setAttribute(h, (Attribute) s.information());
-            default -> throw new UnsupportedOperationException(s.informationClass() + " is not supported");
+            case FileInformation.Basic b -> setTimes(h, b);
         }
         data.complete(NtStatus.SUCCESS, 0);
     }
 
     /**
-     * {@code Files.setAttribute}, except on a confined backend, where the mode, the owner and the times are set
-     * relative to the pinned parent without following a link (the JDK's chmod opens the file, following it).
+     * The times, as {@code BasicFileAttributeView.setTimes}, except on a confined backend, where they are set
+     * relative to the pinned parent without following a link. A change time is the file system's own to keep.
      */
-    private static void setAttribute(Handle h, Attribute a) throws IOException {
-        if (h.pin == null) {
-            Files.setAttribute(h.path, a.name(), a.value(), h.linkOptions());
+    private static void setTimes(Handle h, FileInformation.Basic b) throws IOException {
+        if (h.pin != null) {
+            if (b.lastAccessTime() != null || b.lastWriteTime() != null) {
+                h.pin.setTimes(b.lastAccessTime(), b.lastWriteTime());
+            }
             return;
         }
-        switch (a.name()) {
-            case "posix:permissions" -> {
-                @SuppressWarnings("unchecked")
-                Set<java.nio.file.attribute.PosixFilePermission> perms = (Set<java.nio.file.attribute.PosixFilePermission>) a.value();
-                h.pin.chmod(mode(perms));
+        Files.getFileAttributeView(h.path, BasicFileAttributeView.class, h.linkOptions())
+                .setTimes(b.lastWriteTime(), b.lastAccessTime(), b.creationTime());
+    }
+
+    /**
+     * Mode, owner and group: by id through the base's {@code unix} view (by name through its lookup service),
+     * except on a confined backend, where they are set relative to the pinned parent without following a link
+     * (the JDK's chmod opens the file, following it).
+     */
+    private void setSecurity(Handle h, IoParameters.SetSecurity s) throws IOException {
+        if (h.pin != null) {
+            if (s.mode() != null) {
+                h.pin.chmod(s.mode().bits());
             }
-            case "unix:mode" -> h.pin.chmod((Integer) a.value() & 07777);
-            case "unix:uid" -> h.pin.chown((Integer) a.value(), -1);
-            case "unix:gid" -> h.pin.chown(-1, (Integer) a.value());
-            case "basic:lastAccessTime" -> h.pin.setTimes((java.nio.file.attribute.FileTime) a.value(), null);
-            case "basic:lastModifiedTime" -> h.pin.setTimes(null, (java.nio.file.attribute.FileTime) a.value());
-            default -> throw new UnsupportedOperationException("attribute " + a.name() + " on a confined volume");
+            if (s.owner() != null || s.group() != null) {
+                h.pin.chown(id(s.owner()), id(s.group()));
+            }
+            return;
+        }
+        if (s.mode() != null) {
+            if (unixView) {
+                Files.setAttribute(h.path, "unix:mode", s.mode().bits(), h.linkOptions());
+            } else {
+                Files.setAttribute(h.path, "posix:permissions", s.mode().permissions(), h.linkOptions());
+            }
+        }
+        UserPrincipalLookupService users = h.path.getFileSystem().getUserPrincipalLookupService();
+        if (s.owner() != null) {
+            if (s.owner().hasId() && unixView) {
+                Files.setAttribute(h.path, "unix:uid", s.owner().id(), h.linkOptions());
+            } else {
+                Files.setAttribute(h.path, "owner:owner", users.lookupPrincipalByName(name(s.owner())), h.linkOptions());
+            }
+        }
+        if (s.group() != null) {
+            if (s.group().hasId() && unixView) {
+                Files.setAttribute(h.path, "unix:gid", s.group().id(), h.linkOptions());
+            } else {
+                Files.setAttribute(h.path, "posix:group", users.lookupPrincipalByGroupName(name(s.group())),
+                        h.linkOptions());
+            }
         }
     }
 
-    private static int mode(Set<java.nio.file.attribute.PosixFilePermission> perms) {
-        int mode = 0;
-        for (var p : perms) {
-            mode |= 1 << (8 - p.ordinal()); // OWNER_READ … OTHERS_EXECUTE, high bit first
+    /** A principal's id for {@code fchownat}; -1 (none) leaves it. */
+    private static int id(Principal p) throws IOException {
+        if (p == null) {
+            return -1;
         }
-        return mode;
+        if (!p.hasId()) {
+            throw new UnsupportedOperationException("a confined volume takes owners by id, not by name (" + p + ")");
+        }
+        return p.id();
+    }
+
+    private static String name(Principal p) {
+        return p.name() != null ? p.name() : Integer.toString(p.id());
     }
 
     private void list(CallbackData data, Handle h, String pattern) throws IOException {
         PathMatcher m = pattern == null ? null : h.path.getFileSystem().getPathMatcher("glob:" + pattern);
-        List<IoParameters.DirectoryEntry> entries = new ArrayList<>();
+        List<IoResult.DirectoryEntry> entries = new ArrayList<>();
         // on a confined backend, opened relative to the pinned parent, not following a link put in its place
         try (var parent = h.pin == null ? null
                      : (java.nio.file.SecureDirectoryStream<Path>) Files.newDirectoryStream(h.pin.directory());
@@ -453,24 +572,23 @@ public final class NioBackend implements VolumeBackend {
                                     LinkOption.NOFOLLOW_LINKS).readAttributes()
                             : () -> Files.readAttributes(child, java.nio.file.attribute.BasicFileAttributes.class,
                                     LinkOption.NOFOLLOW_LINKS);
-                    entries.add(new IoParameters.DirectoryEntry(name.toString(), kind(read), -1));
+                    entries.add(new IoResult.DirectoryEntry(name.toString(), kind(read), -1));
                 }
             }
         }
-        data.setResult(new IoParameters.DirectoryListing(entries));
+        data.setResult(new IoResult.DirectoryListing(entries));
         data.complete(NtStatus.SUCCESS, entries.size());
     }
 
     /** What an attribute read says of a listed entry; one gone since the listing counts as a file. */
-    private static IoParameters.FileKind kind(AttributeRead read) {
+    private static FileKind kind(AttributeRead read) {
         java.nio.file.attribute.BasicFileAttributes a;
         try {
             a = read.read();
         } catch (IOException gone) {
-            return IoParameters.FileKind.FILE;
+            return FileKind.FILE;
         }
-        return a.isSymbolicLink() ? IoParameters.FileKind.SYMBOLIC_LINK
-                : a.isDirectory() ? IoParameters.FileKind.DIRECTORY : IoParameters.FileKind.FILE;
+        return kind(a);
     }
 
     private interface AttributeRead {
@@ -510,15 +628,15 @@ public final class NioBackend implements VolumeBackend {
     private void queryEa(CallbackData data, Handle h, String name) throws IOException {
         if (h.pin != null) {
             if (name == null) {
-                data.setResult(h.pin.listXattr().stream().filter(n -> n.startsWith(XATTR_USER))
-                        .map(n -> n.substring(XATTR_USER.length())).toList());
+                data.setResult(new IoResult.EaNames(h.pin.listXattr().stream().filter(n -> n.startsWith(XATTR_USER))
+                        .map(n -> n.substring(XATTR_USER.length())).toList()));
             } else {
                 byte[] v = h.pin.getXattr(XATTR_USER + name);
                 if (v == null) {
                     data.complete(NtStatus.NO_EAS_ON_FILE, 0);
                     return;
                 }
-                data.setResult(v);
+                data.setResult(new IoResult.EaValue(v));
             }
             data.complete(NtStatus.SUCCESS, 0);
             return;
@@ -529,7 +647,7 @@ public final class NioBackend implements VolumeBackend {
             return;
         }
         if (name == null) {
-            data.setResult(view.list());
+            data.setResult(new IoResult.EaNames(view.list()));
         } else {
             if (!view.list().contains(name)) {
                 data.complete(NtStatus.NO_EAS_ON_FILE, 0);
@@ -537,7 +655,7 @@ public final class NioBackend implements VolumeBackend {
             }
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(view.size(name));
             view.read(name, b);
-            data.setResult(java.util.Arrays.copyOf(b.array(), b.position()));
+            data.setResult(new IoResult.EaValue(java.util.Arrays.copyOf(b.array(), b.position())));
         }
         data.complete(NtStatus.SUCCESS, 0);
     }

@@ -85,15 +85,15 @@ public final class NioErrors {
     }
 
     /**
-     * As {@link #toException(NtStatus, String, String)}; {@code cause} is what the operation's result holds:
-     * the base file system's exception when the status came from it (a filter may instead have failed the
+     * As {@link #toException(NtStatus, String, String)}; {@code result} is the operation's result: a
+     * {@link dev.altitude.core.IoResult.BackendFailure} holds the base file system's exception when the status came from it (a filter may instead have failed the
      * operation, or replaced the status). When the status is the base's, the caller gets the base's exception
      * again, of the same class and reason, with the paths it names translated from base paths to volume paths
      * by {@code toVolume}: exactly what the program would have seen without Altitude.
      */
-    static IOException toException(NtStatus status, String file, String other, Object cause,
+    static IOException toException(NtStatus status, String file, String other, dev.altitude.core.IoResult result,
                                    java.util.function.UnaryOperator<String> toVolume) {
-        if (cause instanceof Exception c && toStatus(c).equals(status)) {
+        if (result instanceof dev.altitude.core.IoResult.BackendFailure(Exception c) && toStatus(c).equals(status)) {
             if (c instanceof RuntimeException r) {
                 throw r; // the base refused the call itself (an unsupported view, a bad argument)
             }

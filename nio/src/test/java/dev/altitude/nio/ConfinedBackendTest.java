@@ -82,16 +82,15 @@ class ConfinedBackendTest {
     }
 
     private static IoParameters chown(int uid) {
-        return new IoParameters.SetSecurity(new NioBackend.Attribute("unix:uid", uid));
+        return IoParameters.SetSecurity.chown(dev.altitude.core.Principal.ofId(uid), null);
     }
 
     private static IoParameters chmod(String perms) {
-        return new IoParameters.SetSecurity(new NioBackend.Attribute("posix:permissions", PosixFilePermissions.fromString(perms)));
+        return IoParameters.SetSecurity.mode(dev.altitude.core.FileMode.of(PosixFilePermissions.fromString(perms)));
     }
 
     private static IoParameters mtime(long millis) {
-        return new IoParameters.SetInformation(FileInformationClass.FileBasicInformation,
-                new NioBackend.Attribute("basic:lastModifiedTime", FileTime.fromMillis(millis)), false);
+        return new IoParameters.SetInformation(IoParameters.FileInformation.Basic.lastWrite(FileTime.fromMillis(millis)));
     }
 
     private void assertSecretUntouched() throws Exception {
@@ -126,8 +125,7 @@ class ConfinedBackendTest {
         assertThat(on(inside, META, chown(65534))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
         assertThat(on(inside, META, chmod("rw-rw-rw-"))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
         assertThat(on(inside, META, mtime(5_000))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
-        assertThat(on(inside, META, new IoParameters.SetInformation(FileInformationClass.FileDispositionInformation, true,
-                false))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
+        assertThat(on(inside, META, new IoParameters.SetInformation(new IoParameters.FileInformation.Disposition(true)))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
         IoParameters.Create write = new IoParameters.Create(Set.of(Access.WRITE_DATA), CreateDisposition.OVERWRITE_IF,
                 Set.of(CreateOption.NON_DIRECTORY_FILE), FileKind.FILE, null, null);
         assertThat(on(inside, write, null)).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
@@ -135,8 +133,7 @@ class ConfinedBackendTest {
         assertThat(on("/swapped/dir", new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
                 Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, null), null)).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
         // a rename or hard link whose other name is through the link
-        assertThat(on("/real/file", META, new IoParameters.SetInformation(FileInformationClass.FileRenameInformation,
-                "/swapped/moved", true))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
+        assertThat(on("/real/file", META, new IoParameters.SetInformation(new IoParameters.FileInformation.Rename("/swapped/moved", true)))).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
         assertThat(on("/stolen", new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
                 inside, null), null)).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
         assertThat(Files.exists(source.resolve("stolen"), LinkOption.NOFOLLOW_LINKS)).isFalse();
@@ -175,8 +172,7 @@ class ConfinedBackendTest {
         assertThat(Files.getLastModifiedTime(made).toMillis()).isEqualTo(7_000);
         assertThat(on("/", META, mtime(9_000))).isEqualTo(NtStatus.SUCCESS);
         assertThat(Files.getLastModifiedTime(source).toMillis()).isEqualTo(9_000);
-        assertThat(on("/real/new", META, new IoParameters.SetInformation(FileInformationClass.FileRenameInformation,
-                "/moved", true))).isEqualTo(NtStatus.SUCCESS);
+        assertThat(on("/real/new", META, new IoParameters.SetInformation(new IoParameters.FileInformation.Rename("/moved", true)))).isEqualTo(NtStatus.SUCCESS);
         assertThat(on("/hard", new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK,
                 "/moved", null), null)).isEqualTo(NtStatus.SUCCESS);
         assertThat(Files.isSameFile(source.resolve("moved"), source.resolve("hard"))).isTrue();
@@ -198,7 +194,7 @@ class ConfinedBackendTest {
         assertThat(volume.perform(new CallbackData(root, LIST))).isEqualTo(NtStatus.SUCCESS);
         CallbackData top = new CallbackData(root, new IoParameters.DirectoryControl(null));
         assertThat(volume.perform(top)).isEqualTo(NtStatus.SUCCESS);
-        assertThat(((IoParameters.DirectoryListing) top.result()).entries()).extracting(e -> e.name() + ":" + e.kind())
+        assertThat(top.result(dev.altitude.core.IoResult.DirectoryListing.class).entries()).extracting(e -> e.name() + ":" + e.kind())
                 .containsExactlyInAnyOrder("link:SYMBOLIC_LINK", "swapped:SYMBOLIC_LINK", "real:DIRECTORY");
         volume.perform(new CallbackData(root, new IoParameters.Close()));
     }
@@ -216,10 +212,10 @@ class ConfinedBackendTest {
         volume.perform(new CallbackData(fo, META));
         CallbackData one = new CallbackData(fo, new IoParameters.QueryEa("tag"));
         assertThat(volume.perform(one)).isEqualTo(NtStatus.SUCCESS);
-        assertThat(new String((byte[]) one.result(), StandardCharsets.UTF_8)).isEqualTo("v1");
+        assertThat(new String(one.result(dev.altitude.core.IoResult.EaValue.class).value(), StandardCharsets.UTF_8)).isEqualTo("v1");
         CallbackData all = new CallbackData(fo, new IoParameters.QueryEa(null));
         assertThat(volume.perform(all)).isEqualTo(NtStatus.SUCCESS);
-        assertThat(all.result()).isEqualTo(List.of("tag"));
+        assertThat(all.result(dev.altitude.core.IoResult.EaNames.class).names()).isEqualTo(List.of("tag"));
         volume.perform(new CallbackData(fo, new IoParameters.Close()));
         assertThat(on("/real/file", META, new IoParameters.SetEa("tag", null))).isEqualTo(NtStatus.SUCCESS);
         assertThat(on("/real/file", META, new IoParameters.SetEa("tag", null))).isEqualTo(NtStatus.NO_EAS_ON_FILE);

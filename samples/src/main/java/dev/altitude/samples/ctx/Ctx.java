@@ -4,7 +4,6 @@ import dev.altitude.core.CallbackData;
 import dev.altitude.core.Context;
 import dev.altitude.core.ContextType;
 import dev.altitude.core.DriverConfig;
-import dev.altitude.core.FileInformationClass;
 import dev.altitude.core.Filter;
 import dev.altitude.core.FilterDriver;
 import dev.altitude.core.FilterManager;
@@ -126,11 +125,9 @@ public final class Ctx implements FilterDriver {
 
     private PostOpStatus postSetInformation(CallbackData data, RelatedObjects objects, Object context, boolean draining) {
         IoParameters.SetInformation s = data.parameters(IoParameters.SetInformation.class);
-        boolean rename = s.informationClass() == FileInformationClass.FileRenameInformation
-                || s.informationClass() == FileInformationClass.FileRenameInformationEx;
-        if (!draining && rename && data.status().isSuccess() && s.information() instanceof String target) {
+        if (!draining && data.status().isSuccess() && s.information() instanceof IoParameters.FileInformation.Rename r) {
             objects.instance().<Counters>getContext(ContextType.STREAM, data.fileObject()).ifPresent(c -> {
-                c.value().name = target;
+                c.value().name = r.target();
                 c.close();
             });
         }

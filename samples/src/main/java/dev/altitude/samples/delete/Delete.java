@@ -98,9 +98,8 @@ public final class Delete implements FilterDriver {
 
     private PostOpStatus postSetInformation(CallbackData data, RelatedObjects objects, Object context, boolean draining) {
         IoParameters.SetInformation s = data.parameters(IoParameters.SetInformation.class);
-        boolean disposition = s.informationClass() == FileInformationClass.FileDispositionInformation
-                || s.informationClass() == FileInformationClass.FileDispositionInformationEx;
-        if (!draining && disposition && data.status().isSuccess() && Boolean.TRUE.equals(s.information())) {
+        if (!draining && data.status().isSuccess()
+                && s.information() instanceof IoParameters.FileInformation.Disposition d && d.deleteFile()) {
             markPending(objects.instance(), data.fileObject());
         }
         return PostOpStatus.FINISHED_PROCESSING;
