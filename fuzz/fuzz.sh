@@ -13,7 +13,7 @@ rss_limit_mb=2048
 set +e
 "$java_home/bin/java" -Xms256m -Xmx512m -XX:MaxMetaspaceSize=256m -XX:ReservedCodeCacheSize=128m -XX:+UseSerialGC \
   -cp "$classpath" com.code_intelligence.jazzer.Jazzer \
-  --target_class=dev.altitude.core.PortWireFuzzer \
+  --target_class=dev.altitude.fuzz.PortWireFuzzer \
   --keep_going=0 -timeout=10 -rss_limit_mb=$rss_limit_mb -print_final_stats=1 \
   "$@" fuzz-corpus "$corpus" >fuzz.log 2>&1
 status=$?

@@ -1,5 +1,6 @@
 package dev.altitude.core;
 
+import dev.altitude.core.wire.PortChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

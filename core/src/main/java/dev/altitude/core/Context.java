@@ -1,5 +1,6 @@
 package dev.altitude.core;
 
+import dev.altitude.core.context.ContextBlock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,10 +18,12 @@ public final class Context<T> implements AutoCloseable {
     final ContextBlock block;
     private final AtomicBoolean closed = new AtomicBoolean();
     final Holder holder;
+    private final Contexts contexts;
 
-    Context(ContextBlock block, Holder holder) {
+    Context(ContextBlock block, Holder holder, Contexts contexts) {
         this.block = block;
         this.holder = holder;
+        this.contexts = contexts;
     }
 
     @SuppressWarnings("unchecked")
@@ -44,12 +47,12 @@ public final class Context<T> implements AutoCloseable {
     /** {@code FltReferenceContext}: a new reference (+1). */
     public Context<T> reference() {
         if (closed.get() || !block.tryReference()) {
-            block.filter.misuse(Diagnostic.Kind.USE_AFTER_FREE, "reference to a " + block.type + " context that was "
+            contexts.misuse(Diagnostic.Kind.USE_AFTER_FREE, "reference to a " + block.type + " context that was "
                     + (closed.get() ? "already released through this reference" : "freed")
                     + " (Windows: bugcheck 0xF5/0x6E); refused at " + Holder.where());
             throw new NtStatusException(NtStatus.FILE_CLOSED, "the context reference is no longer valid");
         }
-        return block.filter.contexts.newReference(block);
+        return contexts.newReference(block);
     }
 
     /**
@@ -64,11 +67,11 @@ public final class Context<T> implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
-            block.filter.misuse(Diagnostic.Kind.OVER_RELEASE, "a " + block.type + " context reference released twice (Windows: bugcheck 0xF5/0x6D); "
+            contexts.misuse(Diagnostic.Kind.OVER_RELEASE, "a " + block.type + " context reference released twice (Windows: bugcheck 0xF5/0x6D); "
                     + "the second release is ignored, at " + Holder.where());
             return;
         }
-        block.filter.contexts.referenceClosed(this);
+        contexts.referenceClosed(this);
         block.release();
     }
 

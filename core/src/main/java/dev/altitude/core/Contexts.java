@@ -1,5 +1,6 @@
 package dev.altitude.core;
 
+import dev.altitude.core.context.ContextBlock;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -24,11 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * dismounts. A context a filter still references then keeps its unregister waiting (a rundown holder); the
  * verifier names where each such reference was taken.
  */
-final class Contexts {
+final class Contexts implements ContextBlock.Owner {
     private final Filter filter;
     private final Map<ContextType, FilterRegistration.ContextRegistration> types = new EnumMap<>(ContextType.class);
-    /** Every block not yet freed: each is one of the filter's rundown holders. */
-    private final Set<ContextBlock> live = ConcurrentHashMap.newKeySet();
+    /** Every block not yet freed, with the filter's rundown holder for it. */
+    private final Map<ContextBlock, Holder> live = new ConcurrentHashMap<>();
     /** The filter's volume contexts that are linked now. */
     final Set<ContextBlock> linkedToVolumes = ConcurrentHashMap.newKeySet();
     /** In verifier mode: every reference not yet closed, with where it was taken. */
@@ -58,8 +59,8 @@ final class Contexts {
         if (!filter.holders.tryAdd(alive)) {
             throw new NtStatusException(NtStatus.FLT_DELETING_OBJECT, "filter '" + filter.name() + "' is unloading");
         }
-        ContextBlock block = new ContextBlock(filter, type, value, alive);
-        live.add(block);
+        ContextBlock block = new ContextBlock(this, type, value);
+        live.put(block, alive);
         return newReference(block);
     }
 
@@ -67,7 +68,7 @@ final class Contexts {
     <T> Context<T> newReference(ContextBlock block) {
         Holder h = filter.verifier() ? new Holder(HolderKind.CONTEXT_REFERENCE, null, block.type + " context reference", true)
                 : null;
-        Context<T> ref = new Context<>(block, h);
+        Context<T> ref = new Context<>(block, h, this);
         if (h != null) {
             openReferences.add(ref);
         }
@@ -80,9 +81,15 @@ final class Contexts {
         }
     }
 
+    @Override
+    public void misuse(Diagnostic.Kind kind, String message) {
+        filter.misuse(kind, message);
+    }
+
     /** The last reference is gone: cleanup callback (once), then the filter's holder for it goes. */
-    void freed(ContextBlock block) {
-        live.remove(block);
+    @Override
+    public void freed(ContextBlock block) {
+        Holder alive = live.remove(block);
         FilterRegistration.ContextRegistration reg = types.get(block.type);
         try {
             if (filter.isUnregistered()) {
@@ -91,7 +98,9 @@ final class Contexts {
                 filter.guarded(filter, block.type + " context cleanup threw", () -> reg.cleanup().onCleanup(block.value, block.type));
             }
         } finally {
-            filter.holders.remove(block.alive);
+            if (alive != null) {
+                filter.holders.remove(alive);
+            }
         }
     }
 
@@ -100,7 +109,7 @@ final class Contexts {
     <T> Instance.SetResult<T> set(Instance inst, ContextType type, FileObject file, Context<T> context,
                                   Instance.SetMode mode) {
         ContextBlock block = context.block;
-        if (block.filter != filter || block.type != type || context.isClosed() || block.isFreed()) {
+        if (block.owner() != this || block.type != type || context.isClosed() || block.isFreed()) {
             return new Instance.SetResult<>(NtStatus.INVALID_PARAMETER, null);
         }
         if (block.isLinked()) {
@@ -115,7 +124,7 @@ final class Contexts {
         }
         Object key = keyOf(inst, type);
         block.reference(); // the link's reference, before anyone can see the link
-        block.linked(map, key, type == ContextType.VOLUME ? null : inst, where(inst, type, file));
+        block.linked(map, key, linkedOf(inst, block), where(inst, type, file));
         Context<T> existing = null;
         if (mode == Instance.SetMode.KEEP_IF_EXISTS) {
             ContextBlock other = map.putIfAbsent(key, block);
@@ -220,7 +229,7 @@ final class Contexts {
         for (ContextBlock block : List.copyOf(linkedToVolumes)) {
             block.unlink();
         }
-        for (ContextBlock block : List.copyOf(live)) {
+        for (ContextBlock block : List.copyOf(live.keySet())) {
             verifyReleased(block, "the filter unregistered");
         }
     }
@@ -242,7 +251,8 @@ final class Contexts {
 
     /** For the unload report: the context a holder stands for, and where its last open reference was taken. */
     UnloadReport.Entry reportEntry(Holder h, long now) {
-        ContextBlock block = live.stream().filter(b -> b.alive == h).findFirst().orElse(null);
+        ContextBlock block = live.entrySet().stream().filter(e -> e.getValue() == h).map(Map.Entry::getKey)
+                .findFirst().orElse(null);
         String detail = block == null ? h.detail : block.describe();
         List<StackTraceElement> site = h.site;
         for (Context<?> ref : openReferences) {

@@ -1,5 +1,8 @@
 package dev.altitude.core;
 
+import dev.altitude.core.frame.CallbackFrame;
+import dev.altitude.core.frame.OperationSlot;
+
 /**
  * One operation through a volume's stack, in named steps: for each instance that has callbacks for the major
  * function, {@link #enter} it (a slot in the thread's {@link CallbackFrame}, unless its teardown began), call or
@@ -132,7 +135,7 @@ final class Dispatch {
                     + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
             return false;
         }
-        slot.owe(post, completionContext);
+        slot.owe(post, completionContext, data.isDirty());
         return true;
     }
 
@@ -144,7 +147,7 @@ final class Dispatch {
         for (int level = frame.top() - 1; level >= base; level--) {
             OperationSlot slot = frame.slot(level);
             if (slot.claim()) {
-                Instance inst = slot.instance;
+                Instance inst = (Instance) slot.owner();
                 try {
                     inst.callPost(slot, data, frame, draining);
                 } finally {

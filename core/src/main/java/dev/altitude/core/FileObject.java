@@ -1,5 +1,6 @@
 package dev.altitude.core;
 
+import dev.altitude.core.context.ContextBlock;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

@@ -1,5 +1,9 @@
 package dev.altitude.core;
 
+import dev.altitude.core.frame.CallbackFrame;
+import dev.altitude.core.frame.CallbackOwner;
+import dev.altitude.core.rundown.Waits;
+import dev.altitude.core.wire.PortWire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,7 +40,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Every wait is watched: past the manager's warning threshold it logs the "why won't it unload?" report
  * ({@link FilterManager#explain}), once per threshold.
  */
-public final class Filter {
+public final class Filter implements CallbackOwner {
 
     /** The filter's life cycle (spec §2.6). */
     public enum State {
@@ -174,7 +178,7 @@ public final class Filter {
      * filter itself; the public form takes it from the unload request under way (mandatory or not).
      */
     void unregister(TeardownReason reason) {
-        if (CallbackFrame.current().contains(this)) {
+        if (CallbackFrame.current().isInside(this::owns)) {
             misuse(Diagnostic.Kind.SELF_DEADLOCK, "unregister() called from one of the filter's own callbacks, which it "
                     + "would wait for; refused, at " + Holder.where());
             throw new NtStatusException(NtStatus.POSSIBLE_DEADLOCK,
@@ -346,7 +350,7 @@ public final class Filter {
      * Runs an already accounted work item on a worker thread, inside a callback frame of this filter;
      * {@code release} gives its rundown hold back when it returns (or when it cannot be queued).
      */
-    NtStatus runWorkItem(Object owner, Runnable work, Runnable release) {
+    NtStatus runWorkItem(CallbackOwner owner, Runnable work, Runnable release) {
         try {
             manager.workers().execute(() -> {
                 try {
@@ -572,7 +576,12 @@ public final class Filter {
      * instances; none for null), so a call that would wait for it is refused; a throw is counted and reported
      * with {@code failure} and answered {@code onThrow}.
      */
-    <T> T guarded(Object owner, String failure, java.util.function.Supplier<T> code, T onThrow) {
+    /** Is {@code owner} this filter or one of its instances (a callback of which an unload of it would wait for)? */
+    boolean owns(CallbackOwner owner) {
+        return owner == this || owner instanceof Instance i && i.filter() == this;
+    }
+
+    <T> T guarded(CallbackOwner owner, String failure, java.util.function.Supplier<T> code, T onThrow) {
         CallbackFrame frame = owner == null ? null : CallbackFrame.current();
         int depth = frame == null ? 0 : frame.enter(owner);
         try {
@@ -587,7 +596,7 @@ public final class Filter {
         }
     }
 
-    void guarded(Object owner, String failure, Runnable code) {
+    void guarded(CallbackOwner owner, String failure, Runnable code) {
         guarded(owner, failure, () -> {
             code.run();
             return null;

@@ -1,5 +1,8 @@
 package dev.altitude.core;
 
+import dev.altitude.core.clock.CoarseClock;
+import dev.altitude.core.frame.CallbackFrame;
+import dev.altitude.core.frame.FrameRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -467,7 +470,7 @@ public final class FilterManager implements AutoCloseable {
     private boolean fromItself(DriverSlot slot) {
         Filter current = slot.filter;
         Thread me = Thread.currentThread();
-        if ((current != null && CallbackFrame.current().contains(current)) || slot.loading == me || slot.unloading == me) {
+        if ((current != null && CallbackFrame.current().isInside(current::owns)) || slot.loading == me || slot.unloading == me) {
             diagnostics.report(Diagnostic.Kind.SELF_DEADLOCK, slot.name,
                     "unload requested from the filter's own callback or driver entry; refused (it would wait for itself)");
             return true;
@@ -667,7 +670,8 @@ public final class FilterManager implements AutoCloseable {
         if (target == null) {
             return NtStatus.FLT_INSTANCE_NOT_FOUND;
         }
-        if (CallbackFrame.current().contains(target)) {
+        Instance detaching = target;
+        if (CallbackFrame.current().isInside(o -> o == detaching)) {
             f.misuse(Diagnostic.Kind.SELF_DEADLOCK, "detach of instance '" + target.name() + "' requested from its own callback; refused (it would wait for itself)");
             return NtStatus.POSSIBLE_DEADLOCK;
         }

@@ -5,16 +5,18 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One accounted rundown holder: what it is, on which instance, which thread took it and when, and (in
- * verifier mode) the call site outside Altitude where it was taken. It is what the "why won't it unload?"
- * report lists.
+ * One accounted rundown holder: what it is, on which instance (named, with its volume: a holder does not keep
+ * its instance alive), which thread took it and when, and (in verifier mode) the call site outside Altitude where
+ * it was taken. It is what the "why won't it unload?" report lists.
  */
 final class Holder {
     private static final CodeSource CORE = Holder.class.getProtectionDomain().getCodeSource();
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     final HolderKind kind;
-    final Instance instance;
+    /** The instance's name and its volume's, or null for a holder on the filter, a port or a volume. */
+    final String instance;
+    final String volume;
     final String detail;
     final String thread;
     final long since = System.nanoTime();
@@ -22,7 +24,8 @@ final class Holder {
 
     Holder(HolderKind kind, Instance instance, String detail, boolean verifier) {
         this.kind = kind;
-        this.instance = instance;
+        this.instance = instance == null ? null : instance.name();
+        this.volume = instance == null ? null : instance.volume().name();
         this.detail = detail;
         this.thread = Thread.currentThread().getName();
         this.site = verifier ? callSite() : List.of();
@@ -42,7 +45,6 @@ final class Holder {
     }
 
     UnloadReport.Entry toEntry(long now) {
-        return new UnloadReport.Entry(kind, instance == null ? null : instance.name(),
-                instance == null ? null : instance.volume().name(), detail, Duration.ofNanos(now - since), thread, site);
+        return new UnloadReport.Entry(kind, instance, volume, detail, Duration.ofNanos(now - since), thread, site);
     }
 }

@@ -1,5 +1,7 @@
 package dev.altitude.core;
 
+import dev.altitude.core.rundown.Rundown;
+import dev.altitude.core.rundown.Waits;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +29,10 @@ final class HolderSet {
     void add(Holder h) {
         rundown.acquireAlways();
         holders.add(h);
+    }
+
+    boolean contains(Holder h) {
+        return holders.contains(h);
     }
 
     /** Removes a holder; false if it was not there (released twice). */

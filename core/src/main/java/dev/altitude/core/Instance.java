@@ -1,5 +1,11 @@
 package dev.altitude.core;
 
+import dev.altitude.core.context.ContextBlock;
+import dev.altitude.core.frame.CallbackFrame;
+import dev.altitude.core.frame.CallbackOwner;
+import dev.altitude.core.frame.CallbackRundown;
+import dev.altitude.core.frame.OperationSlot;
+import dev.altitude.core.rundown.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ol>
  * Whoever begins the teardown first (detach, unregister, dismount) carries it out; the others wait.
  */
-public final class Instance implements RelatedObjects {
+public final class Instance implements RelatedObjects, CallbackOwner {
     static final int ATTACHED = 0;
     static final int TEARING_DOWN = 1;
     static final int TORN_DOWN = 2;
@@ -39,7 +45,7 @@ public final class Instance implements RelatedObjects {
     final Callbacks.PostOperation[] post;
 
     /** Its pre-operations running and post-operations owed, on every thread: teardown waits for them and drains them. */
-    final CallbackRundown rundown = new CallbackRundown(this);
+    final CallbackRundown rundown;
     /** Operations pended by this instance (pre and post); teardown-complete waits for them. */
     final HolderSet pended = new HolderSet();
     /** I/O the filter issued through this instance; teardown-complete waits for it. */
@@ -64,6 +70,7 @@ public final class Instance implements RelatedObjects {
         this.altitude = altitude;
         this.pre = filter.pre;
         this.post = filter.post;
+        this.rundown = new CallbackRundown(this, volume.manager().frames);
     }
 
     @Override
@@ -142,7 +149,7 @@ public final class Instance implements RelatedObjects {
         PostOpStatus s;
         data.armPend(true);
         try {
-            s = slot.post.onPostOperation(data, this, slot.completionContext, draining);
+            s = ((Callbacks.PostOperation) slot.post()).onPostOperation(data, this, slot.completionContext(), draining);
         } catch (RuntimeException | LinkageError | AssertionError e) {
             filter.callbackFailed(e, "post-operation " + data.majorFunction() + " of instance '" + name + "' on "
                     + volume.name() + " threw" + (draining ? " while draining" : "; the operation completes with STATUS_UNHANDLED_EXCEPTION"));
@@ -269,7 +276,7 @@ public final class Instance implements RelatedObjects {
     /** Closes a file this filter opened: {@code CLEANUP} then {@code CLOSE} below this instance. */
     public NtStatus closeFile(FileObject file) {
         Holder h = file.openedBy();
-        if (h == null || h.instance != this) {
+        if (h == null || !name.equals(h.instance) || !volume.name().equals(h.volume) || !filter.holders.contains(h)) {
             return NtStatus.INVALID_HANDLE;
         }
         performIo(new CallbackData(file, new IoParameters.Cleanup(), Requestor.self()));
@@ -342,7 +349,7 @@ public final class Instance implements RelatedObjects {
                 rundown::awaitNoPreOperation);
         filter.await("teardown of '" + name + "': pended operations", pended::awaitIdle);
         CallbackFrame frame = CallbackFrame.current();
-        rundown.drainOwed(slot -> callPost(slot, slot.data.copy(), frame, true));
+        rundown.drainOwed(slot -> callPost(slot, ((CallbackData) slot.operation()).copy(), frame, true));
         filter.await("teardown of '" + name + "': post-operations still running", rundown::awaitNoPostOperation);
         filter.await("teardown of '" + name + "': I/O issued by the filter", filterIo::awaitIdle);
     }
@@ -378,11 +385,11 @@ public final class Instance implements RelatedObjects {
             String thread = slot.slot().frame.thread.getName();
             if (slot.state() == OperationSlot.PRE) {
                 out.add(new UnloadReport.Entry(HolderKind.RUNNING_CALLBACK, name, volume.name(),
-                        describe(slot.data()) + ": pre-operation running", java.time.Duration.ZERO, thread, List.of()));
+                        describe((CallbackData) slot.operation()) + ": pre-operation running", java.time.Duration.ZERO, thread, List.of()));
             } else {
                 boolean running = slot.state() == OperationSlot.RUNNING;
                 out.add(new UnloadReport.Entry(running ? HolderKind.RUNNING_CALLBACK : HolderKind.OWED_POST_OPERATION,
-                        name, volume.name(), describe(slot.data()) + (running ? ": post-operation running"
+                        name, volume.name(), describe((CallbackData) slot.operation()) + (running ? ": post-operation running"
                         : ": post-operation owed" + (slot.mustComplete() ? " (parameters replaced: completes, not drained)" : "")),
                         java.time.Duration.ofNanos(now - slot.since()), thread, List.of()));
             }

@@ -1,5 +1,7 @@
 package dev.altitude.core;
 
+import dev.altitude.core.wire.PortChannel;
+import dev.altitude.core.wire.PortWire;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

@@ -1,5 +1,8 @@
 package dev.altitude.core;
 
+import dev.altitude.core.rundown.Waits;
+import dev.altitude.core.wire.PortChannel;
+import dev.altitude.core.wire.PortWire;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -1,5 +1,9 @@
 package dev.altitude.core;
 
+import dev.altitude.core.context.ContextBlock;
+import dev.altitude.core.rundown.Rundown;
+import dev.altitude.core.rundown.StripedRundown;
+import dev.altitude.core.rundown.Waits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.altitude.core;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.altitude.core.rundown.Waits;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

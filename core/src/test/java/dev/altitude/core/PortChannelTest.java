@@ -2,6 +2,7 @@ package dev.altitude.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.altitude.core.wire.PortChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,11 @@ package dev.altitude.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.altitude.core.context.ContextBlock;
+import dev.altitude.core.frame.CallbackFrame;
+import dev.altitude.core.frame.OperationSlot;
+import dev.altitude.core.rundown.Rundown;
+import dev.altitude.core.rundown.StripedRundown;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +88,7 @@ class PrimitivesProtocolTest {
         assertThat(s.state()).isEqualTo(OperationSlot.FREE);
         s.enter(null, null);
         assertThat(s.state()).isEqualTo(OperationSlot.PRE);
-        s.owe(null, null);
+        s.owe(null, null, false);
         assertThat(s.state()).isEqualTo(OperationSlot.OWED);
         long first = s.generation();
         assertThat(s.claim()).as("its own thread runs the post-operation").isTrue();
@@ -92,7 +97,7 @@ class PrimitivesProtocolTest {
         assertThat(s.state()).isEqualTo(OperationSlot.FREE);
 
         s.enter(null, null);
-        s.owe(null, null);
+        s.owe(null, null, false);
         long second = s.generation();
         assertThat(second).as("each use is a generation of its own").isNotEqualTo(first);
         assertThat(s.claim(first)).as("a stale drainer's claim").isFalse();
@@ -107,9 +112,19 @@ class PrimitivesProtocolTest {
     void aContextBlockIsFreedOnceByItsLastReferenceAndAnUnlinkDropsTheLinksReference() {
         AtomicInteger frees = new AtomicInteger();
         Map<Object, ContextBlock> map = new ConcurrentHashMap<>();
-        ContextBlock b = new ContextBlock(null, ContextType.STREAM, "v", null, x -> frees.incrementAndGet());
+        ContextBlock b = new ContextBlock(new ContextBlock.Owner() {
+            @Override
+            public void misuse(Diagnostic.Kind kind, String message) {
+                throw new AssertionError(kind + ": " + message);
+            }
+
+            @Override
+            public void freed(ContextBlock block) {
+                frees.incrementAndGet();
+            }
+        }, ContextType.STREAM, "v");
         b.reference();                                   // the filter's own, beside the allocation's
-        b.linked(map, "k", null, "test");
+        b.linked(map, "k", ConcurrentHashMap.newKeySet(), "test");
         map.put("k", b);                                 // the allocation's reference becomes the link's
         assertThat(b.tryReference()).isTrue();           // a get
         b.release();

@@ -3,6 +3,7 @@ package dev.altitude.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.altitude.core.Instance.SetMode;
+import dev.altitude.core.clock.CoarseClock;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

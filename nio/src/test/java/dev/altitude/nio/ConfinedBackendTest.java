@@ -3,7 +3,6 @@ package dev.altitude.nio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.altitude.core.CallbackData;
-import dev.altitude.core.FileInformationClass;
 import dev.altitude.core.FileObject;
 import dev.altitude.core.FilterManager;
 import dev.altitude.core.IoParameters;

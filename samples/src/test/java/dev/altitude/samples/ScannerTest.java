@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.altitude.core.Diagnostic;
 import dev.altitude.core.DriverConfig;
 import dev.altitude.core.FilterClient;
 import dev.altitude.core.NtStatus;

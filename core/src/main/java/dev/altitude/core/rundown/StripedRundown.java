@@ -1,4 +1,4 @@
-package dev.altitude.core;
+package dev.altitude.core.rundown;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
  * acquire succeeds after it returned; an acquire racing it either failed or is counted on its stripe, and
  * {@link #awaitRelease} waits until every stripe holds no one.
  */
-final class StripedRundown {
+public final class StripedRundown {
     private static final long ACTIVE = 1L;
     private static final long ONE = 2L;
     private static final int SPACING = 16; // longs: 128 bytes between stripes
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
     /** A power of two, at least 8 and at least four per processor. */
-    static final int STRIPES = Math.max(8, Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 4 - 1) * 2);
+    public static final int STRIPES = Math.max(8, Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 4 - 1) * 2);
 
     private final long[] words = new long[(STRIPES + 1) * SPACING];
 
@@ -35,7 +35,7 @@ final class StripedRundown {
     }
 
     /** Takes protection on this thread's stripe: the stripe, or -1 once a rundown has begun. */
-    int acquire() {
+    public int acquire() {
         int stripe = ofCurrentThread();
         int i = index(stripe);
         long s = (long) SLOT.getVolatile(words, i);
@@ -50,7 +50,7 @@ final class StripedRundown {
     }
 
     /** Releases protection taken on {@code stripe}. */
-    void release(int stripe) {
+    public void release(int stripe) {
         long s = (long) SLOT.getAndAdd(words, index(stripe), -ONE) - ONE;
         if (s < 0) {
             SLOT.getAndAdd(words, index(stripe), ONE);
@@ -64,12 +64,12 @@ final class StripedRundown {
     }
 
     /** Takes protection on {@code stripe} even after a rundown began (a holder that must never be refused). */
-    void acquireAlways(int stripe) {
+    public void acquireAlways(int stripe) {
         SLOT.getAndAdd(words, index(stripe), ONE);
     }
 
     /** Refuses every later acquire. True if this call began the rundown. */
-    boolean beginRundown() {
+    public boolean beginRundown() {
         boolean first = false;
         for (int k = 0; k < STRIPES; k++) {
             first |= ((long) SLOT.getAndBitwiseOr(words, index(k), ACTIVE) & ACTIVE) == 0;
@@ -77,12 +77,12 @@ final class StripedRundown {
         return first;
     }
 
-    boolean isRunDown() {
+    public boolean isRunDown() {
         return ((long) SLOT.getVolatile(words, index(0)) & ACTIVE) != 0;
     }
 
     /** How many holders there are now (a sum over the stripes, exact when nothing moves). */
-    long holders() {
+    public long holders() {
         long n = 0;
         for (int k = 0; k < STRIPES; k++) {
             n += (long) SLOT.getVolatile(words, index(k)) >>> 1;
@@ -100,13 +100,13 @@ final class StripedRundown {
     }
 
     /** Begins the rundown if needed and waits until every holder has released. */
-    void awaitRelease() {
+    public void awaitRelease() {
         beginRundown();
         Waits.until(this, () -> drained());
     }
 
     /** As {@link #awaitRelease()}, for at most {@code timeout}; true if every holder released. */
-    boolean awaitRelease(long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean awaitRelease(long timeout, TimeUnit unit) throws InterruptedException {
         beginRundown();
         return Waits.until(this, () -> drained(), timeout, unit);
     }

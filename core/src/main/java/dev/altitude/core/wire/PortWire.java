@@ -1,5 +1,7 @@
-package dev.altitude.core;
+package dev.altitude.core.wire;
 
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.NtStatusException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,62 +41,62 @@ import java.nio.charset.StandardCharsets;
  * announced length), never to a length a peer merely announces; a frame is at most {@link #MAX_FRAME}, and
  * a server takes at most {@link #MAX_HELLO} before a client's hello is accepted.
  */
-final class PortWire {
-    static final int MAGIC = 0x414C5450; // "ALTP"
-    static final int VERSION = 1;
+public final class PortWire {
+    public static final int MAGIC = 0x414C5450; // "ALTP"
+    public static final int VERSION = 1;
     /** Largest message, reply or callback output. */
-    static final int MAX_MESSAGE = 1 << 20;
+    public static final int MAX_MESSAGE = 1 << 20;
     /** Largest connection context. */
-    static final int MAX_CONTEXT = 64 * 1024;
+    public static final int MAX_CONTEXT = 64 * 1024;
     /** Longest port name, in UTF-8 bytes. */
-    static final int MAX_NAME = 255;
+    public static final int MAX_NAME = 255;
     /** Largest frame body: a message plus its header. */
-    static final int MAX_FRAME = MAX_MESSAGE + 32;
+    public static final int MAX_FRAME = MAX_MESSAGE + 32;
     /** Largest hello body: type, magic, version, the longest name and the largest context with their lengths. */
-    static final int MAX_HELLO = 1 + 4 + 1 + 2 + MAX_NAME + 4 + MAX_CONTEXT;
+    public static final int MAX_HELLO = 1 + 4 + 1 + 2 + MAX_NAME + 4 + MAX_CONTEXT;
 
     private PortWire() {
     }
 
     /** A frame that breaks the format. */
-    static final class WireException extends IOException {
-        WireException(String message) {
+    public static final class WireException extends IOException {
+        public WireException(String message) {
             super(message);
         }
     }
 
     /** The frames, one record each. */
-    sealed interface Frame {
+    public sealed interface Frame {
     }
 
-    record Hello(int version, String portName, byte[] context) implements Frame {
+    public record Hello(int version, String portName, byte[] context) implements Frame {
     }
 
-    record HelloResult(int status) implements Frame {
+    public record HelloResult(int status) implements Frame {
     }
 
-    record Get() implements Frame {
+    public record Get() implements Frame {
     }
 
-    record Message(long id, int replyCapacity, byte[] data) implements Frame {
+    public record Message(long id, int replyCapacity, byte[] data) implements Frame {
     }
 
-    record Reply(long id, byte[] data) implements Frame {
+    public record Reply(long id, byte[] data) implements Frame {
     }
 
-    record ReplyResult(long id, int status) implements Frame {
+    public record ReplyResult(long id, int status) implements Frame {
     }
 
-    record Send(long id, int outputCapacity, byte[] data) implements Frame {
+    public record Send(long id, int outputCapacity, byte[] data) implements Frame {
     }
 
-    record SendResult(long id, int status, byte[] data) implements Frame {
+    public record SendResult(long id, int status, byte[] data) implements Frame {
     }
 
     // ---- encoding --------------------------------------------------------------------------------
 
     /** The whole frame, length prefix included, ready to write. */
-    static ByteBuffer encode(Frame frame) {
+    public static ByteBuffer encode(Frame frame) {
         ByteBuffer b = switch (frame) {
             case Hello h -> {
                 byte[] name = h.portName().getBytes(StandardCharsets.UTF_8);
@@ -134,7 +136,7 @@ final class PortWire {
         return b.putInt(data.length).put(data);
     }
 
-    static void write(WritableByteChannel channel, Frame frame) throws IOException {
+    public static void write(WritableByteChannel channel, Frame frame) throws IOException {
         ByteBuffer b = encode(frame);
         while (b.hasRemaining()) {
             channel.write(b);
@@ -150,19 +152,19 @@ final class PortWire {
      * when it is full of a frame not yet whole, to twice its size or the frame's length if less: it holds at
      * most about twice what came, and never more than the largest frame it takes ({@link #limit}).
      */
-    static final class Reader {
-        static final int INITIAL = 16 * 1024;
+    public static final class Reader {
+        public static final int INITIAL = 16 * 1024;
         private ByteBuffer in = ByteBuffer.allocate(INITIAL); // [0, position) buffered
         private long consumed;
         private int maxFrame = MAX_FRAME;
 
         /** The largest frame body taken from now on (a server's is {@link #MAX_HELLO} until the hello). */
-        void limit(int maxFrame) {
+        public void limit(int maxFrame) {
             this.maxFrame = maxFrame;
         }
 
         /** The buffer's size now (tests). */
-        int capacity() {
+        public int capacity() {
             return in.capacity();
         }
 
@@ -170,7 +172,7 @@ final class PortWire {
          * One read of the channel: how many bytes came (0 if none were there). {@link EOFException} at a
          * clean end between frames, {@link WireException} at an end inside a frame.
          */
-        int fill(ReadableByteChannel channel) throws IOException {
+        public int fill(ReadableByteChannel channel) throws IOException {
             int n = channel.read(in);
             if (n < 0) {
                 if (in.position() == 0) {
@@ -182,7 +184,7 @@ final class PortWire {
         }
 
         /** The next whole frame, or null until more bytes come; {@link WireException} for a broken one. */
-        Frame next() throws WireException {
+        public Frame next() throws WireException {
             int have = in.position();
             if (have < 4) {
                 return null;
@@ -209,18 +211,18 @@ final class PortWire {
         }
 
         /** True if the last fill left no room: the channel may have more at once. */
-        boolean full() {
+        public boolean full() {
             return !in.hasRemaining();
         }
 
         /** Bytes of whole frames given out so far. */
-        long consumed() {
+        public long consumed() {
             return consumed;
         }
     }
 
     /** Decodes one frame body (type and payload, without the length prefix). */
-    static Frame decode(ByteBuffer b) throws WireException {
+    public static Frame decode(ByteBuffer b) throws WireException {
         if (!b.hasRemaining()) {
             throw new WireException("empty frame");
         }

@@ -1,5 +1,8 @@
-package dev.altitude.core;
+package dev.altitude.stress;
 
+import dev.altitude.core.ContextType;
+import dev.altitude.core.Diagnostic;
+import dev.altitude.core.context.ContextBlock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,12 +12,27 @@ import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
-import org.openjdk.jcstress.infra.results.II_Result;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.openjdk.jcstress.infra.results.II_Result;
 
 /** jcstress tests of context reference counting: the cleanup runs exactly once, whoever drops the last reference. */
 public final class ContextRefCountStress {
     private ContextRefCountStress() {
+    }
+
+    /** An owner that counts frees; misuse (an over-release, a free while linked) is a failure. */
+    static ContextBlock.Owner counting(AtomicInteger frees) {
+        return new ContextBlock.Owner() {
+            @Override
+            public void misuse(Diagnostic.Kind kind, String message) {
+                throw new AssertionError(kind + ": " + message);
+            }
+
+            @Override
+            public void freed(ContextBlock block) {
+                frees.incrementAndGet();
+            }
+        };
     }
 
     /** A linked context: the owner releases its reference while a delete unlinks it. */
@@ -25,11 +43,11 @@ public final class ContextRefCountStress {
     public static class ReleaseVersusDelete {
         final AtomicInteger frees = new AtomicInteger();
         final Map<Object, ContextBlock> map = new ConcurrentHashMap<>();
-        final ContextBlock block = new ContextBlock(null, ContextType.STREAM, "v", null, b -> frees.incrementAndGet());
+        final ContextBlock block = new ContextBlock(counting(frees), ContextType.STREAM, "v");
 
         public ReleaseVersusDelete() {
             block.reference();
-            block.linked(map, "k", null, "test");
+            block.linked(map, "k", ConcurrentHashMap.newKeySet(), "test");
             map.put("k", block);
         }
 
@@ -59,12 +77,12 @@ public final class ContextRefCountStress {
     public static class DeleteDeleteGet {
         final AtomicInteger frees = new AtomicInteger();
         final Map<Object, ContextBlock> map = new ConcurrentHashMap<>();
-        final ContextBlock block = new ContextBlock(null, ContextType.STREAM, "v", null, b -> frees.incrementAndGet());
+        final ContextBlock block = new ContextBlock(counting(frees), ContextType.STREAM, "v");
         volatile int gotAfterFree;
         volatile int got;
 
         public DeleteDeleteGet() {
-            block.linked(map, "k", null, "test");
+            block.linked(map, "k", ConcurrentHashMap.newKeySet(), "test");
             map.put("k", block); // the allocation reference becomes the link's
         }
 
@@ -110,11 +128,11 @@ public final class ContextRefCountStress {
     public static class CloseVersusTeardownVerify {
         final AtomicInteger frees = new AtomicInteger();
         final Map<Object, ContextBlock> map = new ConcurrentHashMap<>();
-        final ContextBlock block = new ContextBlock(null, ContextType.STREAM_HANDLE, "v", null, b -> frees.incrementAndGet());
+        final ContextBlock block = new ContextBlock(counting(frees), ContextType.STREAM_HANDLE, "v");
         volatile int reported;
 
         public CloseVersusTeardownVerify() {
-            block.linked(map, "k", null, "test");
+            block.linked(map, "k", ConcurrentHashMap.newKeySet(), "test");
             map.put("k", block); // the allocation reference becomes the link's
         }
 

@@ -1,15 +1,15 @@
-package dev.altitude.core;
+package dev.altitude.core.rundown;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Waiting on an object's monitor until a condition holds (the rundowns' waits: woken by notifyAll). */
-final class Waits {
+public final class Waits {
     private Waits() {
     }
 
     /** Waits on {@code lock} until {@code done}, uninterruptibly (the interrupt status is kept). */
-    static void until(Object lock, BooleanSupplier done) {
+    public static void until(Object lock, BooleanSupplier done) {
         boolean interrupted = false;
         synchronized (lock) {
             while (!done.getAsBoolean()) {
@@ -27,8 +27,8 @@ final class Waits {
 
     /** A wait that can be bounded: true when done. */
     @FunctionalInterface
-    interface TimedWait {
-        boolean await(long millis) throws InterruptedException;
+    public interface TimedWait {
+        public boolean await(long millis) throws InterruptedException;
     }
 
     /**
@@ -36,7 +36,7 @@ final class Waits {
      * each time {@code thresholdMillis} passes (what it waits for, by kind and age). Interrupts are remembered,
      * not obeyed.
      */
-    static void watched(TimedWait wait, long thresholdMillis, Runnable report) {
+    public static void watched(TimedWait wait, long thresholdMillis, Runnable report) {
         boolean interrupted = false;
         try {
             while (true) {
@@ -57,7 +57,7 @@ final class Waits {
     }
 
     /** Waits on {@code lock} until {@code done} or {@code timeout}; true if done. */
-    static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit) throws InterruptedException {
+    public static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit) throws InterruptedException {
         return until(lock, done, timeout, unit, Long.MAX_VALUE);
     }
 
@@ -65,7 +65,7 @@ final class Waits {
      * As {@link #until(Object, BooleanSupplier, long, TimeUnit)}, looking at {@code done} again at least every
      * {@code recheckNanos} even if nobody notifies (for conditions whose changes do not always notify).
      */
-    static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit, long recheckNanos)
+    public static boolean until(Object lock, BooleanSupplier done, long timeout, TimeUnit unit, long recheckNanos)
             throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         synchronized (lock) {

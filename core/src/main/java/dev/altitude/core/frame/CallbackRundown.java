@@ -1,5 +1,6 @@
-package dev.altitude.core;
+package dev.altitude.core.frame;
 
+import dev.altitude.core.rundown.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,28 +19,31 @@ import java.util.concurrent.TimeUnit;
  * just before that store became visible looks again a millisecond later ({@link #RECHECK_MILLIS}) rather
  * than every thread paying a fence on its way out.
  */
-final class CallbackRundown {
-    static final long RECHECK_MILLIS = 1;
+public final class CallbackRundown {
+    public static final long RECHECK_MILLIS = 1;
     private static final int IN_PRE = 1 << OperationSlot.PRE;
     private static final int OWED = 1 << OperationSlot.OWED;
     private static final int RUNNING_POST = 1 << OperationSlot.RUNNING;
     private static final int DRAINING = 1 << OperationSlot.DRAINING;
 
-    private final Instance instance;
+    private final CallbackOwner instance;
+    private final FrameRegistry frames;
     /** Set once, when the teardown begins: no pre-operation of the instance starts after it. */
-    volatile boolean closing;
+    public volatile boolean closing;
 
-    CallbackRundown(Instance instance) {
+    /** The rundown of {@code instance}'s callbacks, on the threads of {@code frames} (its manager's). */
+    public CallbackRundown(CallbackOwner instance, FrameRegistry frames) {
         this.instance = instance;
+        this.frames = frames;
     }
 
     /** The teardown begins: from now on no thread enters the instance's pre-operations. */
-    void close() {
+    public void close() {
         closing = true;
     }
 
     /** A thread left a pre- or post-operation of the instance: wakes a teardown waiting for it. */
-    void left() {
+    public void left() {
         if (closing) {
             synchronized (this) {
                 notifyAll();
@@ -50,9 +54,9 @@ final class CallbackRundown {
     /** Every slot of the instance now in one of {@code states}, each as seen at one moment. */
     private List<OperationSlot.Seen> slots(int states) {
         List<OperationSlot.Seen> all = new ArrayList<>();
-        instance.volume().manager().frames.forEachSlot(s -> {
+        frames.forEachSlot(s -> {
             OperationSlot.Seen seen = s.seen(states);
-            if (seen != null && seen.instance() == instance) {
+            if (seen != null && seen.owner() == instance) {
                 all.add(seen);
             }
         });
@@ -70,7 +74,7 @@ final class CallbackRundown {
     }
 
     /** After {@link #close}: waits until no thread is in one of the instance's pre-operations. */
-    boolean awaitNoPreOperation(long millis) throws InterruptedException {
+    public boolean awaitNoPreOperation(long millis) throws InterruptedException {
         return awaitNone(IN_PRE, millis);
     }
 
@@ -79,7 +83,7 @@ final class CallbackRundown {
      * draining flag), except those of operations whose parameters were replaced: those must complete. Call
      * once no pre-operation of the instance runs or is pended.
      */
-    void drainOwed(java.util.function.Consumer<OperationSlot> drainOne) {
+    public void drainOwed(java.util.function.Consumer<OperationSlot> drainOne) {
         for (OperationSlot.Seen seen : slots(OWED)) {
             OperationSlot slot = seen.slot();
             // a slot reused since it was seen is in a later generation: the claim fails
@@ -94,12 +98,12 @@ final class CallbackRundown {
     }
 
     /** Waits for the post-operations that run (or must complete) on their own threads; true when none is left. */
-    boolean awaitNoPostOperation(long millis) throws InterruptedException {
+    public boolean awaitNoPostOperation(long millis) throws InterruptedException {
         return awaitNone(OWED | RUNNING_POST | DRAINING, millis);
     }
 
     /** The instance's slots now in pre-operations (running) or owing or running post-operations, for the report. */
-    List<OperationSlot.Seen> snapshot() {
+    public List<OperationSlot.Seen> snapshot() {
         return slots(IN_PRE | OWED | RUNNING_POST);
     }
 }

@@ -1,5 +1,7 @@
-package dev.altitude.core;
+package dev.altitude.stress;
 
+import dev.altitude.core.rundown.Rundown;
+import dev.altitude.core.rundown.StripedRundown;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.JCStressTest;

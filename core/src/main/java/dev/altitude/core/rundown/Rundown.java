@@ -1,4 +1,4 @@
-package dev.altitude.core;
+package dev.altitude.core.rundown;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * leaves a rundown that is under way. No acquire can succeed after {@link #beginRundown()} returned: both
  * act on the same word, and the acquire's compare-and-set fails once bit 0 is set.
  */
-final class Rundown {
+public final class Rundown {
     private static final long ACTIVE = 1L;
     private static final long ONE = 2L;
     private static final VarHandle STATE;
@@ -33,7 +33,7 @@ final class Rundown {
     private volatile int idleWaiters;
 
     /** Takes protection; false once a rundown has begun. */
-    boolean acquire() {
+    public boolean acquire() {
         long s = state;
         while ((s & ACTIVE) == 0) {
             long witness = (long) STATE.compareAndExchange(this, s, s + ONE);
@@ -46,7 +46,7 @@ final class Rundown {
     }
 
     /** Releases protection taken by a successful {@link #acquire()}. */
-    void release() {
+    public void release() {
         long s = (long) STATE.getAndAdd(this, -ONE) - ONE;
         if (s < 0) {
             STATE.getAndAdd(this, ONE);
@@ -60,7 +60,7 @@ final class Rundown {
     }
 
     /** Takes protection even after a rundown began (for holders that must never be refused). */
-    void acquireAlways() {
+    public void acquireAlways() {
         STATE.getAndAdd(this, ONE);
     }
 
@@ -68,7 +68,7 @@ final class Rundown {
      * Waits until there is no holder, without beginning a rundown (new holders may still come). True if
      * idle, false if {@code timeout} passed first.
      */
-    boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         synchronized (this) {
             idleWaiters++;
@@ -88,27 +88,27 @@ final class Rundown {
     }
 
     /** Refuses every later acquire. True if this call began the rundown, false if it had begun already. */
-    boolean beginRundown() {
+    public boolean beginRundown() {
         return ((long) STATE.getAndBitwiseOr(this, ACTIVE) & ACTIVE) == 0;
     }
 
-    boolean isRunDown() {
+    public boolean isRunDown() {
         return (state & ACTIVE) != 0;
     }
 
     /** How many holders there are now. */
-    long holders() {
+    public long holders() {
         return state >>> 1;
     }
 
     /** Begins the rundown if needed and waits until every holder has released. */
-    void awaitRelease() {
+    public void awaitRelease() {
         beginRundown();
         Waits.until(this, () -> state == ACTIVE);
     }
 
     /** As {@link #awaitRelease()}, for at most {@code timeout}; true if every holder released. */
-    boolean awaitRelease(long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean awaitRelease(long timeout, TimeUnit unit) throws InterruptedException {
         beginRundown();
         return Waits.until(this, () -> state == ACTIVE, timeout, unit);
     }

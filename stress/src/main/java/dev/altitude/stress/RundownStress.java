@@ -1,5 +1,6 @@
-package dev.altitude.core;
+package dev.altitude.stress;
 
+import dev.altitude.core.rundown.Rundown;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.JCStressTest;

@@ -1,5 +1,9 @@
-package dev.altitude.core;
+package dev.altitude.stress;
 
+import dev.altitude.core.frame.CallbackFrame;
+import dev.altitude.core.frame.CallbackRundown;
+import dev.altitude.core.frame.FrameRegistry;
+import dev.altitude.core.frame.OperationSlot;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -19,7 +23,7 @@ public final class OperationSlotStress {
     private static OperationSlot owed() {
         OperationSlot slot = new OperationSlot(null, 0);
         slot.enter(null, null);
-        slot.owe(null, null);
+        slot.owe(null, null, false);
         return slot;
     }
 
@@ -35,7 +39,7 @@ public final class OperationSlotStress {
     @State
     public static class EnterVersusClose {
         final OperationSlot slot = new OperationSlot(null, 0);
-        final CallbackRundown rundown = new CallbackRundown(null);
+        final CallbackRundown rundown = new CallbackRundown(null, new FrameRegistry());
 
         @Actor
         public void thread(ZZ_Result r) {
@@ -90,7 +94,7 @@ public final class OperationSlotStress {
             if (r.r1) {
                 slot.free();
                 slot.enter(null, null); // the next operation: owed again, next generation
-                slot.owe(null, null);
+                slot.owe(null, null, false);
             }
         }
 
@@ -114,7 +118,7 @@ public final class OperationSlotStress {
     public static class JoinVersusTeardown {
         final FrameRegistry registry = new FrameRegistry();
         final CallbackFrame frame = new CallbackFrame();
-        final CallbackRundown rundown = new CallbackRundown(null);
+        final CallbackRundown rundown = new CallbackRundown(null, registry);
 
         @Actor
         public void thread(ZZ_Result r) {

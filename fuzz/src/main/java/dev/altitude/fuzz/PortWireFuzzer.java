@@ -1,5 +1,6 @@
-package dev.altitude.core;
+package dev.altitude.fuzz;
 
+import dev.altitude.core.wire.PortWire;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

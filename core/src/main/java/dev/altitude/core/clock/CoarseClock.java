@@ -1,4 +1,4 @@
-package dev.altitude.core;
+package dev.altitude.core.clock;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -10,8 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * pass-through filter's whole dispatch. A daemon thread refreshes it while at least one
  * {@link FilterManager} is open, and ends when the last one closes.
  */
-final class CoarseClock {
-    static final long RESOLUTION_MILLIS = 10;
+public final class CoarseClock {
+    public static final long RESOLUTION_MILLIS = 10;
 
     private static volatile long now = System.nanoTime();
     private static int users; // guarded by CoarseClock.class
@@ -21,19 +21,19 @@ final class CoarseClock {
     }
 
     /** The time, as {@code System.nanoTime()}, up to {@link #RESOLUTION_MILLIS} behind. */
-    static long now() {
+    public static long now() {
         return now;
     }
 
     /** A manager opened: the clock runs until every user has {@link #release}d it. */
-    static synchronized void use() {
+    public static synchronized void use() {
         now = System.nanoTime();
         if (users++ == 0) {
             ticker = Thread.ofPlatform().daemon().name("altitude-coarse-clock").start(CoarseClock::tick);
         }
     }
 
-    static synchronized void release() {
+    public static synchronized void release() {
         if (--users == 0) {
             LockSupport.unpark(ticker);
             ticker = null;

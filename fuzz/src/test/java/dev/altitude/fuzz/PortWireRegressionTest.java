@@ -1,4 +1,4 @@
-package dev.altitude.core;
+package dev.altitude.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;

@@ -1,5 +1,7 @@
-package dev.altitude.core;
+package dev.altitude.core.wire;
 
+import dev.altitude.core.NtStatusException;
+import dev.altitude.core.rundown.Waits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -32,13 +34,13 @@ import java.util.function.BooleanSupplier;
  * socket. Writes are whole frames under one lock. A side with no reader of its own (the client) reads while
  * a write waits for room, so two sides writing large frames to each other never both stall.
  */
-final class PortChannel {
+public final class PortChannel {
     /** What the leader reads, one frame at a time, on the leader's thread. */
-    interface Receiver {
-        void received(PortWire.Frame frame) throws IOException;
+    public interface Receiver {
+        public void received(PortWire.Frame frame) throws IOException;
 
         /** The connection ended (called once, by the thread that found it so). */
-        default void ended(IOException why) {
+        public default void ended(IOException why) {
         }
     }
 
@@ -50,7 +52,7 @@ final class PortChannel {
      * is let go. Up to then it looks again this often instead: waking it on every release would cost each
      * round trip a wake-up, the very cost leading saves.
      */
-    static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    public static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final SocketChannel channel;
     private final Receiver receiver;
@@ -73,7 +75,7 @@ final class PortChannel {
     private volatile IOException ended;
 
     /** Takes over a connected socket and makes it non-blocking. */
-    PortChannel(SocketChannel channel, Receiver receiver, boolean readsWhileWriting) throws IOException {
+    public PortChannel(SocketChannel channel, Receiver receiver, boolean readsWhileWriting) throws IOException {
         this.channel = channel;
         this.receiver = receiver;
         this.readsWhileWriting = readsWhileWriting;
@@ -88,7 +90,7 @@ final class PortChannel {
     }
 
     /** Why the connection ended, or null while it lasts. */
-    IOException ended() {
+    public IOException ended() {
         return ended;
     }
 
@@ -99,7 +101,7 @@ final class PortChannel {
      * reading the socket meanwhile whenever nobody else does. True if {@code done} held. {@code done} is
      * asked under this channel's lock: it must take no lock of its own.
      */
-    boolean await(BooleanSupplier done, long nanos) throws InterruptedException {
+    public boolean await(BooleanSupplier done, long nanos) throws InterruptedException {
         long deadline = nanos < 0 ? FOREVER : System.nanoTime() + nanos;
         lock.lock();
         waiting++;
@@ -155,7 +157,7 @@ final class PortChannel {
      * Waits for {@code f} as {@link #await} does; once the connection has ended, on {@code f} alone for the
      * rest of the time (whoever ends a connection completes what waits on it).
      */
-    void awaitDone(CompletableFuture<?> f, long nanos) throws InterruptedException {
+    public void awaitDone(CompletableFuture<?> f, long nanos) throws InterruptedException {
         long start = System.nanoTime();
         if (await(f::isDone, nanos) || ended == null) {
             return;
@@ -164,7 +166,7 @@ final class PortChannel {
     }
 
     /** Waits for {@code f} at most {@code nanos} (no limit if negative); the caller looks at {@code f}. */
-    static void awaitFuture(CompletableFuture<?> f, long nanos) throws InterruptedException {
+    public static void awaitFuture(CompletableFuture<?> f, long nanos) throws InterruptedException {
         try {
             if (nanos < 0) {
                 f.get();
@@ -177,7 +179,7 @@ final class PortChannel {
     }
 
     /** Reads whatever has come, without waiting, if nobody else is reading. */
-    void poll() {
+    public void poll() {
         lock.lock();
         try {
             if (leader != null || ended != null) {
@@ -202,7 +204,7 @@ final class PortChannel {
      * The side's own reader: leads whenever no one else waits, until the connection ends, then throws why
      * it ended ({@link java.io.EOFException} for a clean close by the other side).
      */
-    void serve() throws IOException {
+    public void serve() throws IOException {
         lock.lock();
         background = Thread.currentThread();
         try {
@@ -318,7 +320,7 @@ final class PortChannel {
     // ---- writing ------------------------------------------------------------------------------------
 
     /** Writes the frames in one go (one gathering write); a failure ends the connection. */
-    void write(PortWire.Frame... frames) throws IOException {
+    public void write(PortWire.Frame... frames) throws IOException {
         ByteBuffer[] parts = new ByteBuffer[frames.length];
         for (int i = 0; i < frames.length; i++) {
             parts[i] = PortWire.encode(frames[i]);
@@ -391,12 +393,12 @@ final class PortChannel {
     // ---- the end ------------------------------------------------------------------------------------
 
     /** Ends the connection from this side. */
-    void close() {
+    public void close() {
         end(new ClosedChannelException());
     }
 
     /** The largest frame body this side takes from now on (the leader's reader; set before or while serving). */
-    void limitFrames(int maxFrame) {
+    public void limitFrames(int maxFrame) {
         reader.limit(maxFrame);
     }
 

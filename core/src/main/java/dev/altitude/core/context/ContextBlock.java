@@ -1,6 +1,10 @@
-package dev.altitude.core;
+package dev.altitude.core.context;
 
+import dev.altitude.core.ContextType;
+import dev.altitude.core.Diagnostic;
+import dev.altitude.core.rundown.Waits;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -8,59 +12,59 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A context's memory, in Windows terms: its value, its reference count and where it is linked. Alive
  * from allocation until the count reaches zero (which needs it unlinked: the link holds a reference);
- * then its cleanup callback runs once and the filter's rundown reference for it is released, so
- * unregister cannot return while any context of the filter is alive.
+ * then its owner is told, once ({@link Owner#freed}: the cleanup callback runs and the filter's rundown
+ * holder for it goes, so unregister cannot return while any context of the filter is alive). It knows nothing
+ * of filters or instances: the rules of who may link what where are the owner's ({@code Contexts}).
  */
-final class ContextBlock {
-    final Filter filter;
-    final ContextType type;
-    final Object value;
-    final Holder alive;
-    private final java.util.function.Consumer<ContextBlock> freer;
+public final class ContextBlock {
+    /** Who a block answers to: told of misuse, and of the free. */
+    public interface Owner {
+        void misuse(Diagnostic.Kind kind, String message);
+
+        void freed(ContextBlock block);
+    }
+
+    private final Owner owner;
+    public final ContextType type;
+    public final Object value;
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicBoolean freed = new AtomicBoolean();
 
-    /** Where a context is linked: the map holding it, its key there, the instance (null for a volume), a description. */
-    record Link(Map<Object, ContextBlock> map, Object key, Instance instance, String where) {
+    /**
+     * Where a context is linked: the map holding it, its key there, the set of links it is counted in (its
+     * instance's, or the filter's volume contexts), a description.
+     */
+    public record Link(Map<Object, ContextBlock> map, Object key, Set<ContextBlock> linkedIn, String where) {
     }
 
     /** Read and cleared as one value, so that racing unlinks see either the whole link or none. */
     private final AtomicReference<Link> link = new AtomicReference<>();
 
-    ContextBlock(Filter filter, ContextType type, Object value, Holder alive) {
-        this(filter, type, value, alive, filter.contexts::freed);
-    }
-
-    /** With {@code freer} called once when the count reaches zero (tests pass their own; filter may be null). */
-    ContextBlock(Filter filter, ContextType type, Object value, Holder alive,
-                 java.util.function.Consumer<ContextBlock> freer) {
-        this.filter = filter;
+    /** A new context, one reference (the allocator's). */
+    public ContextBlock(Owner owner, ContextType type, Object value) {
+        this.owner = java.util.Objects.requireNonNull(owner, "owner");
         this.type = type;
         this.value = value;
-        this.alive = alive;
-        this.freer = freer;
     }
 
-    private void misuse(Diagnostic.Kind kind, String message) {
-        if (filter != null) {
-            filter.misuse(kind, message);
-        }
+    public Owner owner() {
+        return owner;
     }
 
-    int references() {
+    public int references() {
         return refs.get();
     }
 
-    boolean isFreed() {
+    public boolean isFreed() {
         return freed.get();
     }
 
-    boolean isLinked() {
+    public boolean isLinked() {
         return link.get() != null;
     }
 
     /** +1 unless the count already reached zero (the context is being freed). */
-    boolean tryReference() {
+    public boolean tryReference() {
         int r = refs.get();
         while (r > 0) {
             if (refs.compareAndSet(r, r + 1)) {
@@ -71,18 +75,18 @@ final class ContextBlock {
         return false;
     }
 
-    void reference() {
+    public void reference() {
         refs.incrementAndGet();
     }
 
     /** −1; at zero the context is freed: cleanup callback, then the filter's reference released. */
-    void release() {
+    public void release() {
         int r = refs.decrementAndGet();
         if (r == 0) {
             free();
         } else if (r < 0) {
             refs.incrementAndGet();
-            misuse(Diagnostic.Kind.OVER_RELEASE, "context reference count went below zero (Windows: bugcheck 0xF5/0x6D); ignored");
+            owner.misuse(Diagnostic.Kind.OVER_RELEASE, "context reference count went below zero (Windows: bugcheck 0xF5/0x6D); ignored");
         }
     }
 
@@ -92,21 +96,21 @@ final class ContextBlock {
         }
         Link l = link.get();
         if (l != null) {
-            misuse(Diagnostic.Kind.EARLY_FREE, type + " context freed while still linked to " + l.where() + " (Windows: bugcheck 0xF5/0x6D)");
+            owner.misuse(Diagnostic.Kind.EARLY_FREE, type + " context freed while still linked to " + l.where() + " (Windows: bugcheck 0xF5/0x6D)");
         }
-        freer.accept(this);
+        owner.freed(this);
     }
 
     /**
      * Records where the context is about to be linked; called before it is put into {@code map}, so that
      * whoever finds it there can unlink it. The caller added the link's reference already.
      */
-    void linked(Map<Object, ContextBlock> map, Object key, Instance instance, String where) {
-        link.set(new Link(map, key, instance, where));
+    public void linked(Map<Object, ContextBlock> map, Object key, Set<ContextBlock> linkedIn, String where) {
+        link.set(new Link(map, key, linkedIn, where));
     }
 
     /** Forgets the link without touching the map (the map no longer holds this context). */
-    void clearLink() {
+    public void clearLink() {
         link.set(null);
     }
 
@@ -116,17 +120,13 @@ final class ContextBlock {
      * file's last handle) returns only after the winner dropped the link's reference: {@link #stillReferenced}
      * then sees the count without a reference in transit.
      */
-    synchronized boolean unlink() {
+    public synchronized boolean unlink() {
         Link l = link.get();
         if (l == null || !l.map().remove(l.key(), this)) {
             return false;
         }
         link.compareAndSet(l, null);
-        if (l.instance() != null) {
-            l.instance().linkedContexts.remove(this);
-        } else if (filter != null) {
-            filter.contexts.linkedToVolumes.remove(this);
-        }
+        l.linkedIn().remove(this);
         release();
         return true;
     }
@@ -135,11 +135,11 @@ final class ContextBlock {
      * After an unlink: does anything still hold the context? Waits for an unlink under way elsewhere; a
      * reference that the unlink is about to drop is not a leak (the verifier's false report).
      */
-    synchronized boolean stillReferenced() {
+    public synchronized boolean stillReferenced() {
         return !freed.get();
     }
 
-    String describe() {
+    public String describe() {
         return type + " context " + value + ", " + refs.get() + " reference(s)"
                 + (link.get() instanceof Link l ? " (one of them the link to " + l.where() + ")" : ", unlinked");
     }

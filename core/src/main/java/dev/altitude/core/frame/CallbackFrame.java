@@ -1,4 +1,4 @@
-package dev.altitude.core;
+package dev.altitude.core.frame;
 
 import java.util.Arrays;
 
@@ -9,12 +9,12 @@ import java.util.Arrays;
  * for the caller's own callback to return (a filter unloading itself from its own callback, or unregistering
  * from inside an operation), and lets a teardown find the operations in its instance's callbacks.
  */
-final class CallbackFrame {
+public final class CallbackFrame {
     private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::new);
 
-    final Thread thread = Thread.currentThread();
-    /** Each entry a {@link Filter} (a filter-wide callback) or an {@link Instance} (a teardown's draining post-operation, a teardown callback). */
-    private Object[] filters = new Object[8];
+    public final Thread thread = Thread.currentThread();
+    /** The filter-wide callbacks and teardown callbacks the thread is inside, innermost last. */
+    private CallbackOwner[] owners = new CallbackOwner[8];
     private int depth;
     /** The thread's filter stack, reused by each operation; replaced (grown) only by this thread. */
     private volatile OperationSlot[] slots = new OperationSlot[0];
@@ -25,10 +25,10 @@ final class CallbackFrame {
     private FrameRegistry joined;
 
     /** The calling thread's frame; made here only for the thread-local and for jcstress states. */
-    CallbackFrame() {
+    public CallbackFrame() {
     }
 
-    static CallbackFrame current() {
+    public static CallbackFrame current() {
         return CURRENT.get();
     }
 
@@ -36,7 +36,7 @@ final class CallbackFrame {
      * Before entering a slot for an operation on a volume of the manager of {@code registry}: makes this
      * thread's slots visible to that manager's teardowns. One comparison when the thread stays with one manager.
      */
-    void join(FrameRegistry registry) {
+    public void join(FrameRegistry registry) {
         if (joined != registry) {
             registry.add(this);
             joined = registry;
@@ -52,28 +52,29 @@ final class CallbackFrame {
         }
     }
 
-    int enter(Object filterOrInstance) {
+    /** The thread enters a callback of {@code owner} that is not an operation's (filter-wide, teardown). */
+    public int enter(CallbackOwner owner) {
         int d = depth;
-        if (d == filters.length) {
-            filters = Arrays.copyOf(filters, d * 2);
+        if (d == owners.length) {
+            owners = Arrays.copyOf(owners, d * 2);
         }
-        filters[d] = filterOrInstance;
+        owners[d] = owner;
         depth = d + 1;
         return d;
     }
 
-    void exit(int previousDepth) {
-        filters[previousDepth] = null;
+    public void exit(int previousDepth) {
+        owners[previousDepth] = null;
         depth = previousDepth;
     }
 
     /** Where the operation starting now begins in the thread's stack. */
-    int top() {
+    public int top() {
         return top;
     }
 
-    /** Enters {@code instance}'s pre-operation on the next level of the stack (see {@link OperationSlot#enter}). */
-    OperationSlot push(Instance instance, CallbackData data) {
+    /** Enters {@code owner}'s pre-operation on the next level of the stack (see {@link OperationSlot#enter}). */
+    public OperationSlot push(CallbackOwner owner, Object operation) {
         OperationSlot[] s = slots;
         int t = top;
         if (t == s.length) {
@@ -85,66 +86,54 @@ final class CallbackFrame {
             slot = new OperationSlot(this, t);
             s[t] = slot;
         }
-        slot.enter(instance, data);
+        slot.enter(owner, operation);
         top = t + 1;
         return slot;
     }
 
     /** The top slot, which owes nothing (any more): free again. */
-    void pop(OperationSlot slot) {
+    public void pop(OperationSlot slot) {
         slot.free();
         top = slot.level;
     }
 
-    OperationSlot slot(int level) {
+    public OperationSlot slot(int level) {
         return slots[level];
     }
 
     /** A teardown took the slot at {@code level} (or the operation ended abnormally with it owed): it is not reused. */
-    void replace(int level) {
+    public void replace(int level) {
         slots[level] = new OperationSlot(this, level);
     }
 
     /** The operation that began at {@code level} has ended. */
-    void cut(int level) {
+    public void cut(int level) {
         top = level;
     }
 
-    /** Is the thread inside any callback of {@code filter}, filter-wide or of one of its instances? */
-    boolean contains(Filter filter) {
+    /**
+     * Is the thread inside a callback whose owner {@code matches}: a filter-wide or teardown callback, or a pre-
+     * or post-operation it runs now (a teardown of that owner, or an unload of its filter, would wait for it)?
+     */
+    public boolean isInside(java.util.function.Predicate<CallbackOwner> matches) {
         for (int i = 0; i < depth; i++) {
-            if (filters[i] == filter || (filters[i] instanceof Instance in && in.filter() == filter)) {
+            if (matches.test(owners[i])) {
                 return true;
             }
         }
         for (int level = 0; level < top; level++) {
-            Instance in = inCallback(level);
-            if (in != null && in.filter() == filter) {
+            CallbackOwner o = inCallback(level);
+            if (o != null && matches.test(o)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Is the thread inside a callback of {@code instance} (which a teardown of it would wait for)? */
-    boolean contains(Instance instance) {
-        for (int i = 0; i < depth; i++) {
-            if (filters[i] == instance) {
-                return true;
-            }
-        }
-        for (int level = 0; level < top; level++) {
-            if (inCallback(level) == instance) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The instance whose pre- or post-operation this thread runs at {@code level} of its stack, if it runs one. */
-    private Instance inCallback(int level) {
+    /** The owner whose pre- or post-operation this thread runs at {@code level} of its stack, if it runs one. */
+    private CallbackOwner inCallback(int level) {
         OperationSlot s = slots[level];
         int state = s.state();
-        return state == OperationSlot.PRE || state == OperationSlot.RUNNING ? s.instance : null;
+        return state == OperationSlot.PRE || state == OperationSlot.RUNNING ? s.owner() : null;
     }
 }

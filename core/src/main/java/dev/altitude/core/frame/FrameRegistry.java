@@ -1,4 +1,4 @@
-package dev.altitude.core;
+package dev.altitude.core.frame;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * then reads the array sees every thread that could have entered a slot without seeing the flag (jcstress
  * {@code OperationSlotStress.JoinVersusTeardown}). Frames of threads that ended are dropped.
  */
-final class FrameRegistry {
+public final class FrameRegistry {
     private volatile CallbackFrame[] frames = new CallbackFrame[0];
 
     /** Adds {@code frame} if it is not there (dropping the frames of threads that ended). */
@@ -35,7 +35,7 @@ final class FrameRegistry {
     }
 
     /** Visits every slot of every frame that joined; then drops the frames of threads that ended. */
-    void forEachSlot(Consumer<OperationSlot> visit) {
+    public void forEachSlot(Consumer<OperationSlot> visit) {
         boolean dead = false;
         for (CallbackFrame f : frames) {
             f.forEachSlot(visit);
@@ -51,7 +51,7 @@ final class FrameRegistry {
     }
 
     /** Has the thread of {@code frame} joined (tests)? */
-    boolean contains(CallbackFrame frame) {
+    public boolean contains(CallbackFrame frame) {
         for (CallbackFrame f : frames) {
             if (f == frame) {
                 return true;

@@ -1,11 +1,13 @@
-package dev.altitude.core;
+package dev.altitude.core.frame;
 
+import dev.altitude.core.clock.CoarseClock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One level of a thread's filter stack: the instance whose pre-operation the thread is in, then the
- * post-operation that instance is owed. Slots belong to a thread's {@link CallbackFrame} and are reused
+ * One level of a thread's filter stack: the owner (an instance) whose pre-operation the thread is in, then the
+ * post-operation that owner is owed. What the operation and the post-operation are is the owner's business: the
+ * slot keeps them for whoever runs the post-operation. Slots belong to a thread's {@link CallbackFrame} and are reused
  * from operation to operation; an instance's {@link CallbackRundown} finds its slots by looking at every
  * thread's frame, so taking and giving one back costs no shared write.
  *
@@ -21,14 +23,14 @@ import java.lang.invoke.VarHandle;
  * post-operation runs exactly once. A drained slot is the drainer's for good: its thread replaces it in
  * its frame instead of reusing it.
  */
-final class OperationSlot {
-    static final int FREE = 0;
-    static final int PRE = 1;
-    static final int PARKED = 2;
-    static final int OWED = 3;
-    static final int RUNNING = 4;
-    static final int DRAINING = 5;
-    static final int DRAINED = 6;
+public final class OperationSlot {
+    public static final int FREE = 0;
+    public static final int PRE = 1;
+    public static final int PARKED = 2;
+    public static final int OWED = 3;
+    public static final int RUNNING = 4;
+    public static final int DRAINING = 5;
+    public static final int DRAINED = 6;
 
     private static final long STATE = 7;
     private static final int SHIFT = 3;
@@ -43,105 +45,128 @@ final class OperationSlot {
     }
 
     /** The frame (thread) this slot belongs to, and its level there. */
-    final CallbackFrame frame;
-    final int level;
+    public final CallbackFrame frame;
+    public final int level;
 
     // written by the owning thread before the state that publishes them; read by others after reading that state
-    Instance instance;
-    CallbackData data;
-    Callbacks.PostOperation post;
-    Object completionContext;
+    private CallbackOwner owner;
+    private Object operation;
+    private Object post;
+    private Object completionContext;
     /** When the post-operation became owed, to {@link CoarseClock}'s resolution (for the report). */
-    long since;
+    private long since;
     /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
-    boolean mustComplete;
+    private boolean mustComplete;
 
     @SuppressWarnings("unused") // accessed through WORD
     private volatile long word;
 
-    OperationSlot(CallbackFrame frame, int level) {
+    /** A slot at {@code level} of {@code frame} (jcstress states make their own, with no frame). */
+    public OperationSlot(CallbackFrame frame, int level) {
         this.frame = frame;
         this.level = level;
     }
 
+    /** Whose callback this is. */
+    public CallbackOwner owner() {
+        return owner;
+    }
+
+    /** The operation the slot is in. */
+    public Object operation() {
+        return operation;
+    }
+
+    /** The owed post-operation (after {@link #owe}). */
+    public Object post() {
+        return post;
+    }
+
+    public Object completionContext() {
+        return completionContext;
+    }
+
     /**
-     * The owning thread enters {@code instance}'s pre-operation: a new generation in state PRE. A volatile
-     * store, so that a teardown that began before the thread then reads the instance's closing flag sees
+     * The owning thread enters {@code owner}'s pre-operation: a new generation in state PRE. A volatile
+     * store, so that a teardown that began before the thread then reads the owner's closing flag sees
      * this slot (and otherwise the thread sees the flag).
      */
-    void enter(Instance instance, CallbackData data) {
-        this.instance = instance;
-        this.data = data;
+    public void enter(CallbackOwner owner, Object operation) {
+        this.owner = owner;
+        this.operation = operation;
         WORD.setVolatile(this, (((long) WORD.get(this) >>> SHIFT) + 1) << SHIFT | PRE);
     }
 
     /** The pre-operation pended: the thread waits, and is no running callback meanwhile. */
-    void park() {
+    public void park() {
         WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | PARKED);
     }
 
     /** The pended operation was resumed: back in the pre-operation, refused by no teardown (it must finish). */
-    void unpark() {
+    public void unpark() {
         WORD.setVolatile(this, ((long) WORD.get(this) & ~STATE) | PRE);
     }
 
-    /** The pre-operation asked for its post-operation: owed from now on. */
-    void owe(Callbacks.PostOperation post, Object completionContext) {
+    /**
+     * The pre-operation asked for its post-operation: owed from now on. {@code mustComplete}: the operation's
+     * parameters were replaced, so a teardown must let it complete rather than drain it.
+     */
+    public void owe(Object post, Object completionContext, boolean mustComplete) {
         this.post = post;
         this.completionContext = completionContext;
         this.since = CoarseClock.now();
-        this.mustComplete = data != null && data.isDirty();
+        this.mustComplete = mustComplete;
         WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | OWED);
     }
 
     /** Left without owing anything (or the post-operation ran): free for the thread's next use. */
-    void free() {
+    public void free() {
         forget(FREE);
     }
 
     /** Drops what the finished operation referenced, so that an idle slot keeps nothing alive, and moves to {@code state}. */
     private void forget(int state) {
-        instance = null;
-        data = null;
+        owner = null;
+        operation = null;
         post = null;
         completionContext = null;
         WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | state);
     }
 
     /** The operation's own thread: moves OWED to RUNNING; false if a teardown claimed the slot first. */
-    boolean claim() {
+    public boolean claim() {
         long w = (long) WORD.get(this);
         return (w & STATE) == OWED && WORD.compareAndSet(this, w, (w & ~STATE) | RUNNING);
     }
 
     /** A teardown: moves OWED to DRAINING if the slot is still in {@code generation}. */
-    boolean claim(long generation) {
+    public boolean claim(long generation) {
         return WORD.compareAndSet(this, generation << SHIFT | OWED, generation << SHIFT | DRAINING);
     }
 
     /** The drainer called the post-operation: the slot stays out of use. */
-    void drained() {
+    public void drained() {
         forget(DRAINED);
     }
 
     /** The word as other threads read it: {@link #state(long)} and {@link #generation(long)} of one moment. */
-    long word() {
+    public long word() {
         return (long) WORD.getVolatile(this);
     }
 
-    static int state(long word) {
+    public static int state(long word) {
         return (int) (word & STATE);
     }
 
-    static long generation(long word) {
+    public static long generation(long word) {
         return word >>> SHIFT;
     }
 
-    int state() {
+    public int state() {
         return state(word());
     }
 
-    long generation() {
+    public long generation() {
         return generation(word());
     }
 
@@ -149,12 +174,13 @@ final class OperationSlot {
      * The slot as another thread saw it at one moment: its state and generation ({@code word}) and the fields
      * that belong to them.
      */
-    record Seen(OperationSlot slot, long word, Instance instance, CallbackData data, long since, boolean mustComplete) {
-        int state() {
+    public record Seen(OperationSlot slot, long word, CallbackOwner owner, Object operation, long since,
+                       boolean mustComplete) {
+        public int state() {
             return OperationSlot.state(word);
         }
 
-        long generation() {
+        public long generation() {
             return OperationSlot.generation(word);
         }
     }
@@ -164,13 +190,13 @@ final class OperationSlot {
      * null. The owning thread may be reusing the slot meanwhile: the word read again after the fields tells
      * whether they belong together, and if not the look is repeated.
      */
-    Seen seen(int states) {
+    public Seen seen(int states) {
         long w = word();
         while (true) {
             if ((states & 1 << state(w)) == 0) {
                 return null;
             }
-            Seen seen = new Seen(this, w, instance, data, since, mustComplete);
+            Seen seen = new Seen(this, w, owner, operation, since, mustComplete);
             VarHandle.acquireFence();
             long again = word();
             if (again == w) {
