@@ -81,15 +81,22 @@ public sealed interface IoParameters {
 
     /**
      * {@code IRP_MJ_CREATE}: open or create the file object's path; {@code linkTarget} is a link's target or a
-     * hard link's existing file, {@code mode} a new entry's mode bits (null: the file system's default).
+     * hard link's existing file, {@code mode} a new entry's mode bits (null: the file system's default),
+     * {@code device} a new device's number ({@code st_rdev}; 0 for anything else).
      */
     record Create(Set<Access> access, CreateDisposition disposition, Set<CreateOption> options, FileKind kind,
-                  String linkTarget, FileMode mode) implements IoParameters {
+                  String linkTarget, FileMode mode, long device) implements IoParameters {
         public Create {
             access = Set.copyOf(access);
             options = Set.copyOf(options);
             Objects.requireNonNull(disposition, "disposition");
             Objects.requireNonNull(kind, "kind");
+        }
+
+        /** Anything but a device. */
+        public Create(Set<Access> access, CreateDisposition disposition, Set<CreateOption> options, FileKind kind,
+                      String linkTarget, FileMode mode) {
+            this(access, disposition, options, kind, linkTarget, mode, 0);
         }
 
         public static Create open(Set<Access> access) {

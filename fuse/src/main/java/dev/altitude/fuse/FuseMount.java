@@ -25,7 +25,7 @@ import org.cryptomator.jfuse.linux.amd64.extr.fuse3.fuse_operations;
  * change what a file looks like at any time); a stale mount at the mount point (a daemon killed with {@code kill -9}) is cleaned
  * first. {@link #close()} unmounts and then dismounts the volume.
  */
-public final class FuseMount implements AutoCloseable {
+public final class FuseMount implements Mounted {
     /** Where Debian's fuse3 puts libfuse; jfuse is told explicitly. */
     public static final Path LIBFUSE = Path.of("/lib/x86_64-linux-gnu/libfuse3.so.3");
 
@@ -122,7 +122,7 @@ public final class FuseMount implements AutoCloseable {
      * does not answer within a few seconds (its daemon may be stopped), belongs to a running daemon and is
      * refused, never taken over.
      */
-    static void cleanStale(Path mountPoint) throws IOException {
+    public static void cleanStale(Path mountPoint) throws IOException {
         String source = mountedSource(mountPoint);
         if (source == null) {
             return;
@@ -199,10 +199,12 @@ public final class FuseMount implements AutoCloseable {
         return volume;
     }
 
+    @Override
     public Path mountPoint() {
         return mountPoint;
     }
 
+    @Override
     public Path source() {
         return source;
     }

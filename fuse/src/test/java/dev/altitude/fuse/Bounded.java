@@ -13,16 +13,16 @@ import java.util.concurrent.TimeUnit;
  * pipe on the waiting thread), the wait is bounded, and on expiry the child is destroyed and the failure
  * carries what it printed and a dump of this JVM's threads (the mount is served in this JVM).
  */
-final class Bounded {
-    static final long LIMIT_SECONDS = 60;
+public final class Bounded {
+    public static final long LIMIT_SECONDS = 60;
 
-    record Result(int exit, String out) {
+    public record Result(int exit, String out) {
     }
 
     private Bounded() {
     }
 
-    static Result run(Path cwd, List<String> command) throws IOException, InterruptedException {
+    public static Result run(Path cwd, List<String> command) throws IOException, InterruptedException {
         Path out = Files.createTempFile("altitude-child", ".out");
         try {
             Process p = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true)
@@ -40,7 +40,7 @@ final class Bounded {
         }
     }
 
-    static String threadDump() {
+    public static String threadDump() {
         StringBuilder b = new StringBuilder();
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             b.append('"').append(e.getKey().getName()).append("\" ").append(e.getKey().getState()).append('\n');

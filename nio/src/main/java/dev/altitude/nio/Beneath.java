@@ -65,6 +65,8 @@ final class Beneath implements AutoCloseable {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle FCHOWNAT = libc("fchownat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle MKNODAT = libc("mknodat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle UTIMENSAT = libc("utimensat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle LGETXATTR = libc("lgetxattr",
@@ -125,6 +127,11 @@ final class Beneath implements AutoCloseable {
         void chown(int uid, int gid) throws IOException {
             call(volumePath, (a, errno) -> (int) FCHOWNAT.invokeExact(errno, dirFd, a.allocateFrom(name), uid, gid,
                     AT_SYMLINK_NOFOLLOW));
+        }
+
+        /** {@code mknodat(dir, name, mode, dev)}: a FIFO, a socket or a device ({@code mode} with its type bits). */
+        void mknod(int mode, long dev) throws IOException {
+            call(volumePath, (a, errno) -> (int) MKNODAT.invokeExact(errno, dirFd, a.allocateFrom(name), mode, dev));
         }
 
         /** {@code utimensat(dir, name, {atime, mtime}, AT_SYMLINK_NOFOLLOW)}; null leaves one as it is. */

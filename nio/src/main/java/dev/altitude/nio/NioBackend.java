@@ -310,11 +310,11 @@ public final class NioBackend implements VolumeBackend {
                 }
             }
             case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
-                data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio makes none of these
-                if (pin != null) {
-                    pin.close();
+                if (pin == null) {
+                    data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio makes none of these
+                    return;
                 }
-                return;
+                pin.mknod(c.kind().posixType() | (c.mode() == null ? 0644 : c.mode().bits()), c.device());
             }
             case FILE -> {
                 Set<IoParameters.Access> a = c.access();

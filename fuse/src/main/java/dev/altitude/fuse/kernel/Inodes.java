@@ -1,0 +1,104 @@
+package dev.altitude.fuse.kernel;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The kernel's inodes: a node id for each file the kernel looked up, with its lookup count. Nodes are keyed by the
+ * source's inode number, so the names of a hard link are one node (one inode for the kernel: same size, same link
+ * count, `find -samefile` right). A node carries every name it was reached by, the latest first, so an operation on
+ * it still finds the file after one of its names is unlinked; a rename moves the names below it.
+ * Node ids are never reused while the mount lives, so the generation is always 0.
+ */
+final class Inodes {
+    static final class Node {
+        final long id;
+        final long ino;
+        /** Its names, the one reached last at the end. */
+        final java.util.LinkedHashSet<String> paths = new java.util.LinkedHashSet<>();
+        long lookups;
+
+        Node(long id, long ino, String path) {
+            this.id = id;
+            this.ino = ino;
+            paths.add(path);
+        }
+
+        String path() {
+            return paths.getLast();
+        }
+    }
+
+    private final Map<Long, Node> byId = new HashMap<>();
+    private final Map<Long, Node> byIno = new HashMap<>();
+    private long next = Abi.ROOT_ID + 1;
+
+    Inodes() {
+        byId.put(Abi.ROOT_ID, new Node(Abi.ROOT_ID, -1, "/"));
+    }
+
+    /** A lookup of {@code path}, whose source inode is {@code ino}: the node, its count one higher. */
+    synchronized Node lookedUp(String path, long ino) {
+        if (path.equals("/")) {
+            return byId.get(Abi.ROOT_ID);
+        }
+        Node n = ino >= 0 ? byIno.get(ino) : null;
+        if (n == null) {
+            n = new Node(next++, ino, path);
+            byId.put(n.id, n);
+            if (ino >= 0) {
+                byIno.put(ino, n);
+            }
+        }
+        n.paths.remove(path);
+        n.paths.add(path);
+        n.lookups++;
+        return n;
+    }
+
+    /** The path of a node, or null for one the kernel forgot (or never had). */
+    synchronized String path(long id) {
+        Node n = byId.get(id);
+        return n == null || n.paths.isEmpty() ? null : n.path();
+    }
+
+    /** {@code FORGET}: the kernel dropped {@code count} lookups; a node with none left is gone. */
+    synchronized void forget(long id, long count) {
+        Node n = byId.get(id);
+        if (n == null || id == Abi.ROOT_ID) {
+            return;
+        }
+        n.lookups -= count;
+        if (n.lookups <= 0) {
+            byId.remove(id);
+            byIno.remove(n.ino, n);
+        }
+    }
+
+    /** A rename: the name {@code from} and every name below it now live under {@code to}. */
+    synchronized void renamed(String from, String to) {
+        unlinked(to); // the file the rename replaced, if any, lost that name
+        for (Node n : byId.values()) {
+            List<String> names = new ArrayList<>(n.paths);
+            n.paths.clear();
+            for (String p : names) {
+                n.paths.add(p.equals(from) ? to : p.startsWith(from + "/") ? to + p.substring(from.length()) : p);
+            }
+        }
+    }
+
+    /** {@code path} is no longer a name of the node that had it (a node's only name stays: the kernel forgets it). */
+    synchronized void unlinked(String path) {
+        for (Node n : byId.values()) {
+            if (n.id != Abi.ROOT_ID && n.paths.size() > 1) {
+                n.paths.remove(path);
+            }
+        }
+    }
+
+    synchronized int size() {
+        return byId.size();
+    }
+}

@@ -1,0 +1,244 @@
+package dev.altitude.fuse.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.Volume;
+import dev.altitude.nio.NioBackend;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A volume mounted with the FUSE kernel protocol spoken directly on {@code /dev/fuse} (no libfuse): the daemon
+ * opens the device, mounts it with {@code mount(2)} ({@code default_permissions}, {@code allow_other}; root
+ * only), answers the kernel's {@code INIT} and serves requests on {@code threads} threads that each read the
+ * device. {@link #close()} unmounts (lazily: a caller inside the mount keeps its files), stops the threads, closes
+ * what the kernel left open and dismounts the volume.
+ */
+public final class KernelMount implements dev.altitude.fuse.Mounted {
+    /** The largest write the kernel sends in one request, and so the largest read it asks for. */
+    static final int MAX_WRITE = 1 << 20;
+    private static final int BUFFER = MAX_WRITE + 64 * 1024;
+
+    private final FilterManager manager;
+    private final Volume volume;
+    private final Path source;
+    private final Path mountPoint;
+    private final int fd;
+    private final Operations operations;
+    private final List<Thread> workers = new ArrayList<>();
+    private final AtomicLong served = new AtomicLong();
+    private volatile int minor;
+    private volatile boolean closed;
+
+    private KernelMount(FilterManager manager, Volume volume, Path source, Path mountPoint, int fd) {
+        this.manager = manager;
+        this.source = source;
+        this.volume = volume;
+        this.mountPoint = mountPoint;
+        this.fd = fd;
+        this.operations = new Operations(volume);
+    }
+
+    /** Can this process mount this way: root, and {@code /dev/fuse}? Says what is missing, or null. */
+    public static String unavailableReason() {
+        if (!Files.exists(Path.of("/dev/fuse"))) {
+            return "no /dev/fuse";
+        }
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "mount(2) of a FUSE file system needs root";
+        }
+        return null;
+    }
+
+    /** Mounts {@code source} at {@code mountPoint} as volume {@code volumeName} of {@code manager}. */
+    public static KernelMount mount(FilterManager manager, String volumeName, Path source, Path mountPoint, int threads)
+            throws IOException {
+        String missing = unavailableReason();
+        if (missing != null) {
+            throw new IOException("cannot mount: " + missing);
+        }
+        Path src = source.toRealPath();
+        Path mp = mountPoint.toAbsolutePath().normalize();
+        dev.altitude.fuse.FuseMount.cleanStale(mp);
+        mp = mp.toRealPath();
+        if (!Files.isDirectory(mp)) {
+            throw new java.nio.file.NotDirectoryException(mp + " (the mount point must be a directory)");
+        }
+        Volume volume = manager.mountVolume(volumeName, NioBackend.confined(src));
+        int fd = -1;
+        try {
+            fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
+            Libc.mount("altitude:" + src, mp.toString(), "fuse.altitude", Libc.MS_NOSUID | Libc.MS_NODEV,
+                    "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
+            KernelMount m = new KernelMount(manager, volume, src, mp, fd);
+            m.start(Math.max(1, threads));
+            return m;
+        } catch (IOException | RuntimeException e) {
+            if (fd >= 0) {
+                Libc.close(fd);
+            }
+            manager.dismountVolume(volumeName);
+            throw e;
+        }
+    }
+
+    public Volume volume() {
+        return volume;
+    }
+
+    @Override
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    @Override
+    public Path source() {
+        return source;
+    }
+
+    /** The protocol minor version agreed with the kernel. */
+    public int protocolMinor() {
+        return minor;
+    }
+
+    /** Requests answered so far. */
+    public long served() {
+        return served.get();
+    }
+
+    private void start(int threads) throws IOException {
+        // INIT first, on this thread: the mount is usable when mount() returns
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(BUFFER, 8);
+            MemorySegment out = arena.allocate(4096, 8);
+            MemorySegment errno = Libc.errnoSegment(arena);
+            long n = Libc.read(fd, in, errno);
+            Operations.Request r = Operations.Request.of(in.asSlice(0, n));
+            if (r.opcode() != Abi.INIT) {
+                throw new IOException("the kernel's first request is opcode " + r.opcode() + ", not INIT");
+            }
+            int len = init(r, out.asSlice(Abi.OUT_HEADER.byteSize()));
+            reply(out, r.unique(), len, errno);
+        }
+        for (int i = 0; i < threads; i++) {
+            Thread t = Thread.ofPlatform().name("altitude-fuse-" + mountPoint.getFileName() + "-" + i).daemon()
+                    .start(this::serve);
+            workers.add(t);
+        }
+    }
+
+    /** The INIT reply: the protocol version, and only the features this front end implements. */
+    private int init(Operations.Request r, MemorySegment out) {
+        int major = r.u32(Abi.INIT_IN, "major");
+        int kernelMinor = r.u32(Abi.INIT_IN, "minor");
+        out.asSlice(0, Abi.INIT_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "major"), Abi.KERNEL_VERSION);
+        if (major != Abi.KERNEL_VERSION) {
+            return (int) Abi.INIT_OUT.byteSize(); // the kernel sends another INIT with our major
+        }
+        minor = Math.min(kernelMinor, Abi.KERNEL_MINOR_VERSION);
+        long offered = Integer.toUnsignedLong(r.u32(Abi.INIT_IN, "flags"));
+        long wanted = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.PARALLEL_DIROPS
+                | Abi.HANDLE_KILLPRIV_V2;
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_readahead"), r.u32(Abi.INIT_IN, "max_readahead"));
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "flags"), (int) (offered & wanted));
+        out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "max_background"), (short) 64);
+        out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "congestion_threshold"), (short) 48);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_write"), MAX_WRITE);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "time_gran"), 1);
+        out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "max_pages"), (short) (MAX_WRITE / 4096));
+        return (int) Abi.INIT_OUT.byteSize();
+    }
+
+    private void reply(MemorySegment out, long unique, int result, MemorySegment errno) throws Libc.Errno {
+        int len = (int) Abi.OUT_HEADER.byteSize() + Math.max(0, result);
+        out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), len);
+        out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "error"), result < 0 ? result : 0);
+        out.set(JAVA_LONG, Abi.off(Abi.OUT_HEADER, "unique"), unique);
+        if (result < 0) {
+            out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), (int) Abi.OUT_HEADER.byteSize());
+            len = (int) Abi.OUT_HEADER.byteSize();
+        }
+        Libc.write(fd, out, len, errno);
+    }
+
+    /** One worker: read a request, answer it, until the device says the mount is gone. */
+    private void serve() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(BUFFER, 8);
+            MemorySegment out = arena.allocate(BUFFER, 8);
+            MemorySegment errno = Libc.errnoSegment(arena);
+            MemorySegment payload = out.asSlice(Abi.OUT_HEADER.byteSize());
+            while (true) {
+                long n;
+                try {
+                    n = Libc.read(fd, in, errno);
+                } catch (Libc.Errno e) {
+                    if (e.errno() == Libc.EINTR || e.errno() == Libc.ENOENT || e.errno() == Libc.EAGAIN) {
+                        continue; // interrupted, or a request the kernel withdrew
+                    }
+                    return; // ENODEV: unmounted
+                }
+                Operations.Request r = Operations.Request.of(in.asSlice(0, n));
+                int result;
+                try {
+                    result = operations.handle(r, payload);
+                } catch (RuntimeException e) {
+                    System.getLogger("dev.altitude.fuse").log(System.Logger.Level.WARNING,
+                            "request " + r.opcode() + " on " + mountPoint + " failed", e);
+                    result = -5; // EIO
+                }
+                served.incrementAndGet();
+                if (result == Operations.NO_REPLY) {
+                    continue;
+                }
+                try {
+                    reply(out, r.unique(), result, errno);
+                } catch (Libc.Errno e) {
+                    if (e.errno() == Libc.ENODEV) {
+                        return;
+                    }
+                    // ENOENT: the request was interrupted and is gone; nothing to answer
+                }
+                if (r.opcode() == Abi.DESTROY) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Unmounts, stops the workers, closes what the kernel left open, dismounts the volume. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
+        } finally {
+            // the unmount aborts the connection once no one uses it: each worker's read ends with ENODEV
+            for (Thread t : workers) {
+                try {
+                    t.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            Libc.close(fd); // after the workers: no read can land on a descriptor number reused meanwhile
+            operations.closeAll();
+            manager.dismountVolume(volume.name());
+        }
+    }
+}

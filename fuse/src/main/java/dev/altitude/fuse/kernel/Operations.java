@@ -1,0 +1,728 @@
+package dev.altitude.fuse.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileMode;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.IoParameters.Access;
+import dev.altitude.core.IoParameters.CreateDisposition;
+import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.IoParameters.FileInformation;
+import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.IoResult;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.Principal;
+import dev.altitude.core.Requestor;
+import dev.altitude.core.Volume;
+import dev.altitude.fuse.Errnos;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The FUSE requests, each as the core operations it is: the kernel names files by node id ({@link Inodes}), an
+ * operation on a name opens that path for metadata, runs the operation and closes it, as a Windows program's
+ * handle would; open files and directories are file objects behind the handle numbers the kernel keeps. The
+ * reply is written into {@code out} after its header; the result is the payload's length, a negative errno, or
+ * {@link #NO_REPLY}.
+ */
+final class Operations {
+    static final int NO_REPLY = Integer.MIN_VALUE;
+    private static final long HEADER = Abi.IN_HEADER.byteSize();
+    /** How long the kernel may keep a name and attributes: a change behind its back shows after this. */
+    private static final long VALID_SECONDS = 1;
+    private static final int ENOSYS = 38, EINVAL = 22, EBADF = 9, EACCES = 13, ERANGE = 34, ENODATA = 61,
+            EOPNOTSUPP = 95;
+    private static final String XATTR_USER = "user.";
+    /** {@code FUSE_COMPAT_SETXATTR_IN_SIZE}. */
+    private static final long SETXATTR_COMPAT_SIZE = 8;
+
+    private final Volume volume;
+    private final Inodes inodes = new Inodes();
+    private final Map<Long, Open> handles = new ConcurrentHashMap<>();
+    private final AtomicLong nextHandle = new AtomicLong(1);
+
+    /** An open file or directory: its file object and, for a directory, the listing a READDIR pages through. */
+    private static final class Open {
+        final FileObject file;
+        volatile List<IoResult.DirectoryEntry> listing;
+
+        Open(FileObject file) {
+            this.file = file;
+        }
+    }
+
+    Operations(Volume volume) {
+        this.volume = volume;
+    }
+
+    Inodes inodes() {
+        return inodes;
+    }
+
+    // ---- the request ---------------------------------------------------------------------------------
+
+    /** One request as read from the device: its header fields and its body. */
+    record Request(MemorySegment buf, int opcode, long unique, long nodeid, Requestor who) {
+        static Request of(MemorySegment buf) {
+            return new Request(buf, buf.get(JAVA_INT, Abi.off(Abi.IN_HEADER, "opcode")),
+                    buf.get(JAVA_LONG, Abi.off(Abi.IN_HEADER, "unique")), buf.get(JAVA_LONG, Abi.off(Abi.IN_HEADER, "nodeid")),
+                    new Requestor(buf.get(JAVA_INT, Abi.off(Abi.IN_HEADER, "pid")),
+                            buf.get(JAVA_INT, Abi.off(Abi.IN_HEADER, "uid")), buf.get(JAVA_INT, Abi.off(Abi.IN_HEADER, "gid"))));
+        }
+
+        int u32(java.lang.foreign.StructLayout s, String f) {
+            return buf.get(JAVA_INT, HEADER + Abi.off(s, f));
+        }
+
+        long u64(java.lang.foreign.StructLayout s, String f) {
+            return buf.get(JAVA_LONG, HEADER + Abi.off(s, f));
+        }
+
+        /** The NUL-terminated string at {@code offset} of the body. */
+        String string(long offset) {
+            return buf.getString(HEADER + offset);
+        }
+
+        long stringEnd(long offset) {
+            long i = HEADER + offset;
+            while (buf.get(JAVA_BYTE, i) != 0) {
+                i++;
+            }
+            return i + 1 - HEADER;
+        }
+    }
+
+    // ---- core operations, as FuseVolume sends them ------------------------------------------------------
+
+    private record Done(int code, CallbackData data) {
+        boolean ok() {
+            return code == 0;
+        }
+    }
+
+    private Done send(FileObject fo, IoParameters p, Requestor who) {
+        CallbackData d = new CallbackData(fo, p, who);
+        NtStatus s = volume.perform(d);
+        return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
+    }
+
+    /** An open for metadata that never follows a link: the kernel resolved every link before it asked. */
+    private static final IoParameters.Create META_OPEN = new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES),
+            CreateDisposition.OPEN, Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
+
+    private void close(FileObject fo, Requestor who) {
+        send(fo, new IoParameters.Cleanup(), who);
+        send(fo, new IoParameters.Close(), who);
+    }
+
+    /** Opens {@code path} with {@code open}, runs {@code ops} until one fails, closes; the last outcome. */
+    private Done onPath(String path, IoParameters.Create open, Requestor who, List<IoParameters> ops) {
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, open, who);
+        if (!d.ok()) {
+            return d;
+        }
+        try {
+            for (IoParameters p : ops) {
+                d = send(fo, p, who);
+                if (!d.ok()) {
+                    break;
+                }
+            }
+            return d;
+        } finally {
+            close(fo, who);
+        }
+    }
+
+    private Done onPath(String path, Requestor who, IoParameters p) {
+        return onPath(path, META_OPEN, who, List.of(p));
+    }
+
+    private static String child(String dir, String name) {
+        return dir.equals("/") ? "/" + name : dir + "/" + name;
+    }
+
+    // ---- dispatch -----------------------------------------------------------------------------------
+
+    int handle(Request r, MemorySegment out) {
+        String path = r.nodeid() == 0 ? null : inodes.path(r.nodeid());
+        return switch (r.opcode()) {
+            case Abi.LOOKUP -> path == null ? -Libc.ENOENT : lookup(child(path, r.string(0)), r.who(), out);
+            case Abi.FORGET -> {
+                inodes.forget(r.nodeid(), r.u64(Abi.FORGET_IN, "nlookup"));
+                yield NO_REPLY;
+            }
+            case Abi.BATCH_FORGET -> {
+                int count = r.u32(Abi.BATCH_FORGET_IN, "count");
+                long at = HEADER + Abi.BATCH_FORGET_IN.byteSize();
+                for (int i = 0; i < count; i++, at += Abi.FORGET_ONE.byteSize()) {
+                    inodes.forget(r.buf().get(JAVA_LONG, at), r.buf().get(JAVA_LONG, at + 8));
+                }
+                yield NO_REPLY;
+            }
+            case Abi.GETATTR -> path == null ? -Libc.ENOENT : getattr(r, path, out);
+            case Abi.SETATTR -> path == null ? -Libc.ENOENT : setattr(r, path, out);
+            case Abi.READLINK -> path == null ? -Libc.ENOENT : readlink(path, r.who(), out);
+            case Abi.SYMLINK -> {
+                String name = r.string(0);
+                String target = r.string(r.stringEnd(0));
+                yield path == null ? -Libc.ENOENT : create(child(path, name), new IoParameters.Create(Set.of(),
+                        CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK, target, null), -1, r.who(), out);
+            }
+            case Abi.MKDIR -> path == null ? -Libc.ENOENT : create(child(path, r.string(Abi.MKDIR_IN.byteSize())),
+                    new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
+                            Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null,
+                            FileMode.of(r.u32(Abi.MKDIR_IN, "mode"))), r.u32(Abi.MKDIR_IN, "mode") & 07777, r.who(), out);
+            case Abi.MKNOD -> path == null ? -Libc.ENOENT : mknod(r, path, out);
+            case Abi.UNLINK, Abi.RMDIR -> path == null ? -Libc.ENOENT : unlink(child(path, r.string(0)), r.who());
+            case Abi.RENAME -> rename(r, path, r.u64(Abi.RENAME_IN, "newdir"), 0, Abi.RENAME_IN.byteSize());
+            case Abi.RENAME2 -> rename(r, path, r.u64(Abi.RENAME2_IN, "newdir"), r.u32(Abi.RENAME2_IN, "flags"),
+                    Abi.RENAME2_IN.byteSize());
+            case Abi.LINK -> {
+                String existing = inodes.path(r.u64(Abi.LINK_IN, "oldnodeid"));
+                yield path == null || existing == null ? -Libc.ENOENT
+                        : create(child(path, r.string(Abi.LINK_IN.byteSize())), new IoParameters.Create(Set.of(),
+                                CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK, existing, null), -2, r.who(), out);
+            }
+            case Abi.OPEN -> path == null ? -Libc.ENOENT : open(path, r.u32(Abi.OPEN_IN, "flags"),
+                    r.u32(Abi.OPEN_IN, "open_flags"), r.who(), out);
+            case Abi.CREATE -> path == null ? -Libc.ENOENT : createAndOpen(r, path, out);
+            case Abi.READ -> read(r, out);
+            case Abi.WRITE -> write(r, out);
+            case Abi.FLUSH -> 0; // a close(2) of one descriptor; the handle's CLEANUP comes with RELEASE
+            case Abi.RELEASE, Abi.RELEASEDIR -> {
+                Open o = handles.remove(r.u64(Abi.RELEASE_IN, "fh"));
+                if (o != null) {
+                    close(o.file, r.who());
+                }
+                yield 0;
+            }
+            case Abi.FSYNC, Abi.FSYNCDIR -> {
+                Open o = handles.get(r.u64(Abi.FSYNC_IN, "fh"));
+                yield o == null ? -EBADF : send(o.file, new IoParameters.FlushBuffers(
+                        (r.u32(Abi.FSYNC_IN, "fsync_flags") & Abi.FSYNC_FDATASYNC) != 0), r.who()).code();
+            }
+            case Abi.OPENDIR -> path == null ? -Libc.ENOENT : opendir(path, r.who(), out);
+            case Abi.READDIR -> readdir(r, out);
+            case Abi.STATFS -> statfs(r.who(), out);
+            case Abi.ACCESS -> path == null ? -Libc.ENOENT : access(path, r.u32(Abi.ACCESS_IN, "mask"), r.who());
+            case Abi.GETXATTR -> path == null ? -Libc.ENOENT : getxattr(r, path, out);
+            case Abi.LISTXATTR -> path == null ? -Libc.ENOENT : listxattr(r, path, out);
+            case Abi.SETXATTR -> path == null ? -Libc.ENOENT : setxattr(r, path);
+            case Abi.REMOVEXATTR -> {
+                String name = r.string(0);
+                yield path == null ? -Libc.ENOENT : !name.startsWith(XATTR_USER) ? -ENODATA
+                        : onPath(path, r.who(), new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
+            }
+            case Abi.INTERRUPT -> NO_REPLY;
+            case Abi.DESTROY -> 0;
+            default -> -ENOSYS;
+        };
+    }
+
+    // ---- names and attributes -------------------------------------------------------------------------
+
+    private IoResult.FileAttributes attributes(String path, Requestor who, int[] error) {
+        Done d = onPath(path, who, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation));
+        if (!d.ok()) {
+            error[0] = d.code();
+            return null;
+        }
+        return d.data().result(IoResult.FileAttributes.class);
+    }
+
+    private int lookup(String path, Requestor who, MemorySegment out) {
+        int[] error = new int[1];
+        IoResult.FileAttributes a = attributes(path, who, error);
+        if (a == null) {
+            return error[0];
+        }
+        return entry(inodes.lookedUp(path, a.inode()), a, out);
+    }
+
+    private static int entry(Inodes.Node n, IoResult.FileAttributes a, MemorySegment out) {
+        out.asSlice(0, Abi.ENTRY_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "nodeid"), n.id);
+        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "entry_valid"), VALID_SECONDS);
+        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "attr_valid"), VALID_SECONDS);
+        attr(a, out.asSlice(Abi.off(Abi.ENTRY_OUT, "attr")));
+        return (int) Abi.ENTRY_OUT.byteSize();
+    }
+
+    private static int attrOut(IoResult.FileAttributes a, MemorySegment out) {
+        out.asSlice(0, Abi.ATTR_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_LONG, Abi.off(Abi.ATTR_OUT, "attr_valid"), VALID_SECONDS);
+        attr(a, out.asSlice(Abi.off(Abi.ATTR_OUT, "attr")));
+        return (int) Abi.ATTR_OUT.byteSize();
+    }
+
+    private static void attr(IoResult.FileAttributes a, MemorySegment s) {
+        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "ino"), a.inode());
+        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "size"), a.size());
+        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "blocks"), (a.size() + 511) / 512);
+        time(s, "atime", "atimensec", a.lastAccessTime());
+        time(s, "mtime", "mtimensec", a.lastModifiedTime());
+        time(s, "ctime", "ctimensec", a.changeTime() != null ? a.changeTime() : a.lastModifiedTime());
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "mode"), a.kind().posixType() | (a.mode() == null ? 0644 : a.mode().bits()));
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "nlink"), Math.max(1, a.links()));
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "uid"), a.owner() == null ? 0 : a.owner().id());
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "gid"), a.group() == null ? 0 : a.group().id());
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "rdev"), kernelDevice(Math.max(0, a.rdev())));
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "blksize"), 4096);
+    }
+
+    /** glibc's {@code dev_t} (makedev) in the kernel's 32-bit form (new_encode_dev). */
+    static int kernelDevice(long dev) {
+        long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+        long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+        return (int) ((minor & 0xff) | (major << 8) | ((minor & ~0xffL) << 12));
+    }
+
+    /** The kernel's 32-bit device number (new_decode_dev) as glibc's {@code dev_t} (makedev). */
+    static long glibcDevice(long rdev) {
+        long major = (rdev & 0xfff00) >>> 8;
+        long minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+        return ((major & 0xfff) << 8) | ((major & ~0xfffL) << 32) | (minor & 0xff) | ((minor & ~0xffL) << 12);
+    }
+
+    private static void time(MemorySegment s, String sec, String nsec, FileTime t) {
+        java.time.Instant i = t.toInstant();
+        s.set(JAVA_LONG, Abi.off(Abi.ATTR, sec), i.getEpochSecond());
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, nsec), i.getNano());
+    }
+
+    private int getattr(Request r, String path, MemorySegment out) {
+        IoParameters q = new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation);
+        Open o = (r.u32(Abi.GETATTR_IN, "getattr_flags") & Abi.GETATTR_FH) != 0 ? handles.get(r.u64(Abi.GETATTR_IN, "fh"))
+                : null;
+        Done d = o != null ? send(o.file, q, r.who()) : null;
+        if (d == null || !d.ok() && !path.equals(o.file.path())) {
+            // the NIO backend answers an open file by its name: after a rename, the node's new name
+            d = onPath(path, r.who(), q);
+        }
+        return d.ok() ? attrOut(d.data().result(IoResult.FileAttributes.class), out) : d.code();
+    }
+
+    private int setattr(Request r, String path, MemorySegment out) {
+        int valid = r.u32(Abi.SETATTR_IN, "valid");
+        List<IoParameters> ops = new ArrayList<>(3);
+        Principal owner = (valid & Abi.FATTR_UID) != 0 ? Principal.ofId(r.u32(Abi.SETATTR_IN, "uid")) : null;
+        Principal group = (valid & Abi.FATTR_GID) != 0 ? Principal.ofId(r.u32(Abi.SETATTR_IN, "gid")) : null;
+        if (owner != null || group != null) {
+            ops.add(IoParameters.SetSecurity.chown(owner, group));
+        }
+        if ((valid & Abi.FATTR_MODE) != 0) {
+            ops.add(IoParameters.SetSecurity.mode(FileMode.of(r.u32(Abi.SETATTR_IN, "mode"))));
+        }
+        FileTime atime = setTime(r, valid, Abi.FATTR_ATIME, Abi.FATTR_ATIME_NOW, "atime", "atimensec");
+        FileTime mtime = setTime(r, valid, Abi.FATTR_MTIME, Abi.FATTR_MTIME_NOW, "mtime", "mtimensec");
+        if (atime != null || mtime != null) {
+            ops.add(new IoParameters.SetInformation(new FileInformation.Basic(null, atime, mtime, null)));
+        }
+        Open o = (valid & Abi.FATTR_FH) != 0 ? handles.get(r.u64(Abi.SETATTR_IN, "fh")) : null;
+        if ((valid & Abi.FATTR_SIZE) != 0) {
+            IoParameters eof = new IoParameters.SetInformation(new FileInformation.EndOfFile(r.u64(Abi.SETATTR_IN, "size")));
+            Done d = o != null ? send(o.file, eof, r.who()) : onPath(path, new IoParameters.Create(Set.of(Access.WRITE_DATA),
+                    CreateDisposition.OPEN, Set.of(CreateOption.NON_DIRECTORY_FILE), FileKind.FILE, null, null), r.who(),
+                    List.of(eof));
+            if (!d.ok()) {
+                return d.code();
+            }
+            if ((valid & Abi.FATTR_KILL_SUIDGID) != 0) {
+                killSuidSgid(path, r.who());
+            }
+        }
+        if (!ops.isEmpty()) {
+            Done d = onPath(path, META_OPEN, r.who(), ops);
+            if (!d.ok()) {
+                return d.code();
+            }
+        }
+        int[] error = new int[1];
+        IoResult.FileAttributes a = attributes(path, r.who(), error);
+        return a == null ? error[0] : attrOut(a, out);
+    }
+
+    private static FileTime setTime(Request r, int valid, int bit, int nowBit, String sec, String nsec) {
+        if ((valid & nowBit) != 0) {
+            return FileTime.from(java.time.Instant.now());
+        }
+        if ((valid & bit) == 0) {
+            return null;
+        }
+        return FileTime.from(java.time.Instant.ofEpochSecond(r.u64(Abi.SETATTR_IN, sec),
+                Integer.toUnsignedLong(r.u32(Abi.SETATTR_IN, nsec))));
+    }
+
+    private int readlink(String path, Requestor who, MemorySegment out) {
+        Done d = onPath(path, who, IoParameters.FileSystemControl.getReparsePoint());
+        if (!d.ok()) {
+            return d.code();
+        }
+        byte[] target = d.data().result(IoResult.ReparsePoint.class).target().getBytes(StandardCharsets.UTF_8);
+        MemorySegment.copy(target, 0, out, JAVA_BYTE, 0, target.length);
+        return target.length;
+    }
+
+    /**
+     * Creates an entry and answers with it. A new entry belongs to its creator (the daemon runs as root) and gets
+     * exactly the mode asked ({@code mode} ≥ 0: the kernel applied the caller's umask already; the daemon's own
+     * must not apply again); a hard link ({@code mode} −2) keeps its file's owner and mode.
+     */
+    private int create(String path, IoParameters.Create create, int mode, Requestor who, MemorySegment out) {
+        Done d = onPath(path, create, who, List.of());
+        if (!d.ok()) {
+            return d.code();
+        }
+        if (mode != -2) {
+            fixOwnerAndMode(path, mode, who);
+        }
+        return lookup(path, who, out);
+    }
+
+    /** {@code MKNOD}: a FIFO, a socket (what {@code bind(2)} of a Unix socket makes), a device, or a plain file. */
+    private int mknod(Request r, String dir, MemorySegment out) {
+        int mode = r.u32(Abi.MKNOD_IN, "mode");
+        long rdev = Integer.toUnsignedLong(r.u32(Abi.MKNOD_IN, "rdev"));
+        String path = child(dir, r.string(Abi.MKNOD_IN.byteSize()));
+        FileKind kind = switch (mode & 0170000) {
+            case 0010000 -> FileKind.FIFO;
+            case 0140000 -> FileKind.SOCKET;
+            case 0020000 -> FileKind.CHARACTER_DEVICE;
+            case 0060000 -> FileKind.BLOCK_DEVICE;
+            case 0100000, 0 -> FileKind.FILE;
+            default -> null;
+        };
+        if (kind == null) {
+            return -EINVAL;
+        }
+        long dev = glibcDevice(rdev);
+        return create(path, new IoParameters.Create(kind == FileKind.FILE ? Set.of(Access.WRITE_DATA) : Set.of(),
+                CreateDisposition.CREATE, Set.of(), kind, null, FileMode.of(mode), dev), mode & 07777, r.who(), out);
+    }
+
+    private void fixOwnerAndMode(String path, int mode, Requestor who) {
+        List<IoParameters> ops = new ArrayList<>(2);
+        if (who.uid() > 0 || who.gid() > 0) {
+            ops.add(IoParameters.SetSecurity.chown(who.uid() > 0 ? Principal.ofId(who.uid()) : null,
+                    who.gid() > 0 ? Principal.ofId(who.gid()) : null));
+        }
+        if (mode >= 0) {
+            ops.add(IoParameters.SetSecurity.mode(new FileMode(mode)));
+        }
+        if (!ops.isEmpty()) {
+            onPath(path, META_OPEN, who, ops);
+        }
+    }
+
+    private int unlink(String path, Requestor who) {
+        int code = onPath(path, who, new IoParameters.SetInformation(new FileInformation.Disposition(true))).code();
+        if (code == 0) {
+            inodes.unlinked(path);
+        }
+        return code;
+    }
+
+    private int rename(Request r, String path, long newdir, int flags, long namesAt) {
+        String to = inodes.path(newdir);
+        if (path == null || to == null) {
+            return -Libc.ENOENT;
+        }
+        if ((flags & (Abi.RENAME_EXCHANGE | Abi.RENAME_WHITEOUT)) != 0) {
+            return -EINVAL; // not through java.nio; the native backend will
+        }
+        String oldName = r.string(namesAt);
+        String newName = r.string(r.stringEnd(namesAt));
+        String from = child(path, oldName);
+        String target = child(to, newName);
+        int code = onPath(from, r.who(), new IoParameters.SetInformation(new FileInformation.Rename(target,
+                (flags & Abi.RENAME_NOREPLACE) == 0))).code();
+        if (code == 0) {
+            inodes.renamed(from, target);
+        }
+        return code;
+    }
+
+    // ---- files ----------------------------------------------------------------------------------------
+
+    private static final int O_ACCMODE = 3, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000,
+            O_APPEND = 02000, O_SYNC = 04010000, O_DSYNC = 010000;
+
+    private static Set<Access> access(int flags) {
+        Set<Access> a = EnumSet.noneOf(Access.class);
+        int mode = flags & O_ACCMODE;
+        if (mode == 0 || mode == O_RDWR) {
+            a.add(Access.READ_DATA);
+        }
+        if (mode == O_WRONLY || mode == O_RDWR) {
+            a.add(Access.WRITE_DATA); // the kernel gives appends their offsets
+        }
+        return a;
+    }
+
+    private static Set<CreateOption> options(int flags) {
+        Set<CreateOption> o = EnumSet.of(CreateOption.NON_DIRECTORY_FILE);
+        if ((flags & O_SYNC) == O_SYNC) {
+            o.add(CreateOption.WRITE_THROUGH);
+        } else if ((flags & O_DSYNC) != 0) {
+            o.add(CreateOption.SYNC_DATA_ONLY);
+        }
+        return o;
+    }
+
+    /** Page cache unless an attached instance filters reads or writes: then every one of them reaches it. */
+    private int openFlags() {
+        return volume.isFiltered(MajorFunction.READ) || volume.isFiltered(MajorFunction.WRITE) ? Abi.FOPEN_DIRECT_IO : 0;
+    }
+
+    private int opened(FileObject fo, MemorySegment out, int openFlags) {
+        long fh = nextHandle.getAndIncrement();
+        handles.put(fh, new Open(fo));
+        out.asSlice(0, Abi.OPEN_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_LONG, Abi.off(Abi.OPEN_OUT, "fh"), fh);
+        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), openFlags);
+        return (int) Abi.OPEN_OUT.byteSize();
+    }
+
+    private int open(String path, int flags, int openFlags, Requestor who, MemorySegment out) {
+        boolean truncate = (flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != 0;
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, new IoParameters.Create(access(flags), truncate ? CreateDisposition.OVERWRITE : CreateDisposition.OPEN,
+                options(flags), FileKind.FILE, null, null), who);
+        if (d.ok() && truncate && (openFlags & Abi.OPEN_KILL_SUIDGID) != 0) {
+            killSuidSgid(path, who);
+        }
+        return d.ok() ? opened(fo, out, openFlags()) : d.code();
+    }
+
+    private int createAndOpen(Request r, String dir, MemorySegment out) {
+        int flags = r.u32(Abi.CREATE_IN, "flags");
+        int mode = r.u32(Abi.CREATE_IN, "mode") & 07777;
+        String path = child(dir, r.string(Abi.CREATE_IN.byteSize()));
+        CreateDisposition disposition = (flags & O_EXCL) != 0 ? CreateDisposition.CREATE
+                : (flags & O_TRUNC) != 0 ? CreateDisposition.OVERWRITE_IF : CreateDisposition.OPEN_IF;
+        Set<Access> access = EnumSet.copyOf(access(flags));
+        access.add(Access.WRITE_DATA); // O_CREAT with O_RDONLY still creates
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, new IoParameters.Create(access, disposition, options(flags), FileKind.FILE, null,
+                FileMode.of(mode)), r.who());
+        if (!d.ok()) {
+            return d.code();
+        }
+        fixOwnerAndMode(path, mode, r.who());
+        int entryLength = lookup(path, r.who(), out);
+        if (entryLength < 0) {
+            close(fo, r.who());
+            return entryLength;
+        }
+        return entryLength + opened(fo, out.asSlice(entryLength), openFlags());
+    }
+
+    private int read(Request r, MemorySegment out) {
+        Open o = handles.get(r.u64(Abi.READ_IN, "fh"));
+        if (o == null) {
+            return -EBADF;
+        }
+        int size = (int) Math.min(r.u32(Abi.READ_IN, "size") & 0xffffffffL, out.byteSize());
+        java.nio.ByteBuffer into = out.asSlice(0, size).asByteBuffer();
+        CallbackData d = new CallbackData(o.file, new IoParameters.Read(r.u64(Abi.READ_IN, "offset"), into), r.who());
+        NtStatus s = volume.perform(d);
+        if (s.equals(NtStatus.END_OF_FILE)) {
+            return 0;
+        }
+        return s.isFailure() ? -Errnos.toErrno(s) : (int) d.information();
+    }
+
+    private int write(Request r, MemorySegment out) {
+        Open o = handles.get(r.u64(Abi.WRITE_IN, "fh"));
+        if (o == null) {
+            return -EBADF;
+        }
+        int size = r.u32(Abi.WRITE_IN, "size");
+        java.nio.ByteBuffer from = r.buf().asSlice(HEADER + Abi.WRITE_IN.byteSize(), size).asByteBuffer();
+        CallbackData d = new CallbackData(o.file, new IoParameters.Write(r.u64(Abi.WRITE_IN, "offset"), from), r.who());
+        NtStatus s = volume.perform(d);
+        if (s.isFailure()) {
+            return -Errnos.toErrno(s);
+        }
+        if ((r.u32(Abi.WRITE_IN, "write_flags") & Abi.WRITE_KILL_SUIDGID) != 0) {
+            killSuidSgid(o.file.path(), r.who());
+        }
+        out.asSlice(0, Abi.WRITE_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_INT, Abi.off(Abi.WRITE_OUT, "size"), (int) d.information());
+        return (int) Abi.WRITE_OUT.byteSize();
+    }
+
+    // ---- directories ----------------------------------------------------------------------------------
+
+    private int opendir(String path, Requestor who, MemorySegment out) {
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN,
+                Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, null), who);
+        return d.ok() ? opened(fo, out, 0) : d.code();
+    }
+
+    /** {@code DT_*} of a kind. */
+    private static int direntType(FileKind k) {
+        return k.posixType() >>> 12;
+    }
+
+    /**
+     * What a write, a truncate or an open with {@code O_TRUNC} by a caller without {@code CAP_FSETID} does on Linux
+     * (asked for with {@code FUSE_HANDLE_KILLPRIV_V2}; the daemon, as root, would not): set-user-ID goes, and
+     * set-group-ID when the group may execute.
+     */
+    private void killSuidSgid(String path, Requestor who) {
+        int[] error = new int[1];
+        IoResult.FileAttributes a = attributes(path, who, error);
+        if (a == null || a.mode() == null || a.kind() != FileKind.FILE) {
+            return;
+        }
+        int bits = a.mode().bits();
+        int kill = FileMode.SET_USER_ID | ((bits & 010) != 0 ? FileMode.SET_GROUP_ID : 0);
+        if ((bits & kill) != 0) {
+            onPath(path, who, IoParameters.SetSecurity.mode(new FileMode(bits & ~kill)));
+        }
+    }
+
+    private int readdir(Request r, MemorySegment out) {
+        Open o = handles.get(r.u64(Abi.READ_IN, "fh"));
+        if (o == null) {
+            return -EBADF;
+        }
+        long offset = r.u64(Abi.READ_IN, "offset");
+        if (offset == 0 || o.listing == null) {
+            Done d = send(o.file, new IoParameters.DirectoryControl(null), r.who());
+            if (!d.ok()) {
+                return d.code();
+            }
+            List<IoResult.DirectoryEntry> all = new ArrayList<>();
+            all.add(new IoResult.DirectoryEntry(".", FileKind.DIRECTORY, -1));
+            all.add(new IoResult.DirectoryEntry("..", FileKind.DIRECTORY, -1));
+            all.addAll(d.data().result(IoResult.DirectoryListing.class).entries());
+            o.listing = all;
+        }
+        List<IoResult.DirectoryEntry> all = o.listing;
+        long size = Math.min(r.u32(Abi.READ_IN, "size") & 0xffffffffL, out.byteSize());
+        long at = 0;
+        for (int i = (int) offset; i < all.size(); i++) {
+            byte[] name = all.get(i).name().getBytes(StandardCharsets.UTF_8);
+            long record = Abi.align8(Abi.DIRENT.byteSize() + name.length);
+            if (at + record > size) {
+                break;
+            }
+            MemorySegment e = out.asSlice(at, record);
+            e.fill((byte) 0);
+            e.set(JAVA_LONG, Abi.off(Abi.DIRENT, "ino"), 0xffffffffL); // unknown here: ls -i asks GETATTR/LOOKUP
+            e.set(JAVA_LONG, Abi.off(Abi.DIRENT, "off"), i + 1);
+            e.set(JAVA_INT, Abi.off(Abi.DIRENT, "namelen"), name.length);
+            e.set(JAVA_INT, Abi.off(Abi.DIRENT, "type"), direntType(all.get(i).kind()));
+            MemorySegment.copy(name, 0, e, JAVA_BYTE, Abi.DIRENT.byteSize(), name.length);
+            at += record;
+        }
+        return (int) at;
+    }
+
+    private int statfs(Requestor who, MemorySegment out) {
+        Done d = onPath("/", who, new IoParameters.QueryVolumeInformation(
+                IoParameters.FsInformationClass.FileFsFullSizeInformation));
+        if (!d.ok()) {
+            return d.code();
+        }
+        IoResult.VolumeInformation v = d.data().result(IoResult.VolumeInformation.class);
+        long block = 4096;
+        out.asSlice(0, Abi.KSTATFS.byteSize()).fill((byte) 0);
+        out.set(JAVA_LONG, Abi.off(Abi.KSTATFS, "blocks"), v.totalBytes() / block);
+        out.set(JAVA_LONG, Abi.off(Abi.KSTATFS, "bfree"), v.freeBytes() / block);
+        out.set(JAVA_LONG, Abi.off(Abi.KSTATFS, "bavail"), v.usableBytes() / block);
+        out.set(JAVA_INT, Abi.off(Abi.KSTATFS, "bsize"), (int) block);
+        out.set(JAVA_INT, Abi.off(Abi.KSTATFS, "frsize"), (int) block);
+        out.set(JAVA_INT, Abi.off(Abi.KSTATFS, "namelen"), 255);
+        return (int) Abi.KSTATFS.byteSize();
+    }
+
+    private int access(String path, int mask, Requestor who) {
+        Done d = onPath(path, who, new IoParameters.QueryInformation(FileInformationClass.FileAccessInformation));
+        if (!d.ok()) {
+            return d.code();
+        }
+        IoResult.AccessInformation may = d.data().result(IoResult.AccessInformation.class);
+        boolean ok = ((mask & 4) == 0 || may.read()) && ((mask & 2) == 0 || may.write()) && ((mask & 1) == 0 || may.execute());
+        return ok ? 0 : -EACCES;
+    }
+
+    // ---- extended attributes (the user namespace) ------------------------------------------------------
+
+    /** A getxattr or listxattr reply: the size alone when the caller asked for it (size 0), else the bytes. */
+    private static int sized(Request r, byte[] value, MemorySegment out) {
+        long asked = r.u32(Abi.GETXATTR_IN, "size") & 0xffffffffL;
+        if (asked == 0) {
+            out.asSlice(0, Abi.GETXATTR_OUT.byteSize()).fill((byte) 0);
+            out.set(JAVA_INT, Abi.off(Abi.GETXATTR_OUT, "size"), value.length);
+            return (int) Abi.GETXATTR_OUT.byteSize();
+        }
+        if (asked < value.length) {
+            return -ERANGE;
+        }
+        MemorySegment.copy(value, 0, out, JAVA_BYTE, 0, value.length);
+        return value.length;
+    }
+
+    private int getxattr(Request r, String path, MemorySegment out) {
+        String name = r.string(Abi.GETXATTR_IN.byteSize());
+        if (!name.startsWith(XATTR_USER)) {
+            return -ENODATA;
+        }
+        Done d = onPath(path, r.who(), new IoParameters.QueryEa(name.substring(XATTR_USER.length())));
+        return d.ok() ? sized(r, d.data().result(IoResult.EaValue.class).value(), out) : d.code();
+    }
+
+    private int listxattr(Request r, String path, MemorySegment out) {
+        Done d = onPath(path, r.who(), new IoParameters.QueryEa(null));
+        if (!d.ok()) {
+            return d.code() == -EOPNOTSUPP ? sized(r, new byte[0], out) : d.code();
+        }
+        StringBuilder names = new StringBuilder();
+        for (String n : d.data().result(IoResult.EaNames.class).names()) {
+            names.append(XATTR_USER).append(n).append('\0');
+        }
+        return sized(r, names.toString().getBytes(StandardCharsets.UTF_8), out);
+    }
+
+    private int setxattr(Request r, String path) {
+        long at = SETXATTR_COMPAT_SIZE; // without FUSE_SETXATTR_EXT the kernel sends only size and flags
+        String name = r.string(at);
+        long valueAt = r.stringEnd(at);
+        int size = r.u32(Abi.SETXATTR_IN, "size");
+        if (!name.startsWith(XATTR_USER)) {
+            return -EOPNOTSUPP;
+        }
+        byte[] value = r.buf().asSlice(HEADER + valueAt, size).toArray(JAVA_BYTE);
+        return onPath(path, r.who(), new IoParameters.SetEa(name.substring(XATTR_USER.length()), value)).code();
+    }
+
+    /** At unmount: every file and directory the kernel still had open is closed. */
+    void closeAll() {
+        for (Long fh : List.copyOf(handles.keySet())) {
+            Open o = handles.remove(fh);
+            if (o != null) {
+                close(o.file, Requestor.self());
+            }
+        }
+    }
+}

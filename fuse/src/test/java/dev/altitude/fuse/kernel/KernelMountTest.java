@@ -1,0 +1,118 @@
+package dev.altitude.fuse.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.altitude.core.Filter;
+import dev.altitude.core.FilterManager;
+import dev.altitude.core.FilterRegistration;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.PreOpStatus;
+import dev.altitude.fuse.Bounded;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kernel protocol front end, through a real mount: what programs do there, they see on the source. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class KernelMountTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void canMount() {
+        String missing = KernelMount.unavailableReason();
+        Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
+    }
+
+    private static Bounded.Result sh(Path cwd, String script) throws Exception {
+        return Bounded.run(cwd, List.of("bash", "-euc", script));
+    }
+
+    private static boolean mounted(Path mp) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.split(" ")[4].equals(mp.toString()));
+    }
+
+    /** Loads a filter that counts READs it sees (so reads go direct, past the page cache). */
+    private static AtomicLong loadReadCounter(FilterManager manager) {
+        AtomicLong reads = new AtomicLong();
+        Filter[] f = new Filter[1];
+        manager.registerDriver("reads", () -> (mgr, config) -> {
+            f[0] = mgr.registerFilter(FilterRegistration.builder("reads").altitude("370000")
+                    .onPreOperation(MajorFunction.READ, (data, objects) -> {
+                        reads.incrementAndGet();
+                        return PreOpStatus.SUCCESS_NO_CALLBACK;
+                    })
+                    .onUnload(flags -> {
+                        f[0].unregister();
+                        return NtStatus.SUCCESS;
+                    }).build());
+            return f[0].startFiltering();
+        });
+        assertThat(manager.loadFilter("reads")).isEqualTo(NtStatus.SUCCESS);
+        return reads;
+    }
+
+    @Test
+    void filesDirectoriesLinksAndAttributesThroughTheMount() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxrwxrwx"));
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            AtomicLong reads = loadReadCounter(manager);
+            try (KernelMount m = KernelMount.mount(manager, "kernel", source, mnt, 2)) {
+                assertThat(m.protocolMinor()).isGreaterThanOrEqualTo(38);
+                assertThat(mounted(mnt.toRealPath())).isTrue();
+                Bounded.Result r = sh(mnt, String.join("\n",
+                        "printf 'hello\\n' > f",
+                        "cat f; cat f; cat f",
+                        "mkdir -p d/e",
+                        "ln f d/g",
+                        "[ \"$(stat -c %i f)\" = \"$(stat -c %i d/g)\" ] && echo same-inode",
+                        "stat -c 'links %h size %s' f",
+                        "ln -s ../f d/s; readlink d/s; cat d/s",
+                        "chmod 4751 f; stat -c 'mode %a' f",
+                        "chown 65534:65534 d/e; stat -c 'owner %u:%g' d/e",
+                        "touch -m -d @1234567 f; stat -c 'mtime %Y' f",
+                        "umask 002; touch u; stat -c 'umask-mode %a' u",
+                        // an open file after a rename (after an unlink it needs the native backend's fstat)
+                        "exec 3< d/g; mv d/g d/moved; cat <&3; exec 3<&-; rm d/moved",
+                        "mv f renamed; ls",
+                        "rm renamed u d/s; rmdir d/e d; ls -A | wc -l"));
+                assertThat(r.exit()).as(r.out()).isZero();
+                assertThat(r.out()).contains("hello\nhello\nhello\n", "same-inode", "links 2 size 6", "../f\nhello",
+                        "mode 4751", "owner 65534:65534", "mtime 1234567", "umask-mode 664", "renamed")
+                        .endsWith("0\n");
+                assertThat(r.out().split("\n")).contains("hello"); // the open file, read after its rename
+                assertThat(reads.get()).as("every cat reaches the filter that sees reads").isGreaterThanOrEqualTo(3);
+                assertThat(m.served()).isPositive();
+            }
+            assertThat(mounted(mnt.toRealPath())).as("unmounted at close").isFalse();
+            assertThat(Files.list(source).toList()).isEmpty();
+            assertThat(manager.unloadFilter("reads")).isEqualTo(NtStatus.SUCCESS);
+        }
+    }
+
+    @Test
+    void theSourceSeesWhatTheMountWrote() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        try (FilterManager manager = FilterManager.builder().verifier(true).build();
+             KernelMount m = KernelMount.mount(manager, "kernel", source, mnt, 1)) {
+            Bounded.Result r = sh(mnt, "head -c 3000000 /dev/urandom > big; cp big copy; cmp big copy && echo equal;"
+                    + " python3 -c \"import os; os.setxattr('big', 'user.tag', b'v1'); print(os.getxattr('big', 'user.tag'))\"");
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).contains("equal", "b'v1'");
+            assertThat(Files.size(source.resolve("copy"))).isEqualTo(3_000_000);
+            assertThat(Files.mismatch(source.resolve("big"), source.resolve("copy"))).isEqualTo(-1);
+        }
+    }
+}
