@@ -15,6 +15,7 @@ import dev.altitude.core.NtStatus;
 import dev.altitude.core.Principal;
 import dev.altitude.core.Requestor;
 import dev.altitude.core.Volume;
+import dev.altitude.fuse.PathCalls.Done;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
@@ -48,6 +49,7 @@ final class FuseVolume implements FuseOperations {
     private static final String XATTR_USER = "user.";
 
     private final Volume volume;
+    private final PathCalls calls;
     private final Errno errno;
     private final FuseContext context;
     private final Map<Long, FileObject> handles = new ConcurrentHashMap<>();
@@ -55,6 +57,7 @@ final class FuseVolume implements FuseOperations {
 
     FuseVolume(Volume volume, Errno errno, FuseContext context) {
         this.volume = volume;
+        this.calls = new PathCalls(volume);
         this.errno = errno;
         this.context = context;
     }
@@ -81,58 +84,21 @@ final class FuseVolume implements FuseOperations {
 
     // ---- sending operations -------------------------------------------------------------------------
 
-    /** The outcome of one operation: 0 or {@code -errno}, and the callback data for its result. */
-    private record Done(int code, CallbackData data) {
-        boolean ok() {
-            return code == 0;
-        }
-    }
-
     private Done send(FileObject fo, IoParameters p, Requestor who) {
-        CallbackData d = new CallbackData(fo, p, who);
-        NtStatus s = volume.perform(d);
-        return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
+        return calls.send(fo, p, who);
     }
-
-    /**
-     * An open for metadata that never follows a link: the kernel resolves every link of a path before it calls
-     * the daemon, so an operation that reaches a link means the link itself (lchown, utimensat with
-     * AT_SYMLINK_NOFOLLOW), and a link the daemon followed would take a root-run call to wherever it points.
-     */
-    private static final IoParameters.Create META_OPEN = new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES),
-            CreateDisposition.OPEN, Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
 
     private void close(FileObject fo, Requestor who) {
-        send(fo, new IoParameters.Cleanup(), who);
-        send(fo, new IoParameters.Close(), who);
+        calls.close(fo, who);
     }
 
     /** Opens {@code path} for metadata, runs {@code p}, closes it. */
     private Done onPath(String path, IoParameters p) {
-        return onPath(path, META_OPEN, context.current(), List.of(p));
+        return calls.onPath(path, context.current(), p);
     }
 
-    /**
-     * Opens {@code path} with {@code open}, runs {@code ops} in order until one fails, closes it. The last
-     * operation run (or the failed open) is the outcome; no operation at all is a success.
-     */
     private Done onPath(String path, IoParameters.Create open, Requestor who, List<IoParameters> ops) {
-        FileObject fo = new FileObject(path);
-        Done d = send(fo, open, who);
-        if (!d.ok()) {
-            return d;
-        }
-        try {
-            for (IoParameters p : ops) {
-                d = send(fo, p, who);
-                if (!d.ok()) {
-                    break;
-                }
-            }
-            return d;
-        } finally {
-            close(fo, who);
-        }
+        return calls.onPath(path, open, who, ops);
     }
 
     /** Creates a directory or link with {@code create} and closes it; it then belongs to its creator. */
@@ -159,7 +125,7 @@ final class FuseVolume implements FuseOperations {
     private void giveToCaller(String path, Requestor who) {
         List<IoParameters> chown = chown(who.uid() > 0 ? who.uid() : -1, who.gid() > 0 ? who.gid() : -1);
         if (!chown.isEmpty()) {
-            onPath(path, META_OPEN, who, chown);
+            onPath(path, PathCalls.META_OPEN, who, chown);
         }
     }
 
@@ -204,7 +170,7 @@ final class FuseVolume implements FuseOperations {
 
     @Override
     public int chown(String path, int uid, int gid, FileInfo fi) {
-        return onPath(path, META_OPEN, context.current(), chown(uid, gid)).code();
+        return onPath(path, PathCalls.META_OPEN, context.current(), chown(uid, gid)).code();
     }
 
     @Override
@@ -213,7 +179,7 @@ final class FuseVolume implements FuseOperations {
         FileTime m = time(mtime);
         List<IoParameters> ops = a == null && m == null ? List.of()
                 : List.of(new IoParameters.SetInformation(new FileInformation.Basic(null, a, m, null)));
-        return onPath(path, META_OPEN, context.current(), ops).code();
+        return onPath(path, PathCalls.META_OPEN, context.current(), ops).code();
     }
 
     /** A utimensat time: null for UTIME_OMIT (left as it is), now for UTIME_NOW. */

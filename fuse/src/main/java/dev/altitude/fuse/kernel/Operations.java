@@ -21,6 +21,8 @@ import dev.altitude.core.Principal;
 import dev.altitude.core.Requestor;
 import dev.altitude.core.Volume;
 import dev.altitude.fuse.Errnos;
+import dev.altitude.fuse.PathCalls;
+import dev.altitude.fuse.PathCalls.Done;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
@@ -51,6 +53,7 @@ final class Operations {
     private static final long SETXATTR_COMPAT_SIZE = 8;
 
     private final Volume volume;
+    private final PathCalls calls;
     private final Inodes inodes = new Inodes();
     private final Map<Long, Open> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
@@ -67,6 +70,7 @@ final class Operations {
 
     Operations(Volume volume) {
         this.volume = volume;
+        this.calls = new PathCalls(volume);
     }
 
     Inodes inodes() {
@@ -108,49 +112,20 @@ final class Operations {
 
     // ---- core operations, as FuseVolume sends them ------------------------------------------------------
 
-    private record Done(int code, CallbackData data) {
-        boolean ok() {
-            return code == 0;
-        }
-    }
-
     private Done send(FileObject fo, IoParameters p, Requestor who) {
-        CallbackData d = new CallbackData(fo, p, who);
-        NtStatus s = volume.perform(d);
-        return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
+        return calls.send(fo, p, who);
     }
-
-    /** An open for metadata that never follows a link: the kernel resolved every link before it asked. */
-    private static final IoParameters.Create META_OPEN = new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES),
-            CreateDisposition.OPEN, Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
 
     private void close(FileObject fo, Requestor who) {
-        send(fo, new IoParameters.Cleanup(), who);
-        send(fo, new IoParameters.Close(), who);
+        calls.close(fo, who);
     }
 
-    /** Opens {@code path} with {@code open}, runs {@code ops} until one fails, closes; the last outcome. */
     private Done onPath(String path, IoParameters.Create open, Requestor who, List<IoParameters> ops) {
-        FileObject fo = new FileObject(path);
-        Done d = send(fo, open, who);
-        if (!d.ok()) {
-            return d;
-        }
-        try {
-            for (IoParameters p : ops) {
-                d = send(fo, p, who);
-                if (!d.ok()) {
-                    break;
-                }
-            }
-            return d;
-        } finally {
-            close(fo, who);
-        }
+        return calls.onPath(path, open, who, ops);
     }
 
     private Done onPath(String path, Requestor who, IoParameters p) {
-        return onPath(path, META_OPEN, who, List.of(p));
+        return calls.onPath(path, who, p);
     }
 
     private static String child(String dir, String name) {
@@ -348,7 +323,7 @@ final class Operations {
             }
         }
         if (!ops.isEmpty()) {
-            Done d = onPath(path, META_OPEN, r.who(), ops);
+            Done d = onPath(path, PathCalls.META_OPEN, r.who(), ops);
             if (!d.ok()) {
                 return d.code();
             }
@@ -426,7 +401,7 @@ final class Operations {
             ops.add(IoParameters.SetSecurity.mode(new FileMode(mode)));
         }
         if (!ops.isEmpty()) {
-            onPath(path, META_OPEN, who, ops);
+            onPath(path, PathCalls.META_OPEN, who, ops);
         }
     }
 
