@@ -2,11 +2,8 @@ package dev.altitude.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.altitude.core.Filter;
 import dev.altitude.core.FilterManager;
-import dev.altitude.core.FilterRegistration;
 import dev.altitude.core.MajorFunction;
-import dev.altitude.core.NtStatus;
 import dev.altitude.core.PreOpStatus;
 import dev.altitude.core.Requestor;
 import java.nio.file.Files;
@@ -42,22 +39,12 @@ class FuseRequestorTest {
         Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxrwxrwx"));
         List<Requestor> opens = new CopyOnWriteArrayList<>();
         try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
-            Filter[] f = new Filter[1];
-            manager.registerDriver("who", () -> (mgr, config) -> {
-                f[0] = mgr.registerFilter(FilterRegistration.builder("who").altitude("370000")
-                        .onPreOperation(MajorFunction.CREATE, (data, objects) -> {
-                            if (data.fileObject().path().equals("/f")) {
-                                opens.add(data.requestor());
-                            }
-                            return PreOpStatus.SUCCESS_NO_CALLBACK;
-                        })
-                        .onUnload(flags -> {
-                            f[0].unregister();
-                            return NtStatus.SUCCESS;
-                        }).build());
-                return f[0].startFiltering();
-            });
-            assertThat(manager.loadFilter("who")).isEqualTo(NtStatus.SUCCESS);
+            TestFilters.load(manager, "who", "370000", b -> b.onPreOperation(MajorFunction.CREATE, (data, objects) -> {
+                if (data.fileObject().path().equals("/f")) {
+                    opens.add(data.requestor());
+                }
+                return PreOpStatus.SUCCESS_NO_CALLBACK;
+            }));
             try (FuseMount mount = FuseMount.mount(manager, "who", source, mnt)) {
                 // the child's pid, as it reads the file: bash execs cat in its own process after saying it
                 Bounded.Result cat = Bounded.run(source, java.util.List.of("setpriv", "--reuid", "nobody", "--regid", "nogroup",

@@ -3,9 +3,7 @@ package dev.altitude.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.altitude.core.FileMode;
-import dev.altitude.core.Filter;
 import dev.altitude.core.FilterManager;
-import dev.altitude.core.FilterRegistration;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.IoParameters.FileInformation;
 import dev.altitude.core.IoResult;
@@ -57,9 +55,7 @@ class OneOperationModelTest {
         Map<String, List<IoResult>> answers = new ConcurrentHashMap<>();
         FileTime when = FileTime.fromMillis(1_234_567_000L);
         try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
-            Filter[] f = new Filter[1];
-            manager.registerDriver("watch", () -> (mgr, config) -> {
-                FilterRegistration.Builder b = FilterRegistration.builder("watch").altitude("370000");
+            TestFilters.load(manager, "watch", "370000", b -> {
                 for (MajorFunction m : List.of(MajorFunction.SET_SECURITY, MajorFunction.SET_INFORMATION)) {
                     b.onPreOperation(m, (data, objects) -> {
                         if (data.fileObject().path().startsWith("/via")) {
@@ -69,20 +65,14 @@ class OneOperationModelTest {
                         return PreOpStatus.SUCCESS_NO_CALLBACK;
                     });
                 }
-                b.onPostOperation(MajorFunction.QUERY_INFORMATION, (data, objects, context, draining) -> {
+                return b.onPostOperation(MajorFunction.QUERY_INFORMATION, (data, objects, context, draining) -> {
                     if (data.fileObject().path().startsWith("/via") && data.status().isSuccess()) {
                         answers.computeIfAbsent(data.fileObject().path(), k -> new CopyOnWriteArrayList<>())
                                 .add(data.result());
                     }
                     return PostOpStatus.FINISHED_PROCESSING;
                 });
-                f[0] = mgr.registerFilter(b.onUnload(flags -> {
-                    f[0].unregister();
-                    return NtStatus.SUCCESS;
-                }).build());
-                return f[0].startFiltering();
             });
-            assertThat(manager.loadFilter("watch")).isEqualTo(NtStatus.SUCCESS);
             try (FuseMount mount = FuseMount.mount(manager, "fusevol", source, mnt);
                  AltitudeFileSystem nio = AltitudeFileSystemProvider.mount(manager, "niovol", source)) {
                 Bounded.Result chown = Bounded.run(source, List.of("chown", "65534:65534", mnt.resolve("viaFuse").toString()));

@@ -2,13 +2,12 @@ package dev.altitude.fuse.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.altitude.core.Filter;
 import dev.altitude.core.FilterManager;
-import dev.altitude.core.FilterRegistration;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.PreOpStatus;
 import dev.altitude.fuse.Bounded;
+import dev.altitude.fuse.TestFilters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,20 +43,10 @@ class KernelMountTest {
     /** Loads a filter that counts READs it sees (so reads go direct, past the page cache). */
     private static AtomicLong loadReadCounter(FilterManager manager) {
         AtomicLong reads = new AtomicLong();
-        Filter[] f = new Filter[1];
-        manager.registerDriver("reads", () -> (mgr, config) -> {
-            f[0] = mgr.registerFilter(FilterRegistration.builder("reads").altitude("370000")
-                    .onPreOperation(MajorFunction.READ, (data, objects) -> {
-                        reads.incrementAndGet();
-                        return PreOpStatus.SUCCESS_NO_CALLBACK;
-                    })
-                    .onUnload(flags -> {
-                        f[0].unregister();
-                        return NtStatus.SUCCESS;
-                    }).build());
-            return f[0].startFiltering();
-        });
-        assertThat(manager.loadFilter("reads")).isEqualTo(NtStatus.SUCCESS);
+        TestFilters.load(manager, "reads", "370000", b -> b.onPreOperation(MajorFunction.READ, (data, objects) -> {
+            reads.incrementAndGet();
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }));
         return reads;
     }
 
