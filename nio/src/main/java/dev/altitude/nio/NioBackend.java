@@ -507,21 +507,15 @@ public final class NioBackend implements VolumeBackend {
      * (the JDK's chmod opens the file, following it).
      */
     private void setSecurity(Handle h, IoParameters.SetSecurity s) throws IOException {
+        // owner and group first: a chown clears set-user-ID and set-group-ID, so the mode asked for comes after it
         if (h.pin != null) {
-            if (s.mode() != null) {
-                h.pin.chmod(s.mode().bits());
-            }
             if (s.owner() != null || s.group() != null) {
                 h.pin.chown(id(s.owner()), id(s.group()));
             }
-            return;
-        }
-        if (s.mode() != null) {
-            if (unixView) {
-                Files.setAttribute(h.path, "unix:mode", s.mode().bits(), h.linkOptions());
-            } else {
-                Files.setAttribute(h.path, "posix:permissions", s.mode().permissions(), h.linkOptions());
+            if (s.mode() != null) {
+                h.pin.chmod(s.mode().bits());
             }
+            return;
         }
         UserPrincipalLookupService users = h.path.getFileSystem().getUserPrincipalLookupService();
         if (s.owner() != null) {
@@ -537,6 +531,13 @@ public final class NioBackend implements VolumeBackend {
             } else {
                 Files.setAttribute(h.path, "posix:group", users.lookupPrincipalByGroupName(name(s.group())),
                         h.linkOptions());
+            }
+        }
+        if (s.mode() != null) {
+            if (unixView) {
+                Files.setAttribute(h.path, "unix:mode", s.mode().bits(), h.linkOptions());
+            } else {
+                Files.setAttribute(h.path, "posix:permissions", s.mode().permissions(), h.linkOptions());
             }
         }
     }

@@ -222,6 +222,17 @@ class ConfinedBackendTest {
     }
 
     @Test
+    void oneSecurityChangeOfOwnerAndSetIdModeKeepsTheModeAskedFor() throws Exception {
+        // a chown clears set-user-ID and set-group-ID: the mode must be applied after the owner, not before
+        assertThat(on("/real/file", META, new IoParameters.SetSecurity(new dev.altitude.core.FileMode(06755),
+                dev.altitude.core.Principal.ofId(65534), dev.altitude.core.Principal.ofId(65534))))
+                .isEqualTo(NtStatus.SUCCESS);
+        Path file = source.resolve("real/file");
+        assertThat((Integer) Files.getAttribute(file, "unix:mode") & 07777).isEqualTo(06755);
+        assertThat(Files.getAttribute(file, "unix:uid")).isEqualTo(65534);
+    }
+
+    @Test
     void noDescriptorIsLeftOpenAfterTheOperations() throws Exception {
         long before = openDescriptors();
         for (int i = 0; i < 50; i++) {
