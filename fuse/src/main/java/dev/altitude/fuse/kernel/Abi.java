@@ -6,7 +6,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The FUSE kernel protocol's structures and numbers, from the kernel's {@code include/uapi/linux/fuse.h}
@@ -131,9 +134,29 @@ final class Abi {
             MKDIR_IN, RENAME2_IN, RENAME_IN, LINK_IN, SETATTR_IN, RELEASE_IN, FLUSH_IN, READ_IN, WRITE_IN, WRITE_OUT,
             KSTATFS, FSYNC_IN, ACCESS_IN, GETXATTR_IN, GETXATTR_OUT, SETXATTR_IN, INTERRUPT_IN, DIRENT);
 
-    /** The offset of {@code field} in {@code s} (for the constants below). */
+    /**
+     * Every field's offset, computed once: a request's handling asks for a dozen of them, and walking a layout for
+     * each would be work on every request.
+     */
+    private static final Map<StructLayout, Map<String, Long>> OFFSETS = new IdentityHashMap<>();
+
+    static {
+        for (StructLayout s : STRUCTS) {
+            Map<String, Long> fields = new HashMap<>();
+            for (MemoryLayout f : s.memberLayouts()) {
+                f.name().ifPresent(n -> fields.put(n, s.byteOffset(MemoryLayout.PathElement.groupElement(n))));
+            }
+            OFFSETS.put(s, fields);
+        }
+    }
+
+    /** The offset of {@code field} in {@code s}, one of {@link #STRUCTS}. */
     static long off(StructLayout s, String field) {
-        return s.byteOffset(MemoryLayout.PathElement.groupElement(field));
+        Long o = OFFSETS.get(s).get(field);
+        if (o == null) {
+            throw new IllegalArgumentException("no field " + field + " in " + s.name().orElse("?"));
+        }
+        return o;
     }
 
     /** {@code FUSE_DIRENT_ALIGN}: records are padded to 8 bytes. */
