@@ -53,8 +53,12 @@ public final class KernelMount implements dev.altitude.fuse.Mounted {
         if (!Files.exists(Path.of("/dev/fuse"))) {
             return "no /dev/fuse";
         }
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return "mount(2) of a FUSE file system needs root";
+        try {
+            if ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") != 0) { // this process's effective user
+                return "mount(2) of a FUSE file system needs root";
+            }
+        } catch (IOException | RuntimeException e) {
+            return "cannot tell this process's user: " + e;
         }
         return null;
     }
@@ -160,15 +164,12 @@ public final class KernelMount implements dev.altitude.fuse.Mounted {
         return (int) Abi.INIT_OUT.byteSize();
     }
 
+    /** The reply: the header, then {@code result} bytes of payload, or (negative {@code result}) the errno alone. */
     private void reply(MemorySegment out, long unique, int result, MemorySegment errno) throws Libc.Errno {
         int len = (int) Abi.OUT_HEADER.byteSize() + Math.max(0, result);
         out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), len);
-        out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "error"), result < 0 ? result : 0);
+        out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "error"), Math.min(0, result));
         out.set(JAVA_LONG, Abi.off(Abi.OUT_HEADER, "unique"), unique);
-        if (result < 0) {
-            out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), (int) Abi.OUT_HEADER.byteSize());
-            len = (int) Abi.OUT_HEADER.byteSize();
-        }
         Libc.write(fd, out, len, errno);
     }
 
