@@ -92,8 +92,14 @@ final class Attributes {
         return new NamedPrincipal(p.toString(), true);
     }
 
-    /** {@code BasicFileAttributes} (and, when the volume keeps them, POSIX ones) of typed attributes. */
-    record View(IoResult.FileAttributes a) implements PosixFileAttributes {
+    /** {@code BasicFileAttributes} of typed attributes: exactly the basic kind, as the JDK gives for that class. */
+    static class Basic implements BasicFileAttributes {
+        final IoResult.FileAttributes a;
+
+        Basic(IoResult.FileAttributes a) {
+            this.a = a;
+        }
+
         @Override
         public FileTime lastModifiedTime() {
             return a.lastModifiedTime();
@@ -138,6 +144,13 @@ final class Attributes {
         public Object fileKey() {
             return a.inode() >= 0 && a.device() >= 0 ? new FileKey(a.device(), a.inode()) : null;
         }
+    }
+
+    /** {@code PosixFileAttributes}, for a volume that keeps mode, owner and group. */
+    static final class Posix extends Basic implements PosixFileAttributes {
+        Posix(IoResult.FileAttributes a) {
+            super(a);
+        }
 
         @Override
         public UserPrincipal owner() {
@@ -158,56 +171,10 @@ final class Attributes {
     /** The attributes as {@code type}: basic or POSIX, exactly the kind asked for. */
     static <A extends BasicFileAttributes> A as(Class<A> type, IoResult.FileAttributes a) {
         if (type == BasicFileAttributes.class) {
-            View v = new View(a);
-            return type.cast(new BasicFileAttributes() {
-                @Override
-                public FileTime lastModifiedTime() {
-                    return v.lastModifiedTime();
-                }
-
-                @Override
-                public FileTime lastAccessTime() {
-                    return v.lastAccessTime();
-                }
-
-                @Override
-                public FileTime creationTime() {
-                    return v.creationTime();
-                }
-
-                @Override
-                public boolean isRegularFile() {
-                    return v.isRegularFile();
-                }
-
-                @Override
-                public boolean isDirectory() {
-                    return v.isDirectory();
-                }
-
-                @Override
-                public boolean isSymbolicLink() {
-                    return v.isSymbolicLink();
-                }
-
-                @Override
-                public boolean isOther() {
-                    return v.isOther();
-                }
-
-                @Override
-                public long size() {
-                    return v.size();
-                }
-
-                @Override
-                public Object fileKey() {
-                    return v.fileKey();
-                }
-            });
+            return type.cast(new Basic(a));
         }
         if (type == PosixFileAttributes.class && a.hasPosix()) {
-            return type.cast(new View(a));
+            return type.cast(new Posix(a));
         }
         throw new UnsupportedOperationException(type.getName() + " is not supported on this volume");
     }
@@ -256,7 +223,7 @@ final class Attributes {
         if (!r.view().equals("basic") && !a.hasPosix() || r.view().equals("unix") && a.inode() < 0) {
             throw new UnsupportedOperationException("View '" + r.view() + "' not available");
         }
-        View v = new View(a);
+        Posix v = new Posix(a); // a basic request reads only its basic attributes
         Map<String, Object> m = new HashMap<>();
         for (String n : names) {
             m.put(n, switch (n) {
