@@ -5,8 +5,6 @@ import dev.altitude.core.FilterManager;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.UnloadMode;
 import dev.altitude.fuse.FuseMount;
-import dev.altitude.fuse.Mounted;
-import dev.altitude.fuse.kernel.KernelMount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,23 +47,11 @@ final class MountCommand implements Callable<Integer> {
             description = "where the control socket and the ports live (default: $ALTITUDE_RUN_DIR or /run/altitude)")
     Path runDir = FltmcCommand.defaultRunDir();
 
-    @Option(names = "--protocol", paramLabel = "libfuse|kernel",
-            description = "how the mount is served: libfuse's high-level API (default), or the FUSE kernel protocol "
-                    + "spoken on /dev/fuse (root only; a first version: no mknod, no locks yet)")
-    String protocol = "libfuse";
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private Mounted mount(FilterManager manager, String volume, Path src, Path mp) throws java.io.IOException {
-        return protocol.equals("kernel") ? KernelMount.mount(manager, volume, src, mp, 4) : FuseMount.mount(manager, volume, src, mp);
-    }
-
     @Override
     public Integer call() throws Exception {
-        if (!protocol.equals("libfuse") && !protocol.equals("kernel")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--protocol is libfuse or kernel, not " + protocol);
-        }
         if (!Files.isDirectory(source)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "SOURCE " + source + " is not a directory");
         }
@@ -101,9 +87,9 @@ final class MountCommand implements Callable<Integer> {
                 throw new IllegalStateException("load " + c.name() + ": " + s.toAdminString());
             }
         }
-        List<Mounted> mounts = new ArrayList<>();
+        List<FuseMount> mounts = new ArrayList<>();
         try {
-            mounts.add(mount(manager, volume, source, mountPoint));
+            mounts.add(FuseMount.mount(manager, volume, source, mountPoint));
             for (String pair : more) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0 || eq == pair.length() - 1) {
@@ -113,10 +99,10 @@ final class MountCommand implements Callable<Integer> {
                 if (Files.notExists(mp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(mp);
                 }
-                mounts.add(mount(manager, mp.toAbsolutePath().normalize().toString(), Path.of(pair.substring(0, eq)), mp));
+                mounts.add(FuseMount.mount(manager, mp.toAbsolutePath().normalize().toString(), Path.of(pair.substring(0, eq)), mp));
             }
         } catch (java.io.IOException | RuntimeException e) {
-            for (Mounted m : mounts.reversed()) {
+            for (FuseMount m : mounts.reversed()) {
                 m.close();
             }
             manager.close();
@@ -132,12 +118,12 @@ final class MountCommand implements Callable<Integer> {
                         (FilterManager.FilterInfo i) -> Double.parseDouble(i.altitude())).reversed()).toList()) { // highest first
                     manager.unloadFilter(f.name(), UnloadMode.MANDATORY);
                 }
-                for (Mounted m : mounts.reversed()) {
+                for (FuseMount m : mounts.reversed()) {
                     m.close();
                 }
                 manager.close();
                 lock.close();
-                System.out.println("altitude: unmounted " + mounts.stream().map(Mounted::mountPoint).toList());
+                System.out.println("altitude: unmounted " + mounts.stream().map(FuseMount::mountPoint).toList());
                 System.out.flush();
             } catch (Exception e) {
                 System.err.println("altitude: stopping: " + e);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * POSIX conformance through the daemon: pjdfstest ({@code ../shared/tools/pjdfstest-run}, about 90 s here) in
- * {@code altitude mount SRC MNT --filter passthrough --protocol kernel}. Every test passes but one, which needs
+ * {@code altitude mount SRC MNT --filter passthrough}. Every test passes but one, which needs
  * the native backend: {@code unlink/14.t} 4, an {@code fstat} of an open file after its unlink (java.nio answers
  * attributes by name). A test that starts to fail, or the known one that starts to pass, changes this test.
  */
@@ -87,7 +87,7 @@ class PjdfstestTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // the suite runs as other users
         Path report = dir.resolve("pjdfstest.txt");
         try (AltitudeCommand daemon = AltitudeCommand.start("mount", source.toString(), mnt.toString(), "--filter",
-                "passthrough", "--protocol", "kernel", "--run-dir", run.toString())) {
+                "passthrough", "--run-dir", run.toString())) {
             daemon.expect("altitude: mounted");
             Process p = new ProcessBuilder(tool.toString(), mnt.toString()).redirectErrorStream(true)
                     .redirectOutput(report.toFile()).start();

@@ -1,5 +1,9 @@
 package dev.altitude.fuse;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 import dev.altitude.core.FilterManager;
 import dev.altitude.core.Volume;
 import dev.altitude.nio.NioBackend;
@@ -8,213 +12,225 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.cryptomator.jfuse.api.Fuse;
-import org.cryptomator.jfuse.api.FuseBuilder;
-import org.cryptomator.jfuse.api.FuseMountFailedException;
-import org.cryptomator.jfuse.linux.amd64.extr.fuse3.fuse_operations;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A volume whose I/O arrives from a FUSE mount of a source directory: every process's I/O under the mount
- * point passes through the volume's filters, then to the source directory. Mounted with
- * {@code default_permissions} (the kernel checks permissions, as the daemon runs as root),
- * {@code allow_other} and {@code attr_timeout=0} (libfuse's high-level API gives each path its own kernel
- * inode, so the two names of a hard link would otherwise show stale sizes and link counts; and a filter may
- * change what a file looks like at any time); a stale mount at the mount point (a daemon killed with {@code kill -9}) is cleaned
- * first. {@link #close()} unmounts and then dismounts the volume.
+ * A volume mounted with the FUSE kernel protocol spoken directly on {@code /dev/fuse} (no libfuse): the daemon
+ * opens the device, mounts it with {@code mount(2)} ({@code default_permissions}, {@code allow_other}; root
+ * only), answers the kernel's {@code INIT} and serves requests on {@code threads} threads that each read the
+ * device. {@link #close()} unmounts (lazily: a caller inside the mount keeps its files), stops the threads, closes
+ * what the kernel left open and dismounts the volume.
  */
-public final class FuseMount implements Mounted {
-    /** Where Debian's fuse3 puts libfuse; jfuse is told explicitly. */
-    public static final Path LIBFUSE = Path.of("/lib/x86_64-linux-gnu/libfuse3.so.3");
+public final class FuseMount implements AutoCloseable {
+    /** The largest write the kernel sends in one request, and so the largest read it asks for. */
+    static final int MAX_WRITE = 1 << 20;
+    private static final int BUFFER = MAX_WRITE + 64 * 1024;
 
     private final FilterManager manager;
     private final Volume volume;
     private final Path source;
     private final Path mountPoint;
-    private final Fuse fuse;
-    private final FuseVolume operations;
-    private boolean closed;
+    private final int fd;
+    private final Operations operations;
+    private final List<Thread> workers = new ArrayList<>();
+    private final AtomicLong served = new AtomicLong();
+    private volatile int minor;
+    private volatile boolean closed;
 
-    private final Arena upcalls;
-
-    private FuseMount(FilterManager manager, Volume volume, Path source, Path mountPoint, Fuse fuse, FuseVolume operations,
-                      Arena upcalls) {
-        this.upcalls = upcalls;
+    private FuseMount(FilterManager manager, Volume volume, Path source, Path mountPoint, int fd) {
         this.manager = manager;
-        this.volume = volume;
         this.source = source;
+        this.volume = volume;
         this.mountPoint = mountPoint;
-        this.fuse = fuse;
-        this.operations = operations;
+        this.fd = fd;
+        this.operations = new Operations(volume);
     }
 
-    /** Is FUSE usable here: /dev/fuse, libfuse3 and fusermount3? Says what is missing, or null. */
+    /** Can this process mount this way: root, and {@code /dev/fuse}? Says what is missing, or null. */
     public static String unavailableReason() {
         if (!Files.exists(Path.of("/dev/fuse"))) {
             return "no /dev/fuse";
         }
-        if (!Files.exists(LIBFUSE)) {
-            return "no " + LIBFUSE + " (install fuse3)";
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "fusermount3"))) {
-                return null;
+        try {
+            if ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") != 0) { // this process's effective user
+                return "mount(2) of a FUSE file system needs root";
             }
+        } catch (IOException | RuntimeException e) {
+            return "cannot tell this process's user: " + e;
         }
-        return "no fusermount3 (install fuse3)";
+        return null;
+    }
+
+    /**
+     * Mounts {@code source} at {@code mountPoint} as volume {@code volumeName} of {@code manager}, served by one
+     * thread per processor (at least two).
+     */
+    public static FuseMount mount(FilterManager manager, String volumeName, Path source, Path mountPoint)
+            throws IOException {
+        return mount(manager, volumeName, source, mountPoint, Math.max(2, Runtime.getRuntime().availableProcessors()));
     }
 
     /** Mounts {@code source} at {@code mountPoint} as volume {@code volumeName} of {@code manager}. */
-    public static FuseMount mount(FilterManager manager, String volumeName, Path source, Path mountPoint) throws IOException {
+    public static FuseMount mount(FilterManager manager, String volumeName, Path source, Path mountPoint, int threads)
+            throws IOException {
         String missing = unavailableReason();
         if (missing != null) {
-            throw new IOException("FUSE is not available: " + missing);
+            throw new IOException("cannot mount: " + missing);
         }
         Path src = source.toRealPath();
         Path mp = mountPoint.toAbsolutePath().normalize();
-        cleanStale(mp);
+        StaleMount.clean(mp);
+        mp = mp.toRealPath();
         if (!Files.isDirectory(mp)) {
             throw new java.nio.file.NotDirectoryException(mp + " (the mount point must be a directory)");
         }
-        if (mp.startsWith(src) || src.startsWith(mp)) {
-            throw new IOException("the mount point and the source directory may not contain each other");
-        }
         Volume volume = manager.mountVolume(volumeName, NioBackend.confined(src));
-        FuseBuilder builder = Fuse.builder();
-        builder.setLibraryPath(LIBFUSE.toString());
-        FuseVolume ops = new FuseVolume(volume, builder.errno(), new FuseContext(LIBFUSE));
-        Fuse fuse = builder.build(ops);
-        Arena upcalls = Arena.ofShared();
+        int fd = -1;
         try {
-            bindLink(fuse, ops, upcalls);
-            fuse.mount("altitude", mp, "-o", "default_permissions,allow_other,attr_timeout=0,fsname=altitude-" + volumeName + ",subtype=altitude");
-        } catch (FuseMountFailedException | RuntimeException e) {
+            fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
+            Libc.mount("altitude:" + src, mp.toString(), "fuse.altitude", Libc.MS_NOSUID | Libc.MS_NODEV,
+                    "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
+            FuseMount m = new FuseMount(manager, volume, src, mp, fd);
+            m.start(Math.max(1, threads));
+            return m;
+        } catch (IOException | RuntimeException e) {
+            if (fd >= 0) {
+                Libc.close(fd);
+            }
             manager.dismountVolume(volumeName);
-            upcalls.close();
-            throw new IOException("mounting " + src + " at " + mp + " failed: " + e.getMessage(), e);
+            throw e;
         }
-        return new FuseMount(manager, volume, src, mp, fuse, ops, upcalls);
-    }
-
-    /**
-     * jfuse 0.7.3 has no {@code link} operation (its {@code Operation} enum lacks it), so hard links would fail
-     * with EPERM. The operation is bound here, before mounting, into libfuse's {@code fuse_operations} struct
-     * that jfuse fills, with jfuse's own generated binding for that slot (x86-64 Linux).
-     */
-    private static void bindLink(Fuse fuse, FuseVolume ops, Arena arena) {
-        try {
-            java.lang.reflect.Field f = Fuse.class.getDeclaredField("fuseOperationsStruct");
-            f.setAccessible(true);
-            MemorySegment struct = (MemorySegment) f.get(fuse);
-            MemorySegment stub = fuse_operations.link.allocate((from, to) ->
-                    ops.link(from.reinterpret(Long.MAX_VALUE).getString(0), to.reinterpret(Long.MAX_VALUE).getString(0)), arena);
-            fuse_operations.link(struct, stub);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot bind the FUSE link operation: " + e, e);
-        }
-    }
-
-    /**
-     * Unmounts a FUSE mount left at {@code mountPoint} by a daemon that died (lazy, so a busy one goes too). A
-     * mount is stale only when the kernel says its daemon is gone ({@code ENOTCONN}); a mount that answers, or
-     * does not answer within a few seconds (its daemon may be stopped), belongs to a running daemon and is
-     * refused, never taken over.
-     */
-    public static void cleanStale(Path mountPoint) throws IOException {
-        String source = mountedSource(mountPoint);
-        if (source == null) {
-            return;
-        }
-        String state = probe(mountPoint);
-        if (state != null) {
-            throw new IOException(mountPoint + " is the live mount '" + source + "' of a running daemon (" + state
-                    + "); stop that daemon first, or mount somewhere else");
-        }
-        unmount(mountPoint);
-    }
-
-    /** Null if the mount at {@code mountPoint} is dead (ENOTCONN); else how it answered. */
-    private static String probe(Path mountPoint) throws IOException {
-        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                Files.readAttributes(mountPoint, "unix:ino");
-                return "it answers";
-            } catch (IOException e) {
-                return String.valueOf(e.getMessage()).contains("Transport endpoint is not connected") ? null
-                        : "it answers: " + e.getMessage();
-            }
-        }, r -> Thread.ofPlatform().daemon().name("altitude-mount-probe").start(r));
-        try {
-            return answer.get(5, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            return "it does not answer within 5 s";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IOException(e.getCause());
-        }
-    }
-
-    private static void unmount(Path mountPoint) throws IOException {
-        try {
-            Process p = new ProcessBuilder(List.of("fusermount3", "-u", "-z", mountPoint.toString()))
-                    .redirectErrorStream(true).start();
-            var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(p.getInputStream().readAllBytes()).strip();
-                } catch (IOException e) {
-                    return e.toString();
-                }
-            });
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("fusermount3 -u " + mountPoint + " did not finish");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException("fusermount3 -u " + mountPoint + ": " + out.getNow("").strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    /** The source field of the mount at {@code mountPoint} (per /proc/self/mountinfo), or null if none. */
-    static String mountedSource(Path mountPoint) throws IOException {
-        String mp = mountPoint.toString();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String[] f = line.split(" ");
-            if (f.length > 4 && f[4].replace("\\040", " ").equals(mp)) {
-                int dash = java.util.Arrays.asList(f).indexOf("-"); // the optional fields end here; then type, source
-                return dash > 0 && dash + 2 < f.length ? f[dash + 2] : "?";
-            }
-        }
-        return null;
     }
 
     public Volume volume() {
         return volume;
     }
 
-    @Override
     public Path mountPoint() {
         return mountPoint;
     }
 
-    @Override
     public Path source() {
         return source;
     }
 
-    /** Files and directories open through the mount now. */
+    /** The protocol minor version agreed with the kernel. */
+    public int protocolMinor() {
+        return minor;
+    }
+
+    /** Files the kernel holds open on this mount (its opens and directory opens not yet released). */
     public int openHandles() {
         return operations.openHandles();
     }
 
-    /** Unmounts (waiting for the kernel to let go), then dismounts the volume. */
+    /** Requests answered so far. */
+    public long served() {
+        return served.get();
+    }
+
+    private void start(int threads) throws IOException {
+        // INIT first, on this thread: the mount is usable when mount() returns
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(BUFFER, 8);
+            MemorySegment out = arena.allocate(4096, 8);
+            MemorySegment errno = Libc.errnoSegment(arena);
+            long n = Libc.read(fd, in, errno);
+            Operations.Request r = Operations.Request.of(in.asSlice(0, n));
+            if (r.opcode() != Abi.INIT) {
+                throw new IOException("the kernel's first request is opcode " + r.opcode() + ", not INIT");
+            }
+            int len = init(r, out.asSlice(Abi.OUT_HEADER.byteSize()));
+            reply(out, r.unique(), len, errno);
+        }
+        for (int i = 0; i < threads; i++) {
+            Thread t = Thread.ofPlatform().name("altitude-fuse-" + mountPoint.getFileName() + "-" + i).daemon()
+                    .start(this::serve);
+            workers.add(t);
+        }
+    }
+
+    /** The INIT reply: the protocol version, and only the features this front end implements. */
+    private int init(Operations.Request r, MemorySegment out) {
+        int major = r.u32(Abi.INIT_IN, "major");
+        int kernelMinor = r.u32(Abi.INIT_IN, "minor");
+        out.asSlice(0, Abi.INIT_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "major"), Abi.KERNEL_VERSION);
+        if (major != Abi.KERNEL_VERSION) {
+            return (int) Abi.INIT_OUT.byteSize(); // the kernel sends another INIT with our major
+        }
+        minor = Math.min(kernelMinor, Abi.KERNEL_MINOR_VERSION);
+        long offered = Integer.toUnsignedLong(r.u32(Abi.INIT_IN, "flags"));
+        long wanted = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.PARALLEL_DIROPS
+                | Abi.HANDLE_KILLPRIV_V2;
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_readahead"), r.u32(Abi.INIT_IN, "max_readahead"));
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "flags"), (int) (offered & wanted));
+        out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "max_background"), (short) 64);
+        out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "congestion_threshold"), (short) 48);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_write"), MAX_WRITE);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "time_gran"), 1);
+        out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "max_pages"), (short) (MAX_WRITE / 4096));
+        return (int) Abi.INIT_OUT.byteSize();
+    }
+
+    /** The reply: the header, then {@code result} bytes of payload, or (negative {@code result}) the errno alone. */
+    private void reply(MemorySegment out, long unique, int result, MemorySegment errno) throws Libc.Errno {
+        int len = (int) Abi.OUT_HEADER.byteSize() + Math.max(0, result);
+        out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), len);
+        out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "error"), Math.min(0, result));
+        out.set(JAVA_LONG, Abi.off(Abi.OUT_HEADER, "unique"), unique);
+        Libc.write(fd, out, len, errno);
+    }
+
+    /** One worker: read a request, answer it, until the device says the mount is gone. */
+    private void serve() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(BUFFER, 8);
+            MemorySegment out = arena.allocate(BUFFER, 8);
+            MemorySegment errno = Libc.errnoSegment(arena);
+            MemorySegment payload = out.asSlice(Abi.OUT_HEADER.byteSize());
+            while (true) {
+                long n;
+                try {
+                    n = Libc.read(fd, in, errno);
+                } catch (Libc.Errno e) {
+                    if (e.errno() == Libc.EINTR || e.errno() == Libc.ENOENT || e.errno() == Libc.EAGAIN) {
+                        continue; // interrupted, or a request the kernel withdrew
+                    }
+                    return; // ENODEV: unmounted
+                }
+                Operations.Request r = Operations.Request.of(in.asSlice(0, n));
+                int result;
+                try {
+                    result = operations.handle(r, payload);
+                } catch (RuntimeException e) {
+                    System.getLogger("dev.altitude.fuse").log(System.Logger.Level.WARNING,
+                            "request " + r.opcode() + " on " + mountPoint + " failed", e);
+                    result = -5; // EIO
+                }
+                served.incrementAndGet();
+                if (result == Operations.NO_REPLY) {
+                    continue;
+                }
+                try {
+                    reply(out, r.unique(), result, errno);
+                } catch (Libc.Errno e) {
+                    if (e.errno() == Libc.ENODEV) {
+                        return;
+                    }
+                    // ENOENT: the request was interrupted and is gone; nothing to answer
+                }
+                if (r.opcode() == Abi.DESTROY) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Unmounts, stops the workers, closes what the kernel left open, dismounts the volume. */
     @Override
     public synchronized void close() throws IOException {
         if (closed) {
@@ -222,12 +238,20 @@ public final class FuseMount implements Mounted {
         }
         closed = true;
         try {
-            fuse.close();
-        } catch (TimeoutException e) {
-            unmount(mountPoint); // ours, and it would not let go
+            Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
         } finally {
+            // the unmount aborts the connection once no one uses it: each worker's read ends with ENODEV
+            for (Thread t : workers) {
+                try {
+                    t.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            Libc.close(fd); // after the workers: no read can land on a descriptor number reused meanwhile
+            operations.closeAll();
             manager.dismountVolume(volume.name());
-            upcalls.close();
         }
     }
 }

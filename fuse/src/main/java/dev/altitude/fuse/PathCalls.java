@@ -15,39 +15,38 @@ import java.util.Set;
 
 /**
  * How a FUSE front end sends core operations to its volume: one operation with its errno, and an operation on a
- * name as a Windows program would do it (open, the operations, cleanup and close). Both front ends (libfuse's and
- * the kernel protocol's) use it.
+ * name as a Windows program would do it (open, the operations, cleanup and close).
  */
-public final class PathCalls {
+final class PathCalls {
     /**
      * An open for metadata that never follows a link: the kernel resolves every link of a path before it calls
      * the daemon, so an operation that reaches a link means the link itself (lchown, utimensat with
      * AT_SYMLINK_NOFOLLOW), and a link the daemon followed would take a root-run call to wherever it points.
      */
-    public static final IoParameters.Create META_OPEN = new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES),
+    static final IoParameters.Create META_OPEN = new IoParameters.Create(Set.of(Access.READ_ATTRIBUTES),
             CreateDisposition.OPEN, Set.of(CreateOption.OPEN_REPARSE_POINT), FileKind.FILE, null, null);
 
     /** The outcome of one operation: 0 or {@code -errno}, and the callback data for its result. */
-    public record Done(int code, CallbackData data) {
-        public boolean ok() {
+    record Done(int code, CallbackData data) {
+        boolean ok() {
             return code == 0;
         }
     }
 
     private final Volume volume;
 
-    public PathCalls(Volume volume) {
+    PathCalls(Volume volume) {
         this.volume = volume;
     }
 
-    public Done send(FileObject fo, IoParameters p, Requestor who) {
+    Done send(FileObject fo, IoParameters p, Requestor who) {
         CallbackData d = new CallbackData(fo, p, who);
         NtStatus s = volume.perform(d);
         return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
     }
 
     /** {@code CLEANUP} then {@code CLOSE}, as closing the last handle does. */
-    public void close(FileObject fo, Requestor who) {
+    void close(FileObject fo, Requestor who) {
         send(fo, new IoParameters.Cleanup(), who);
         send(fo, new IoParameters.Close(), who);
     }
@@ -56,7 +55,7 @@ public final class PathCalls {
      * Opens {@code path} with {@code open}, runs {@code ops} in order until one fails, closes it. The last
      * operation run (or the failed open) is the outcome; no operation at all is a success.
      */
-    public Done onPath(String path, IoParameters.Create open, Requestor who, List<IoParameters> ops) {
+    Done onPath(String path, IoParameters.Create open, Requestor who, List<IoParameters> ops) {
         FileObject fo = new FileObject(path);
         Done d = send(fo, open, who);
         if (!d.ok()) {
@@ -76,7 +75,7 @@ public final class PathCalls {
     }
 
     /** Opens {@code path} for metadata, runs {@code p}, closes it. */
-    public Done onPath(String path, Requestor who, IoParameters p) {
+    Done onPath(String path, Requestor who, IoParameters p) {
         return onPath(path, META_OPEN, who, List.of(p));
     }
 }

@@ -1,8 +1,7 @@
-package dev.altitude.fuse.kernel;
+package dev.altitude.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.altitude.fuse.Bounded;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.altitude.fuse.kernel;
+package dev.altitude.fuse;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -20,8 +20,6 @@ import dev.altitude.core.NtStatus;
 import dev.altitude.core.Principal;
 import dev.altitude.core.Requestor;
 import dev.altitude.core.Volume;
-import dev.altitude.fuse.Errnos;
-import dev.altitude.fuse.PathCalls;
 import dev.altitude.fuse.PathCalls.Done;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +108,7 @@ final class Operations {
         }
     }
 
-    // ---- core operations, as FuseVolume sends them ------------------------------------------------------
+    // ---- core operations -----------------------------------------------------------------------------
 
     private Done send(FileObject fo, IoParameters p, Requestor who) {
         return calls.send(fo, p, who);
@@ -692,6 +690,10 @@ final class Operations {
     }
 
     /** At unmount: every file and directory the kernel still had open is closed. */
+    int openHandles() {
+        return handles.size();
+    }
+
     void closeAll() {
         for (Long fh : List.copyOf(handles.keySet())) {
             Open o = handles.remove(fh);

@@ -1,4 +1,4 @@
-package dev.altitude.fuse.kernel;
+package dev.altitude.fuse;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.altitude.fuse.kernel;
+package dev.altitude.fuse;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;

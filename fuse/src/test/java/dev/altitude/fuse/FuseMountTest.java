@@ -1,4 +1,4 @@
-package dev.altitude.fuse.kernel;
+package dev.altitude.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,8 +6,6 @@ import dev.altitude.core.FilterManager;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.PreOpStatus;
-import dev.altitude.fuse.Bounded;
-import dev.altitude.fuse.TestFilters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,13 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The kernel protocol front end, through a real mount: what programs do there, they see on the source. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class KernelMountTest {
+class FuseMountTest {
     @TempDir
     Path dir;
 
     @BeforeAll
     static void canMount() {
-        String missing = KernelMount.unavailableReason();
+        String missing = FuseMount.unavailableReason();
         Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
     }
 
@@ -57,7 +55,7 @@ class KernelMountTest {
         Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxrwxrwx"));
         try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
             AtomicLong reads = loadReadCounter(manager);
-            try (KernelMount m = KernelMount.mount(manager, "kernel", source, mnt, 2)) {
+            try (FuseMount m = FuseMount.mount(manager, "kernel", source, mnt, 2)) {
                 assertThat(m.protocolMinor()).isGreaterThanOrEqualTo(38);
                 assertThat(mounted(mnt.toRealPath())).isTrue();
                 Bounded.Result r = sh(mnt, String.join("\n",
@@ -95,7 +93,7 @@ class KernelMountTest {
         Path source = Files.createDirectory(dir.resolve("source"));
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         try (FilterManager manager = FilterManager.builder().verifier(true).build();
-             KernelMount m = KernelMount.mount(manager, "kernel", source, mnt, 1)) {
+             FuseMount m = FuseMount.mount(manager, "kernel", source, mnt, 1)) {
             Bounded.Result r = sh(mnt, "head -c 3000000 /dev/urandom > big; cp big copy; cmp big copy && echo equal;"
                     + " python3 -c \"import os; os.setxattr('big', 'user.tag', b'v1'); print(os.getxattr('big', 'user.tag'))\"");
             assertThat(r.exit()).as(r.out()).isZero();
