@@ -16,12 +16,21 @@ public sealed interface IoResult {
     /**
      * A file's attributes ({@code QUERY_INFORMATION} of {@code FileBasicInformation}, {@code FileAllInformation},
      * {@code FilePosixInformation}). What a file system does not keep is null ({@code mode}, {@code owner},
-     * {@code group}, {@code changeTime}) or -1 ({@code inode}, {@code device}, {@code links}, {@code rdev}); the
-     * owner's and group's names are given only for {@code FileAllInformation}.
+     * {@code group}, {@code changeTime}) or -1 ({@code inode}, {@code device}, {@code links}, {@code rdev},
+     * {@code allocationSize}: the bytes the file takes on its medium, Windows' {@code AllocationSize}, POSIX's
+     * {@code st_blocks} × 512); the owner's and group's names are given only for {@code FileAllInformation}.
      */
     record FileAttributes(FileKind kind, long size, FileTime lastModifiedTime, FileTime lastAccessTime,
                           FileTime creationTime, FileTime changeTime, FileMode mode, Principal owner, Principal group,
-                          long inode, long device, int links, long rdev) implements IoResult {
+                          long inode, long device, int links, long rdev, long allocationSize) implements IoResult {
+        /** Attributes of a file system that does not say how much space a file takes ({@code allocationSize} -1). */
+        public FileAttributes(FileKind kind, long size, FileTime lastModifiedTime, FileTime lastAccessTime,
+                              FileTime creationTime, FileTime changeTime, FileMode mode, Principal owner, Principal group,
+                              long inode, long device, int links, long rdev) {
+            this(kind, size, lastModifiedTime, lastAccessTime, creationTime, changeTime, mode, owner, group, inode, device,
+                    links, rdev, -1);
+        }
+
         public FileAttributes {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(lastModifiedTime, "lastModifiedTime");
@@ -32,7 +41,7 @@ public sealed interface IoResult {
         /** The same attributes with another size. */
         public FileAttributes withSize(long newSize) {
             return new FileAttributes(kind, newSize, lastModifiedTime, lastAccessTime, creationTime, changeTime, mode,
-                    owner, group, inode, device, links, rdev);
+                    owner, group, inode, device, links, rdev, allocationSize);
         }
 
         /** Whether the file system keeps POSIX mode bits, owner and group. */

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.altitude.core.FilterManager;
 import dev.altitude.core.Volume;
-import dev.altitude.nio.NioBackend;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -86,7 +85,7 @@ public final class FuseMount implements AutoCloseable {
         if (!Files.isDirectory(mp)) {
             throw new java.nio.file.NotDirectoryException(mp + " (the mount point must be a directory)");
         }
-        Volume volume = manager.mountVolume(volumeName, NioBackend.confined(src));
+        Volume volume = manager.mountVolume(volumeName, PosixBackend.open(src));
         int fd = -1;
         try {
             fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);

@@ -3,6 +3,7 @@ package dev.altitude.fuse;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -15,9 +16,12 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The libc calls the kernel front end makes, through FFM: {@code open}, {@code read}, {@code write}, {@code ioctl},
- * {@code mount}, {@code umount2}, {@code close}. Each failure is an {@link Errno} exception carrying the errno the
- * call left (captured with the call, so no other call can overwrite it).
+ * The libc calls of the front end and of {@link PosixBackend}, through FFM: the device's ({@code open},
+ * {@code read}, {@code write}, {@code ioctl}, {@code mount}, {@code umount2}, {@code close}) and the file calls
+ * relative to a directory descriptor ({@code openat2}, {@code statx}, {@code mkdirat}, {@code renameat2} …). Each
+ * failure is an {@link Errno} exception carrying the errno the call left (captured with the call, so no other call
+ * can overwrite it). Constants are those of the kernel's uapi headers; {@code PosixLayoutTest} checks them and the
+ * structures against a C program.
  */
 final class Libc {
     private Libc() {
@@ -32,6 +36,78 @@ final class Libc {
     static final int ENOENT = 2;
     static final int ENODEV = 19;
     static final int EAGAIN = 11;
+    static final int EISDIR = 21;
+    static final int EINVAL = 22;
+    static final int EOPNOTSUPP = 95;
+
+    static final int AT_FDCWD = -100;
+    static final int O_WRONLY = 01;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_TRUNC = 01000;
+    static final int O_APPEND = 02000;
+    static final int O_DSYNC = 010000;
+    static final int O_SYNC = 04010000;
+    static final int O_DIRECTORY = 0200000;
+    static final int O_NOFOLLOW = 0400000;
+    static final int O_PATH = 010000000;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_REMOVEDIR = 0x200;
+    static final int AT_EACCESS = 0x200;
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
+    static final long RESOLVE_BENEATH = 0x08;
+    static final int RENAME_NOREPLACE = 1;
+    static final int RENAME_EXCHANGE = 2;
+    static final int RENAME_WHITEOUT = 4;
+    static final int STATX_BASIC_STATS = 0x7ff;
+    static final int STATX_BTIME = 0x800;
+    static final long UTIME_OMIT = (1L << 30) - 2;
+    static final int F_OFD_GETLK = 36;
+    static final int F_OFD_SETLK = 37;
+    static final int F_OFD_SETLKW = 38;
+    static final short F_RDLCK = 0;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+    static final int SEEK_SET = 0;
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+    static final long SYS_OPENAT2 = 437;
+    static final long SYS_FCHMODAT2 = 452;
+    static final long SYS_GETDENTS64 = 217;
+
+    /** {@code struct open_how}: u64 flags, u64 mode, u64 resolve. */
+    static final StructLayout OPEN_HOW = MemoryLayout.structLayout(JAVA_LONG.withName("flags"), JAVA_LONG.withName("mode"),
+            JAVA_LONG.withName("resolve"));
+    /** {@code struct statx_timestamp}: s64 tv_sec, u32 tv_nsec, s32 reserved. */
+    static final StructLayout STATX_TIMESTAMP = MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"),
+            JAVA_INT.withName("tv_nsec"), JAVA_INT.withName("__reserved"));
+    /** {@code struct statx} of {@code linux/stat.h} (256 bytes; the fields after {@code stx_dev_minor} unused here). */
+    static final StructLayout STATX = MemoryLayout.structLayout(JAVA_INT.withName("stx_mask"), JAVA_INT.withName("stx_blksize"),
+            JAVA_LONG.withName("stx_attributes"), JAVA_INT.withName("stx_nlink"), JAVA_INT.withName("stx_uid"),
+            JAVA_INT.withName("stx_gid"), JAVA_SHORT.withName("stx_mode"), MemoryLayout.paddingLayout(2),
+            JAVA_LONG.withName("stx_ino"), JAVA_LONG.withName("stx_size"), JAVA_LONG.withName("stx_blocks"),
+            JAVA_LONG.withName("stx_attributes_mask"), STATX_TIMESTAMP.withName("stx_atime"),
+            STATX_TIMESTAMP.withName("stx_btime"), STATX_TIMESTAMP.withName("stx_ctime"),
+            STATX_TIMESTAMP.withName("stx_mtime"), JAVA_INT.withName("stx_rdev_major"), JAVA_INT.withName("stx_rdev_minor"),
+            JAVA_INT.withName("stx_dev_major"), JAVA_INT.withName("stx_dev_minor"), MemoryLayout.paddingLayout(112));
+    /** {@code struct timespec} (x86-64): time_t tv_sec, long tv_nsec. */
+    static final StructLayout TIMESPEC = MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
+    /** {@code struct flock} (x86-64): short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid. */
+    static final StructLayout FLOCK = MemoryLayout.structLayout(JAVA_SHORT.withName("l_type"), JAVA_SHORT.withName("l_whence"),
+            MemoryLayout.paddingLayout(4), JAVA_LONG.withName("l_start"), JAVA_LONG.withName("l_len"),
+            JAVA_INT.withName("l_pid"), MemoryLayout.paddingLayout(4));
+    /** {@code struct statfs} (x86-64), the fields used here. */
+    static final StructLayout STATFS = MemoryLayout.structLayout(JAVA_LONG.withName("f_type"), JAVA_LONG.withName("f_bsize"),
+            JAVA_LONG.withName("f_blocks"), JAVA_LONG.withName("f_bfree"), JAVA_LONG.withName("f_bavail"),
+            JAVA_LONG.withName("f_files"), JAVA_LONG.withName("f_ffree"), JAVA_LONG.withName("f_fsid"),
+            JAVA_LONG.withName("f_namelen"), JAVA_LONG.withName("f_frsize"), JAVA_LONG.withName("f_flags"),
+            MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("f_spare"));
+    /** {@code struct linux_dirent64}: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, then the name. */
+    static final long DIRENT64_RECLEN = 16;
+    static final long DIRENT64_TYPE = 18;
+    static final long DIRENT64_NAME = 19;
 
     /** A failed call: its name and errno. */
     static final class Errno extends IOException {
@@ -60,6 +136,47 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle UMOUNT2 = libc("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SYSCALL_OPENAT2 = libc("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL_FCHMODAT2 = libc("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL_GETDENTS64 = libc("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle OPENAT = libc("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(3));
+    private static final MethodHandle STATX_CALL = libc("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle MKDIRAT = libc("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKNODAT = libc("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle SYMLINKAT = libc("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle LINKAT = libc("linkat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RENAMEAT2 = libc("renameat2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle UNLINKAT = libc("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCHOWNAT = libc("fchownat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UTIMENSAT = libc("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle READLINKAT = libc("readlinkat",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PREAD = libc("pread64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = libc("pwrite64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FTRUNCATE = libc("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle FSYNC = libc("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FDATASYNC = libc("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle LSEEK = libc("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle FALLOCATE = libc("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle COPY_FILE_RANGE = libc("copy_file_range",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle FCNTL_LOCK = libc("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FSTATFS = libc("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle FACCESSAT = libc("faccessat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETXATTR = libc("getxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle SETXATTR = libc("setxattr",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle LISTXATTR = libc("listxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle REMOVEXATTR = libc("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -84,7 +201,18 @@ final class Libc {
     }
 
     private static long call(String what, Arena arena, Call c) throws Errno {
-        MemorySegment errno = arena.allocate(CAPTURED);
+        return call(what, arena.allocate(CAPTURED), c);
+    }
+
+    /** Each thread's errno segment, for the file calls (no arena per call on the read and write paths). */
+    private static final ThreadLocal<MemorySegment> ERRNO_OF_THREAD =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURED));
+
+    private static long sys(String what, Call c) throws Errno {
+        return call(what, ERRNO_OF_THREAD.get(), c);
+    }
+
+    private static long call(String what, MemorySegment errno, Call c) throws Errno {
         long r;
         try {
             r = c.invoke(errno);
@@ -167,5 +295,136 @@ final class Libc {
         } catch (Errno ignored) {
             // closing is best effort: the descriptor is gone either way
         }
+    }
+
+    // ---- file calls relative to a directory descriptor (PosixBackend) ---------------------------------------
+
+    static int openat2(int dirFd, MemorySegment path, MemorySegment how, String what) throws Errno {
+        return (int) sys(what, e -> (long) SYSCALL_OPENAT2.invokeExact(e, SYS_OPENAT2, dirFd, path, how, OPEN_HOW.byteSize()));
+    }
+
+    static int openat(int dirFd, MemorySegment name, int flags, int mode, String what) throws Errno {
+        return (int) sys(what, e -> (int) OPENAT.invokeExact(e, dirFd, name, flags, mode));
+    }
+
+    static void statx(int dirFd, MemorySegment path, int flags, int mask, MemorySegment buf, String what) throws Errno {
+        sys(what, e -> (int) STATX_CALL.invokeExact(e, dirFd, path, flags, mask, buf));
+    }
+
+    static void mkdirat(int dirFd, MemorySegment name, int mode, String what) throws Errno {
+        sys(what, e -> (int) MKDIRAT.invokeExact(e, dirFd, name, mode));
+    }
+
+    static void mknodat(int dirFd, MemorySegment name, int mode, long dev, String what) throws Errno {
+        sys(what, e -> (int) MKNODAT.invokeExact(e, dirFd, name, mode, dev));
+    }
+
+    static void symlinkat(MemorySegment target, int dirFd, MemorySegment name, String what) throws Errno {
+        sys(what, e -> (int) SYMLINKAT.invokeExact(e, target, dirFd, name));
+    }
+
+    static void linkat(int oldDir, MemorySegment oldName, int newDir, MemorySegment newName, int flags, String what)
+            throws Errno {
+        sys(what, e -> (int) LINKAT.invokeExact(e, oldDir, oldName, newDir, newName, flags));
+    }
+
+    static void renameat2(int oldDir, MemorySegment oldName, int newDir, MemorySegment newName, int flags, String what)
+            throws Errno {
+        sys(what, e -> (int) RENAMEAT2.invokeExact(e, oldDir, oldName, newDir, newName, flags));
+    }
+
+    static void unlinkat(int dirFd, MemorySegment name, int flags, String what) throws Errno {
+        sys(what, e -> (int) UNLINKAT.invokeExact(e, dirFd, name, flags));
+    }
+
+    static void fchmodat2(int dirFd, MemorySegment path, int mode, int flags, String what) throws Errno {
+        sys(what, e -> (long) SYSCALL_FCHMODAT2.invokeExact(e, SYS_FCHMODAT2, dirFd, path, mode, flags));
+    }
+
+    static void fchownat(int dirFd, MemorySegment path, int uid, int gid, int flags, String what) throws Errno {
+        sys(what, e -> (int) FCHOWNAT.invokeExact(e, dirFd, path, uid, gid, flags));
+    }
+
+    static void utimensat(int dirFd, MemorySegment path, MemorySegment times, int flags, String what) throws Errno {
+        sys(what, e -> (int) UTIMENSAT.invokeExact(e, dirFd, path, times, flags));
+    }
+
+    static long readlinkat(int dirFd, MemorySegment path, MemorySegment buf, String what) throws Errno {
+        return sys(what, e -> (long) READLINKAT.invokeExact(e, dirFd, path, buf, buf.byteSize()));
+    }
+
+    static long pread(int fd, MemorySegment buf, long offset) throws Errno {
+        return sys("pread", e -> (long) PREAD.invokeExact(e, fd, buf, buf.byteSize(), offset));
+    }
+
+    static long pwrite(int fd, MemorySegment buf, long offset) throws Errno {
+        return sys("pwrite", e -> (long) PWRITE.invokeExact(e, fd, buf, buf.byteSize(), offset));
+    }
+
+    /** {@code write(2)} at the descriptor's own position (an append). */
+    static long write(int fd, MemorySegment buf) throws Errno {
+        return sys("write", e -> (long) WRITE.invokeExact(e, fd, buf, buf.byteSize()));
+    }
+
+    static void ftruncate(int fd, long size) throws Errno {
+        sys("ftruncate", e -> (int) FTRUNCATE.invokeExact(e, fd, size));
+    }
+
+    static void fsync(int fd, boolean dataOnly) throws Errno {
+        sys(dataOnly ? "fdatasync" : "fsync", e -> dataOnly ? (int) FDATASYNC.invokeExact(e, fd) : (int) FSYNC.invokeExact(e, fd));
+    }
+
+    static long lseek(int fd, long offset, int whence) throws Errno {
+        return sys("lseek", e -> (long) LSEEK.invokeExact(e, fd, offset, whence));
+    }
+
+    static void fallocate(int fd, int mode, long offset, long length) throws Errno {
+        sys("fallocate", e -> (int) FALLOCATE.invokeExact(e, fd, mode, offset, length));
+    }
+
+    /** {@code copy_file_range} between two descriptors, at the offsets in {@code offIn} and {@code offOut} (int64 each). */
+    static long copyFileRange(int in, MemorySegment offIn, int out, MemorySegment offOut, long length) throws Errno {
+        return sys("copy_file_range", e -> (long) COPY_FILE_RANGE.invokeExact(e, in, offIn, out, offOut, length, 0));
+    }
+
+    static void fcntlLock(int fd, int command, MemorySegment flock) throws Errno {
+        sys("fcntl", e -> (int) FCNTL_LOCK.invokeExact(e, fd, command, flock));
+    }
+
+    static long getdents64(int fd, MemorySegment buf) throws Errno {
+        return sys("getdents64", e -> (long) SYSCALL_GETDENTS64.invokeExact(e, SYS_GETDENTS64, fd, buf, buf.byteSize()));
+    }
+
+    static void fstatfs(int fd, MemorySegment buf) throws Errno {
+        sys("fstatfs", e -> (int) FSTATFS.invokeExact(e, fd, buf));
+    }
+
+    /** Whether {@code faccessat} allows {@code mode}; false on EACCES, the failure for anything else. */
+    static boolean faccessat(int dirFd, MemorySegment path, int mode, int flags) throws Errno {
+        try {
+            sys("faccessat", e -> (int) FACCESSAT.invokeExact(e, dirFd, path, mode, flags));
+            return true;
+        } catch (Errno e) {
+            if (e.errno() == 13) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    static long getxattr(MemorySegment path, MemorySegment name, MemorySegment value) throws Errno {
+        return sys("getxattr", e -> (long) GETXATTR.invokeExact(e, path, name, value, value.byteSize()));
+    }
+
+    static void setxattr(MemorySegment path, MemorySegment name, MemorySegment value, int flags) throws Errno {
+        sys("setxattr", e -> (int) SETXATTR.invokeExact(e, path, name, value, value.byteSize(), flags));
+    }
+
+    static long listxattr(MemorySegment path, MemorySegment list) throws Errno {
+        return sys("listxattr", e -> (long) LISTXATTR.invokeExact(e, path, list, list.byteSize()));
+    }
+
+    static void removexattr(MemorySegment path, MemorySegment name) throws Errno {
+        sys("removexattr", e -> (int) REMOVEXATTR.invokeExact(e, path, name));
     }
 }

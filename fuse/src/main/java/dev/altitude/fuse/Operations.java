@@ -59,10 +59,12 @@ final class Operations {
     /** An open file or directory: its file object and, for a directory, the listing a READDIR pages through. */
     private static final class Open {
         final FileObject file;
+        final long node;
         volatile List<IoResult.DirectoryEntry> listing;
 
-        Open(FileObject file) {
+        Open(FileObject file, long node) {
             this.file = file;
+            this.node = node;
         }
     }
 
@@ -148,7 +150,7 @@ final class Operations {
                 }
                 yield NO_REPLY;
             }
-            case Abi.GETATTR -> path == null ? -Libc.ENOENT : getattr(r, path, out);
+            case Abi.GETATTR -> getattr(r, path, out);
             case Abi.SETATTR -> path == null ? -Libc.ENOENT : setattr(r, path, out);
             case Abi.READLINK -> path == null ? -Libc.ENOENT : readlink(path, r.who(), out);
             case Abi.SYMLINK -> {
@@ -172,7 +174,7 @@ final class Operations {
                         : create(child(path, r.string(Abi.LINK_IN.byteSize())), new IoParameters.Create(Set.of(),
                                 CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK, existing, null), -2, r.who(), out);
             }
-            case Abi.OPEN -> path == null ? -Libc.ENOENT : open(path, r.u32(Abi.OPEN_IN, "flags"),
+            case Abi.OPEN -> path == null ? -Libc.ENOENT : open(path, r.nodeid(), r.u32(Abi.OPEN_IN, "flags"),
                     r.u32(Abi.OPEN_IN, "open_flags"), r.who(), out);
             case Abi.CREATE -> path == null ? -Libc.ENOENT : createAndOpen(r, path, out);
             case Abi.READ -> read(r, out);
@@ -190,7 +192,7 @@ final class Operations {
                 yield o == null ? -EBADF : send(o.file, new IoParameters.FlushBuffers(
                         (r.u32(Abi.FSYNC_IN, "fsync_flags") & Abi.FSYNC_FDATASYNC) != 0), r.who()).code();
             }
-            case Abi.OPENDIR -> path == null ? -Libc.ENOENT : opendir(path, r.who(), out);
+            case Abi.OPENDIR -> path == null ? -Libc.ENOENT : opendir(path, r.nodeid(), r.who(), out);
             case Abi.READDIR -> readdir(r, out);
             case Abi.STATFS -> statfs(r.who(), out);
             case Abi.ACCESS -> path == null ? -Libc.ENOENT : access(path, r.u32(Abi.ACCESS_IN, "mask"), r.who());
@@ -247,12 +249,12 @@ final class Operations {
     private static void attr(IoResult.FileAttributes a, MemorySegment s) {
         s.set(JAVA_LONG, Abi.off(Abi.ATTR, "ino"), a.inode());
         s.set(JAVA_LONG, Abi.off(Abi.ATTR, "size"), a.size());
-        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "blocks"), (a.size() + 511) / 512);
+        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "blocks"), (a.allocationSize() >= 0 ? a.allocationSize() : a.size() + 511) / 512);
         time(s, "atime", "atimensec", a.lastAccessTime());
         time(s, "mtime", "mtimensec", a.lastModifiedTime());
         time(s, "ctime", "ctimensec", a.changeTime() != null ? a.changeTime() : a.lastModifiedTime());
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "mode"), a.kind().posixType() | (a.mode() == null ? 0644 : a.mode().bits()));
-        s.set(JAVA_INT, Abi.off(Abi.ATTR, "nlink"), Math.max(1, a.links()));
+        s.set(JAVA_INT, Abi.off(Abi.ATTR, "nlink"), a.links() < 0 ? 1 : a.links()); // 0: unlinked while open
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "uid"), a.owner() == null ? 0 : a.owner().id());
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "gid"), a.group() == null ? 0 : a.group().id());
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "rdev"), kernelDevice(Math.max(0, a.rdev())));
@@ -283,10 +285,14 @@ final class Operations {
         IoParameters q = new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation);
         Open o = (r.u32(Abi.GETATTR_IN, "getattr_flags") & Abi.GETATTR_FH) != 0 ? handles.get(r.u64(Abi.GETATTR_IN, "fh"))
                 : null;
-        Done d = o != null ? send(o.file, q, r.who()) : null;
-        if (d == null || !d.ok() && !path.equals(o.file.path())) {
-            // the NIO backend answers an open file by its name: after a rename, the node's new name
-            d = onPath(path, r.who(), q);
+        Done d = o != null ? send(o.file, q, r.who()) : path != null ? onPath(path, r.who(), q) : null;
+        if (d == null || d.code() == -Libc.ENOENT) {
+            // fstat of a file unlinked while open: the kernel names no handle, the node's last name is gone
+            Open any = openOf(r.nodeid());
+            if (any == null) {
+                return -Libc.ENOENT;
+            }
+            d = send(any.file, q, r.who());
         }
         return d.ok() ? attrOut(d.data().result(IoResult.FileAttributes.class), out) : d.code();
     }
@@ -463,16 +469,26 @@ final class Operations {
         return volume.isFiltered(MajorFunction.READ) || volume.isFiltered(MajorFunction.WRITE) ? Abi.FOPEN_DIRECT_IO : 0;
     }
 
-    private int opened(FileObject fo, MemorySegment out, int openFlags) {
+    /** An open handle of a node, if the kernel holds one. */
+    private Open openOf(long node) {
+        for (Open o : handles.values()) {
+            if (o.node == node) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private int opened(FileObject fo, long node, MemorySegment out, int openFlags) {
         long fh = nextHandle.getAndIncrement();
-        handles.put(fh, new Open(fo));
+        handles.put(fh, new Open(fo, node));
         out.asSlice(0, Abi.OPEN_OUT.byteSize()).fill((byte) 0);
         out.set(JAVA_LONG, Abi.off(Abi.OPEN_OUT, "fh"), fh);
         out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), openFlags);
         return (int) Abi.OPEN_OUT.byteSize();
     }
 
-    private int open(String path, int flags, int openFlags, Requestor who, MemorySegment out) {
+    private int open(String path, long node, int flags, int openFlags, Requestor who, MemorySegment out) {
         boolean truncate = (flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != 0;
         FileObject fo = new FileObject(path);
         Done d = send(fo, new IoParameters.Create(access(flags), truncate ? CreateDisposition.OVERWRITE : CreateDisposition.OPEN,
@@ -480,7 +496,7 @@ final class Operations {
         if (d.ok() && truncate && (openFlags & Abi.OPEN_KILL_SUIDGID) != 0) {
             killSuidSgid(path, who);
         }
-        return d.ok() ? opened(fo, out, openFlags()) : d.code();
+        return d.ok() ? opened(fo, node, out, openFlags()) : d.code();
     }
 
     private int createAndOpen(Request r, String dir, MemorySegment out) {
@@ -503,7 +519,8 @@ final class Operations {
             close(fo, r.who());
             return entryLength;
         }
-        return entryLength + opened(fo, out.asSlice(entryLength), openFlags());
+        long node = out.get(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "nodeid"));
+        return entryLength + opened(fo, node, out.asSlice(entryLength), openFlags());
     }
 
     private int read(Request r, MemorySegment out) {
@@ -518,7 +535,7 @@ final class Operations {
         if (s.equals(NtStatus.END_OF_FILE)) {
             return 0;
         }
-        return s.isFailure() ? -Errnos.toErrno(s) : (int) d.information();
+        return s.isFailure() ? -PathCalls.errno(s, d) : (int) d.information();
     }
 
     private int write(Request r, MemorySegment out) {
@@ -531,7 +548,7 @@ final class Operations {
         CallbackData d = new CallbackData(o.file, new IoParameters.Write(r.u64(Abi.WRITE_IN, "offset"), from), r.who());
         NtStatus s = volume.perform(d);
         if (s.isFailure()) {
-            return -Errnos.toErrno(s);
+            return -PathCalls.errno(s, d);
         }
         if ((r.u32(Abi.WRITE_IN, "write_flags") & Abi.WRITE_KILL_SUIDGID) != 0) {
             killSuidSgid(o.file.path(), r.who());
@@ -543,11 +560,11 @@ final class Operations {
 
     // ---- directories ----------------------------------------------------------------------------------
 
-    private int opendir(String path, Requestor who, MemorySegment out) {
+    private int opendir(String path, long node, Requestor who, MemorySegment out) {
         FileObject fo = new FileObject(path);
         Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN,
                 Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, null), who);
-        return d.ok() ? opened(fo, out, 0) : d.code();
+        return d.ok() ? opened(fo, node, out, 0) : d.code();
     }
 
     /** {@code DT_*} of a kind. */

@@ -41,8 +41,20 @@ final class PathCalls {
 
     Done send(FileObject fo, IoParameters p, Requestor who) {
         CallbackData d = new CallbackData(fo, p, who);
-        NtStatus s = volume.perform(d);
-        return new Done(s.isFailure() ? -Errnos.toErrno(s) : 0, d);
+        return new Done(-errno(volume.perform(d), d), d);
+    }
+
+    /**
+     * The errno of an operation's status: the source's own errno when the backend failed it with one that maps
+     * to this status (so an errno the table folds into another status reaches the caller as it was), else the
+     * table's.
+     */
+    static int errno(NtStatus s, CallbackData d) {
+        if (!s.isFailure()) {
+            return 0;
+        }
+        int own = PosixBackend.errnoOf(d);
+        return own > 0 && Errnos.toStatus(own).equals(s) ? own : Errnos.toErrno(s);
     }
 
     /** {@code CLEANUP} then {@code CLOSE}, as closing the last handle does. */

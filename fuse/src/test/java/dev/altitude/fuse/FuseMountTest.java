@@ -70,7 +70,7 @@ class FuseMountTest {
                         "chown 65534:65534 d/e; stat -c 'owner %u:%g' d/e",
                         "touch -m -d @1234567 f; stat -c 'mtime %Y' f",
                         "umask 002; touch u; stat -c 'umask-mode %a' u",
-                        // an open file after a rename (after an unlink it needs the native backend's fstat)
+                        // an open file after a rename
                         "exec 3< d/g; mv d/g d/moved; cat <&3; exec 3<&-; rm d/moved",
                         "mv f renamed; ls",
                         "rm renamed u d/s; rmdir d/e d; ls -A | wc -l"));
@@ -100,6 +100,44 @@ class FuseMountTest {
             assertThat(r.out()).contains("equal", "b'v1'");
             assertThat(Files.size(source.resolve("copy"))).isEqualTo(3_000_000);
             assertThat(Files.mismatch(source.resolve("big"), source.resolve("copy"))).isEqualTo(-1);
+        }
+    }
+
+    /**
+     * What the first front end got wrong, each a line of the issue: an open file after its rename or unlink, a
+     * relative path just under PATH_MAX, a truncate to a huge length, block counts, and errno values the status
+     * table folds together arriving as the source gave them.
+     */
+    @Test
+    void openFilesNamesSizesAndErrnosAreTheSourcesOwn() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        try (FilterManager manager = FilterManager.builder().verifier(true).build();
+             FuseMount m = FuseMount.mount(manager, "posix", source, mnt, 2)) {
+            Bounded.Result r = sh(mnt, String.join("\n",
+                    "printf 'kept\\n' > f",
+                    "exec 3< f; rm f; cat <&3; exec 3<&-",
+                    "python3 - <<'PY'",
+                    "import os, errno",
+                    "fd = os.open('g', os.O_CREAT | os.O_RDWR, 0o644)",
+                    "os.write(fd, b'abc'); os.unlink('g')",
+                    "print('unlinked-open nlink', os.fstat(fd).st_nlink, 'size', os.fstat(fd).st_size, os.pread(fd, 3, 0))",
+                    "os.close(fd)",
+                    "deep = '/'.join(['p' * 200] * 20)",  // 4,019 bytes: with the source's path before it, past PATH_MAX
+                    "os.makedirs(deep)",
+                    "open(deep + '/x', 'w').close()",
+                    "print('deep', os.path.exists(deep + '/x'))",
+                    "fd = os.open('h', os.O_CREAT | os.O_WRONLY, 0o644)",
+                    "try:",
+                    "    os.ftruncate(fd, 1 << 62)",
+                    "except OSError as e:",
+                    "    print('huge', errno.errorcode[e.errno])",
+                    "os.close(fd)",
+                    "PY",
+                    "head -c 1048576 /dev/urandom > blocks; sync; stat -c 'blocks %b' blocks; du -k blocks | cut -f1"));
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).contains("kept\n", "unlinked-open nlink 0 size 3 b'abc'", "deep True")
+                    .containsPattern("huge (EFBIG|EINVAL)").contains("blocks 2048", "\n1024\n");
         }
     }
 }

@@ -1,0 +1,610 @@
+package dev.altitude.fuse;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.altitude.core.CallbackData;
+import dev.altitude.core.FileInformationClass;
+import dev.altitude.core.FileMode;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.IoParameters.Access;
+import dev.altitude.core.IoParameters.CreateOption;
+import dev.altitude.core.IoParameters.FileInformation;
+import dev.altitude.core.IoParameters.FileKind;
+import dev.altitude.core.IoResult;
+import dev.altitude.core.NtStatus;
+import dev.altitude.core.NtStatusException;
+import dev.altitude.core.Principal;
+import dev.altitude.core.VolumeBackend;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A volume's file system: a source directory held as a descriptor, with every call relative to it through libc
+ * (FFM), for a daemon that runs as root on behalf of other users. A volume path is resolved with
+ * {@code openat2(source, path, …, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)}: nothing outside
+ * the source, no link followed on the way (also one swapped in after the kernel's lookup), and the last component
+ * never followed either (an operation that reaches a link means the link: {@code chown -h}, {@code touch -h}).
+ *
+ * <p>An open file is a descriptor: a data open is the file opened for reading or writing, any other open an
+ * {@code O_PATH} descriptor of the entry itself. Every operation on an open file uses its descriptor, so an open
+ * file keeps working after it is renamed or unlinked (attributes by {@code statx(fd, "", AT_EMPTY_PATH)}, mode and
+ * owner by {@code fchmodat2}/{@code fchownat} on it, times by {@code utimensat} on it). Only the operations on a
+ * name — delete, rename, link, create — resolve the name again. A failure completes with the status of its errno
+ * ({@link Errnos}) and keeps the errno itself as the {@link IoResult.BackendFailure}, so the front end answers
+ * exactly what the source said.
+ */
+public final class PosixBackend implements VolumeBackend {
+    private static final String XATTR_USER = "user.";
+    private static final long RESOLVE = Libc.RESOLVE_BENEATH | Libc.RESOLVE_NO_SYMLINKS | Libc.RESOLVE_NO_MAGICLINKS;
+    private static final int LISTING_BUFFER = 64 * 1024;
+
+    private final Path source;
+    private final int rootFd;
+    private final String storeName;
+    private final String storeType;
+    private volatile boolean closed;
+
+    /** An open file or directory: its descriptor, and whether it is open for data (else {@code O_PATH}). */
+    static final class Handle {
+        final int fd;
+        final boolean data;
+
+        Handle(int fd, boolean data) {
+            this.fd = fd;
+            this.data = data;
+        }
+    }
+
+    private PosixBackend(Path source, int rootFd, String storeName, String storeType) {
+        this.source = source;
+        this.rootFd = rootFd;
+        this.storeName = storeName;
+        this.storeType = storeType;
+    }
+
+    /** The backend of {@code source}, a directory reached without following a link in its last component. */
+    public static PosixBackend open(Path source) throws IOException {
+        Path real = source.toRealPath();
+        java.nio.file.FileStore store = Files.getFileStore(real);
+        try (Arena a = Arena.ofConfined()) {
+            int fd = Libc.openat(Libc.AT_FDCWD, a.allocateFrom(real.toString()),
+                    Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + real);
+            return new PosixBackend(real, fd, store.name(), store.type());
+        }
+    }
+
+    /** The source directory (its real path when the backend was opened). */
+    public Path source() {
+        return source;
+    }
+
+    @Override
+    public String fileSystemType() {
+        return "posix:" + storeType;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Libc.close(rootFd);
+        }
+    }
+
+    @Override
+    public void perform(CallbackData data) {
+        FileObject fo = data.fileObject();
+        try (Arena a = Arena.ofConfined()) {
+            switch (data.parameters()) {
+                case IoParameters.Create c -> create(a, fo, c);
+                case IoParameters.Read r -> {
+                    long n = read(handle(fo).fd, r.buffer(), r.offset());
+                    if (n == 0 && r.buffer().capacity() > 0 && r.buffer().hasRemaining()) {
+                        data.complete(NtStatus.END_OF_FILE, 0);
+                        return;
+                    }
+                    data.complete(NtStatus.SUCCESS, n);
+                    return;
+                }
+                case IoParameters.Write w -> {
+                    data.complete(NtStatus.SUCCESS, write(handle(fo).fd, w.buffer(), w.offset()));
+                    return;
+                }
+                case IoParameters.QueryInformation q -> data.setResult(query(a, handle(fo), q.informationClass()));
+                case IoParameters.SetInformation s -> setInformation(a, fo, handle(fo), s.information());
+                case IoParameters.QuerySecurity q -> {
+                    IoResult.FileAttributes at = attributes(a, handle(fo).fd);
+                    data.setResult(new IoResult.Security(at.mode(), at.owner(), at.group()));
+                }
+                case IoParameters.SetSecurity s -> setSecurity(a, handle(fo), s);
+                case IoParameters.DirectoryControl d -> {
+                    List<IoResult.DirectoryEntry> entries = list(a, handle(fo), d.pattern());
+                    data.setResult(new IoResult.DirectoryListing(entries));
+                    data.complete(NtStatus.SUCCESS, entries.size());
+                    return;
+                }
+                case IoParameters.FlushBuffers f -> Libc.fsync(handle(fo).fd, f.dataOnly());
+                case IoParameters.QueryVolumeInformation q -> data.setResult(volume(a));
+                case IoParameters.FileSystemControl f -> {
+                    if (f.controlCode() != IoParameters.FileSystemControl.GET_REPARSE_POINT) {
+                        data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+                        return;
+                    }
+                    MemorySegment buf = a.allocate(4096);
+                    long n = Libc.readlinkat(handle(fo).fd, a.allocateFrom(""), buf, "readlink " + fo.path());
+                    data.setResult(new IoResult.ReparsePoint(new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
+                            StandardCharsets.UTF_8)));
+                }
+                case IoParameters.LockControl l -> {
+                    if (!lock(a, handle(fo), l)) {
+                        data.complete(NtStatus.LOCK_NOT_GRANTED, 0);
+                        return;
+                    }
+                }
+                case IoParameters.QueryEa q -> {
+                    IoResult r = queryEa(a, handle(fo), q.name());
+                    if (r == null) {
+                        data.complete(NtStatus.NO_EAS_ON_FILE, 0);
+                        return;
+                    }
+                    data.setResult(r);
+                }
+                case IoParameters.SetEa e -> setEa(a, handle(fo), e);
+                case IoParameters.Cleanup c -> { }
+                case IoParameters.Close c -> {
+                    if (fo.backendHandle() instanceof Handle h) {
+                        fo.setBackendHandle(null);
+                        Libc.close(h.fd);
+                    }
+                }
+                case IoParameters.Shutdown s -> { }
+            }
+            data.complete(NtStatus.SUCCESS, 0);
+        } catch (Libc.Errno e) {
+            data.complete(Errnos.toStatus(e.errno()), 0);
+            data.setResult(new IoResult.BackendFailure(e));
+        } catch (NtStatusException e) {
+            data.complete(e.status(), 0);
+        } catch (IOException | RuntimeException e) {
+            data.complete(NtStatus.UNEXPECTED_IO_ERROR, 0);
+            data.setResult(new IoResult.BackendFailure(e));
+        }
+    }
+
+    /** The errno a failed operation left, if this backend failed it; else -1. */
+    public static int errnoOf(CallbackData data) {
+        return data.result() instanceof IoResult.BackendFailure f && f.cause() instanceof Libc.Errno e ? e.errno() : -1;
+    }
+
+    private static Handle handle(FileObject fo) {
+        if (!(fo.backendHandle() instanceof Handle h)) {
+            throw new NtStatusException(NtStatus.INVALID_HANDLE, "file object " + fo + " is not open on this volume");
+        }
+        return h;
+    }
+
+    // ---- names --------------------------------------------------------------------------------------
+
+    /** A volume path's parent, held open ({@code O_PATH}) beneath the source, and its last component. */
+    private record Parent(int fd, String name, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) {
+                Libc.close(fd);
+            }
+        }
+    }
+
+    /**
+     * Opens the parent of {@code volumePath} beneath the source. A {@code .} or {@code ..} component is refused: the
+     * kernel never sends one. The root itself has no parent: its name is {@code "."} in the source.
+     */
+    private Parent parent(Arena a, String volumePath) throws IOException {
+        int slash = volumePath.lastIndexOf('/');
+        String name = volumePath.substring(slash + 1);
+        String dir = volumePath.substring(0, Math.max(0, slash));
+        for (String part : volumePath.split("/")) {
+            if (part.equals(".") || part.equals("..")) {
+                throw new NtStatusException(NtStatus.ACCESS_DENIED, "'" + volumePath + "': a '.' or '..' component");
+            }
+        }
+        if (name.isEmpty()) {
+            return new Parent(rootFd, ".", false);
+        }
+        String rel = dir.startsWith("/") ? dir.substring(1) : dir;
+        if (rel.isEmpty()) {
+            return new Parent(rootFd, name, false);
+        }
+        return new Parent(openBeneath(a, rel, Libc.O_PATH | Libc.O_DIRECTORY, "open " + dir), name, true);
+    }
+
+    private int openBeneath(Arena a, String relative, int flags, String what) throws Libc.Errno {
+        MemorySegment how = a.allocate(Libc.OPEN_HOW);
+        how.set(JAVA_LONG, 0, flags | Libc.O_CLOEXEC);
+        how.set(JAVA_LONG, 8, 0);
+        how.set(JAVA_LONG, 16, RESOLVE);
+        return Libc.openat2(rootFd, a.allocateFrom(relative), how, what);
+    }
+
+    // ---- opening and creating -----------------------------------------------------------------------
+
+    private void create(Arena a, FileObject fo, IoParameters.Create c) throws IOException {
+        String path = fo.path();
+        int mode = c.mode() == null ? -1 : c.mode().bits();
+        try (Parent p = parent(a, path)) {
+            MemorySegment name = a.allocateFrom(p.name());
+            int fd;
+            boolean data = false;
+            switch (c.kind()) {
+                case DIRECTORY -> {
+                    if (c.disposition() == IoParameters.CreateDisposition.CREATE) {
+                        Libc.mkdirat(p.fd(), name, mode < 0 ? 0755 : mode, "mkdir " + path);
+                        fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
+                    } else {
+                        fd = Libc.openat(p.fd(), name, Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "opendir " + path);
+                        data = true;
+                    }
+                }
+                case SYMBOLIC_LINK -> {
+                    Libc.symlinkat(a.allocateFrom(c.linkTarget()), p.fd(), name, "symlink " + path);
+                    fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
+                }
+                case HARD_LINK -> {
+                    try (Parent existing = parent(a, c.linkTarget())) {
+                        Libc.linkat(existing.fd(), a.allocateFrom(existing.name()), p.fd(), name, 0, "link " + path);
+                    }
+                    fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
+                }
+                case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
+                    Libc.mknodat(p.fd(), name, c.kind().posixType() | (mode < 0 ? 0644 : mode), c.device(), "mknod " + path);
+                    fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
+                }
+                case FILE -> {
+                    Set<Access> access = c.access();
+                    boolean read = access.contains(Access.READ_DATA);
+                    boolean write = access.contains(Access.WRITE_DATA) || access.contains(Access.APPEND_DATA);
+                    if (read || write || c.disposition() != IoParameters.CreateDisposition.OPEN) {
+                        fd = Libc.openat(p.fd(), name, openFlags(c, read, write), mode < 0 ? 0644 : mode, "open " + path);
+                        data = true;
+                    } else {
+                        fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
+                    }
+                }
+                default -> throw new NtStatusException(NtStatus.INVALID_PARAMETER, "no such kind: " + c.kind());
+            }
+            fo.setBackendHandle(new Handle(fd, data));
+        }
+    }
+
+    private static int openFlags(IoParameters.Create c, boolean read, boolean write) {
+        int flags = Libc.O_NOFOLLOW | Libc.O_CLOEXEC | (read && write ? Libc.O_RDWR : write ? Libc.O_WRONLY : 0);
+        Set<Access> access = c.access();
+        if (access.contains(Access.APPEND_DATA) && !access.contains(Access.WRITE_DATA)) {
+            flags |= Libc.O_APPEND;
+        }
+        flags |= switch (c.disposition()) {
+            case CREATE -> Libc.O_CREAT | Libc.O_EXCL;
+            case OPEN_IF -> Libc.O_CREAT;
+            case OVERWRITE -> Libc.O_TRUNC;
+            case OVERWRITE_IF, SUPERSEDE -> Libc.O_CREAT | Libc.O_TRUNC;
+            case OPEN -> 0;
+        };
+        Set<CreateOption> o = c.options();
+        if (o.contains(CreateOption.WRITE_THROUGH)) {
+            flags |= Libc.O_SYNC;
+        } else if (o.contains(CreateOption.SYNC_DATA_ONLY)) {
+            flags |= Libc.O_DSYNC;
+        }
+        if (o.contains(CreateOption.DIRECTORY_FILE)) {
+            flags |= Libc.O_DIRECTORY;
+        }
+        return flags;
+    }
+
+    // ---- data ---------------------------------------------------------------------------------------
+
+    /** {@code pread} into the buffer's remaining bytes, advancing its position; direct buffers without a copy. */
+    private static long read(int fd, ByteBuffer into, long offset) throws Libc.Errno {
+        int want = into.remaining();
+        long n;
+        if (into.isDirect()) {
+            n = Libc.pread(fd, MemorySegment.ofBuffer(into), offset);
+        } else {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment tmp = a.allocate(Math.max(1, want));
+                n = Libc.pread(fd, tmp.asSlice(0, want), offset);
+                into.put(into.position(), tmp.asSlice(0, n).toArray(JAVA_BYTE));
+            }
+        }
+        into.position(into.position() + (int) n);
+        return n;
+    }
+
+    /** {@code pwrite} of the buffer's remaining bytes ({@code write} at the end for an append), advancing it. */
+    private static long write(int fd, ByteBuffer from, long offset) throws Libc.Errno {
+        MemorySegment src;
+        Arena a = null;
+        if (from.isDirect()) {
+            src = MemorySegment.ofBuffer(from);
+        } else {
+            a = Arena.ofConfined();
+            src = a.allocate(Math.max(1, from.remaining())).asSlice(0, from.remaining());
+            MemorySegment.copy(MemorySegment.ofBuffer(from), 0, src, 0, from.remaining());
+        }
+        try {
+            long n = offset == IoParameters.Write.APPEND ? Libc.write(fd, src) : Libc.pwrite(fd, src, offset);
+            from.position(from.position() + (int) n);
+            return n;
+        } finally {
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
+    // ---- attributes ---------------------------------------------------------------------------------
+
+    private IoResult query(Arena a, Handle h, FileInformationClass c) throws IOException {
+        return switch (c) {
+            case FileStandardInformation -> {
+                IoResult.FileAttributes at = attributes(a, h.fd);
+                yield new IoResult.StandardInformation(at.size(), at.kind() == FileKind.DIRECTORY);
+            }
+            case FileNormalizedNameInformation -> {
+                Path real = Files.readSymbolicLink(Path.of("/proc/self/fd/" + h.fd));
+                if (!real.startsWith(source)) {
+                    throw new NtStatusException(NtStatus.ACCESS_DENIED, real + " is outside the volume");
+                }
+                StringBuilder b = new StringBuilder();
+                for (Path part : source.relativize(real)) {
+                    if (!part.toString().isEmpty()) {
+                        b.append('/').append(part);
+                    }
+                }
+                yield new IoResult.NormalizedName(b.isEmpty() ? "/" : b.toString());
+            }
+            case FileAccessInformation -> {
+                MemorySegment self = a.allocateFrom("/proc/self/fd/" + h.fd);
+                yield new IoResult.AccessInformation(Libc.faccessat(Libc.AT_FDCWD, self, 4, Libc.AT_EACCESS),
+                        Libc.faccessat(Libc.AT_FDCWD, self, 2, Libc.AT_EACCESS),
+                        Libc.faccessat(Libc.AT_FDCWD, self, 1, Libc.AT_EACCESS));
+            }
+            case FileAllInformation, FileBasicInformation, FileNetworkOpenInformation, FilePosixInformation,
+                 FileAttributeTagInformation -> attributes(a, h.fd);
+            case FileRenameInformation, FileLinkInformation, FileDispositionInformation, FilePositionInformation,
+                 FileAllocationInformation, FileEndOfFileInformation, FileDispositionInformationEx,
+                 FileRenameInformationEx -> throw new NtStatusException(NtStatus.INVALID_PARAMETER, c + " is not queried");
+        };
+    }
+
+    /** {@code statx} of the descriptor itself (a link's own attributes), with the birth time where the source keeps it. */
+    static IoResult.FileAttributes attributes(Arena a, int fd) throws Libc.Errno {
+        MemorySegment st = a.allocate(Libc.STATX);
+        Libc.statx(fd, a.allocateFrom(""), Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW,
+                Libc.STATX_BASIC_STATS | Libc.STATX_BTIME, st, "statx");
+        int mode = Short.toUnsignedInt(st.get(JAVA_SHORT, off("stx_mode")));
+        FileTime mtime = time(st, "stx_mtime");
+        boolean born = (st.get(JAVA_INT, off("stx_mask")) & Libc.STATX_BTIME) != 0;
+        return new IoResult.FileAttributes(kind(mode), st.get(JAVA_LONG, off("stx_size")), mtime, time(st, "stx_atime"),
+                born ? time(st, "stx_btime") : mtime, time(st, "stx_ctime"), FileMode.of(mode & 07777),
+                Principal.ofId(st.get(JAVA_INT, off("stx_uid"))), Principal.ofId(st.get(JAVA_INT, off("stx_gid"))),
+                st.get(JAVA_LONG, off("stx_ino")),
+                makedev(st.get(JAVA_INT, off("stx_dev_major")), st.get(JAVA_INT, off("stx_dev_minor"))),
+                st.get(JAVA_INT, off("stx_nlink")),
+                makedev(st.get(JAVA_INT, off("stx_rdev_major")), st.get(JAVA_INT, off("stx_rdev_minor"))),
+                st.get(JAVA_LONG, off("stx_blocks")) * 512);
+    }
+
+    private static final java.util.Map<String, Long> OFFSETS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static long off(String field) {
+        return OFFSETS.computeIfAbsent(field,
+                f -> Libc.STATX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(f)));
+    }
+
+    private static FileTime time(MemorySegment st, String field) {
+        long at = off(field);
+        return FileTime.from(Instant.ofEpochSecond(st.get(JAVA_LONG, at), Integer.toUnsignedLong(st.get(JAVA_INT, at + 8))));
+    }
+
+    /** glibc's {@code makedev}. */
+    static long makedev(int major, int minor) {
+        long maj = Integer.toUnsignedLong(major);
+        long min = Integer.toUnsignedLong(minor);
+        return ((maj & 0xfffL) << 8) | ((maj & ~0xfffL) << 32) | (min & 0xffL) | ((min & ~0xffL) << 12);
+    }
+
+    static FileKind kind(int mode) {
+        return switch (mode & 0170000) {
+            case 0040000 -> FileKind.DIRECTORY;
+            case 0120000 -> FileKind.SYMBOLIC_LINK;
+            case 0010000 -> FileKind.FIFO;
+            case 0140000 -> FileKind.SOCKET;
+            case 0020000 -> FileKind.CHARACTER_DEVICE;
+            case 0060000 -> FileKind.BLOCK_DEVICE;
+            default -> FileKind.FILE;
+        };
+    }
+
+    private void setInformation(Arena a, FileObject fo, Handle h, FileInformation info) throws IOException {
+        switch (info) {
+            case FileInformation.EndOfFile eof -> Libc.ftruncate(h.fd, eof.size());
+            case FileInformation.Disposition d -> {
+                if (d.deleteFile()) {
+                    boolean directory = attributes(a, h.fd).kind() == FileKind.DIRECTORY;
+                    try (Parent p = parent(a, fo.path())) {
+                        Libc.unlinkat(p.fd(), a.allocateFrom(p.name()), directory ? Libc.AT_REMOVEDIR : 0, "unlink " + fo.path());
+                    }
+                }
+            }
+            case FileInformation.Rename r -> {
+                try (Parent from = parent(a, fo.path()); Parent to = parent(a, r.target())) {
+                    Libc.renameat2(from.fd(), a.allocateFrom(from.name()), to.fd(), a.allocateFrom(to.name()),
+                            r.replaceIfExists() ? 0 : Libc.RENAME_NOREPLACE, "rename " + fo.path());
+                }
+            }
+            case FileInformation.Basic b -> {
+                if (b.lastAccessTime() != null || b.lastWriteTime() != null) {
+                    MemorySegment times = a.allocate(Libc.TIMESPEC, 2);
+                    timespec(times, 0, b.lastAccessTime());
+                    timespec(times, 1, b.lastWriteTime());
+                    Libc.utimensat(h.fd, a.allocateFrom(""), times, Libc.AT_EMPTY_PATH, "utimensat " + fo.path());
+                }
+            }
+        }
+    }
+
+    private static void timespec(MemorySegment times, int i, FileTime t) {
+        long at = i * Libc.TIMESPEC.byteSize();
+        if (t == null) {
+            times.set(JAVA_LONG, at, 0);
+            times.set(JAVA_LONG, at + 8, Libc.UTIME_OMIT);
+        } else {
+            Instant instant = t.toInstant();
+            times.set(JAVA_LONG, at, instant.getEpochSecond());
+            times.set(JAVA_LONG, at + 8, instant.getNano());
+        }
+    }
+
+    /** Owner and group before the mode: a chown clears set-user-ID and set-group-ID, which the mode asked may set. */
+    private static void setSecurity(Arena a, Handle h, IoParameters.SetSecurity s) throws IOException {
+        MemorySegment empty = a.allocateFrom("");
+        if (s.owner() != null || s.group() != null) {
+            Libc.fchownat(h.fd, empty, id(s.owner()), id(s.group()), Libc.AT_EMPTY_PATH, "chown");
+        }
+        if (s.mode() != null) {
+            Libc.fchmodat2(h.fd, empty, s.mode().bits(), Libc.AT_EMPTY_PATH, "chmod");
+        }
+    }
+
+    private static int id(Principal p) {
+        if (p == null) {
+            return -1;
+        }
+        if (!p.hasId()) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER, "a POSIX volume takes owners by id, not by name (" + p + ")");
+        }
+        return p.id();
+    }
+
+    // ---- directories --------------------------------------------------------------------------------
+
+    private static List<IoResult.DirectoryEntry> list(Arena a, Handle h, String pattern) throws IOException {
+        if (!h.data) {
+            throw new NtStatusException(NtStatus.INVALID_PARAMETER, "a directory listing needs a directory opened for it");
+        }
+        PathMatcher m = pattern == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+        List<IoResult.DirectoryEntry> entries = new ArrayList<>();
+        MemorySegment buf = a.allocate(LISTING_BUFFER, 8);
+        Libc.lseek(h.fd, 0, Libc.SEEK_SET);
+        while (true) {
+            long n = Libc.getdents64(h.fd, buf);
+            if (n == 0) {
+                return entries;
+            }
+            for (long at = 0; at < n; ) {
+                int reclen = Short.toUnsignedInt(buf.get(JAVA_SHORT, at + Libc.DIRENT64_RECLEN));
+                int type = Byte.toUnsignedInt(buf.get(JAVA_BYTE, at + Libc.DIRENT64_TYPE));
+                String name = buf.getString(at + Libc.DIRENT64_NAME);
+                at += reclen;
+                if (name.equals(".") || name.equals("..") || m != null && !m.matches(Path.of(name))) {
+                    continue;
+                }
+                entries.add(new IoResult.DirectoryEntry(name, type == 0 ? FileKind.FILE : kind(type << 12), -1));
+            }
+        }
+    }
+
+    private IoResult.VolumeInformation volume(Arena a) throws Libc.Errno {
+        MemorySegment st = a.allocate(Libc.STATFS);
+        Libc.fstatfs(rootFd, st);
+        long block = st.get(JAVA_LONG, 8);
+        long frsize = st.get(JAVA_LONG, 72);
+        long unit = frsize > 0 ? frsize : block;
+        boolean readOnly = (st.get(JAVA_LONG, 80) & 1) != 0; // ST_RDONLY
+        return new IoResult.VolumeInformation(storeName, storeType, st.get(JAVA_LONG, 16) * unit, st.get(JAVA_LONG, 24) * unit,
+                st.get(JAVA_LONG, 32) * unit, block, readOnly);
+    }
+
+    // ---- locks and extended attributes ----------------------------------------------------------------
+
+    /** A byte-range lock of the open file description ({@code F_OFD_SETLK[W]}); false when another holds it. */
+    private static boolean lock(Arena a, Handle h, IoParameters.LockControl l) throws Libc.Errno {
+        MemorySegment f = a.allocate(Libc.FLOCK);
+        f.fill((byte) 0);
+        f.set(JAVA_SHORT, 0, l.lock() ? (l.shared() ? Libc.F_RDLCK : Libc.F_WRLCK) : Libc.F_UNLCK);
+        f.set(JAVA_SHORT, 2, (short) Libc.SEEK_SET);
+        f.set(JAVA_LONG, 8, l.offset());
+        f.set(JAVA_LONG, 16, l.length() == Long.MAX_VALUE ? 0 : l.length());
+        try {
+            Libc.fcntlLock(h.fd, !l.lock() || l.failImmediately() ? Libc.F_OFD_SETLK : Libc.F_OFD_SETLKW, f);
+            return true;
+        } catch (Libc.Errno e) {
+            if (e.errno() == Libc.EAGAIN || e.errno() == 13) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** The file itself, through its descriptor's {@code /proc} link (an {@code O_PATH} descriptor takes no xattr calls). */
+    private static MemorySegment self(Arena a, Handle h) {
+        return a.allocateFrom("/proc/self/fd/" + h.fd);
+    }
+
+    /** The {@code user.} attributes: one value, or (null name) the names without their prefix; null if it has none. */
+    private static IoResult queryEa(Arena a, Handle h, String name) throws Libc.Errno {
+        MemorySegment path = self(a, h);
+        if (name == null) {
+            MemorySegment list = a.allocate(64 * 1024);
+            long n = Libc.listxattr(path, list);
+            List<String> names = new ArrayList<>();
+            for (long at = 0; at < n; ) {
+                String each = list.getString(at);
+                at += each.getBytes(StandardCharsets.UTF_8).length + 1;
+                if (each.startsWith(XATTR_USER)) {
+                    names.add(each.substring(XATTR_USER.length()));
+                }
+            }
+            return new IoResult.EaNames(names);
+        }
+        MemorySegment value = a.allocate(64 * 1024);
+        try {
+            long n = Libc.getxattr(path, a.allocateFrom(XATTR_USER + name), value);
+            return new IoResult.EaValue(value.asSlice(0, n).toArray(JAVA_BYTE));
+        } catch (Libc.Errno e) {
+            if (e.errno() == Errnos.ENODATA) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static void setEa(Arena a, Handle h, IoParameters.SetEa e) throws Libc.Errno {
+        MemorySegment path = self(a, h);
+        MemorySegment name = a.allocateFrom(XATTR_USER + e.name());
+        if (e.value() == null) {
+            Libc.removexattr(path, name); // a missing one: ENODATA, NO_EAS_ON_FILE
+        } else {
+            MemorySegment v = a.allocate(Math.max(1, e.value().length)).asSlice(0, e.value().length);
+            MemorySegment.copy(e.value(), 0, v, JAVA_BYTE, 0, e.value().length);
+            Libc.setxattr(path, name, v, 0);
+        }
+    }
+}
