@@ -57,23 +57,18 @@ public final class NioBackend implements VolumeBackend {
             + "isDirectory,isSymbolicLink,isOther,mode,ino,dev,rdev,nlink,uid,gid,ctime";
     private static final String UNIX_NAMED = UNIX_STAT + ",owner,group";
 
-    /**
-     * An open file: its base path and, for a data open, its channel and locks; on a confined backend, the pin
-     * of its parent directory, closed with it.
-     */
+    /** An open file: its base path and, for a data open, its channel and locks. */
     static final class Handle {
         final Path path;
         final FileChannel channel;
         final boolean noFollow;
-        final Beneath.Pin pin;
         final List<FileLock> locks = new ArrayList<>();
         private final LinkOption[] linkOptions;
 
-        Handle(Path path, FileChannel channel, boolean noFollow, Beneath.Pin pin) {
+        Handle(Path path, FileChannel channel, boolean noFollow) {
             this.path = path;
             this.channel = channel;
             this.noFollow = noFollow;
-            this.pin = pin;
             this.linkOptions = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
         }
 
@@ -85,7 +80,6 @@ public final class NioBackend implements VolumeBackend {
     private final Path root;
     private final Path realRoot;
     private final boolean verbatimLinks;
-    private final Beneath beneath;
     private final boolean unixView;
     private final boolean posixView;
 
@@ -94,44 +88,20 @@ public final class NioBackend implements VolumeBackend {
     }
 
     /**
-     * A backend for a daemon that runs as root on behalf of other users (the FUSE mount): links verbatim, and
-     * every path resolved beneath {@code root} with no symbolic link followed anywhere on it ({@link Beneath}),
-     * also one swapped in for a directory between the caller's lookup and the call. Opens and set-attribute
-     * calls never follow the last component either: on a link they mean the link. The default file system
-     * on Linux only.
-     */
-    public static NioBackend confined(Path root) throws IOException {
-        return new NioBackend(root, true, true);
-    }
-
-    /**
      * With {@code verbatimLinks}, a symbolic link's target is stored and read back as it was given (a FUSE
      * mount shows the real directory's links as they are); without, an absolute target is a volume path and
      * is stored below the base (an NIO volume's links stay inside the volume).
      */
     public NioBackend(Path root, boolean verbatimLinks) throws IOException {
-        this(root, verbatimLinks, false);
-    }
-
-    private NioBackend(Path root, boolean verbatimLinks, boolean confined) throws IOException {
         this.verbatimLinks = verbatimLinks;
         this.root = root.toAbsolutePath();
         this.realRoot = this.root.toRealPath();
         if (!Files.isDirectory(realRoot)) {
             throw new java.nio.file.NotDirectoryException(root.toString());
         }
-        this.beneath = confined ? Beneath.open(realRoot) : null;
         Set<String> views = this.root.getFileSystem().supportedFileAttributeViews();
         this.unixView = views.contains("unix");
         this.posixView = views.contains("posix");
-    }
-
-    /** At dismount: a confined backend lets go of its pinned source directory. */
-    @Override
-    public void close() {
-        if (beneath != null) {
-            beneath.close();
-        }
     }
 
     /** The base directory. */
@@ -143,14 +113,6 @@ public final class NioBackend implements VolumeBackend {
     public String fileSystemType() {
         String provider = root.getFileSystem().provider().getScheme();
         return "nio:" + provider;
-    }
-
-    /**
-     * Pins a volume path's parent on a confined backend (null on another): the pin's path is what the calls
-     * use, and it is closed when they are done.
-     */
-    private Beneath.Pin pin(String volumePath) throws IOException {
-        return beneath == null ? null : beneath.pin(volumePath);
     }
 
     /** The base path of a volume path ({@code /a/b} → {@code <root>/a/b}). */
@@ -254,12 +216,8 @@ public final class NioBackend implements VolumeBackend {
                 case IoParameters.SetEa e -> setEa(data, handle(fo), e);
                 case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
                 case IoParameters.Close c -> {
-                    if (fo.backendHandle() instanceof Handle h) {
-                        try (Beneath.Pin pin = h.pin) {
-                            if (h.channel != null) {
-                                h.channel.close();
-                            }
-                        }
+                    if (fo.backendHandle() instanceof Handle h && h.channel != null) {
+                        h.channel.close();
                     }
                     data.complete(NtStatus.SUCCESS, 0);
                 }
@@ -279,20 +237,8 @@ public final class NioBackend implements VolumeBackend {
     }
 
     private void create(CallbackData data, FileObject fo, IoParameters.Create c) throws IOException {
-        Beneath.Pin pin = pin(fo.path());
-        try {
-            create(data, fo, c, pin);
-        } catch (IOException | RuntimeException e) {
-            if (pin != null) {
-                pin.close();
-            }
-            throw e;
-        }
-    }
-
-    private void create(CallbackData data, FileObject fo, IoParameters.Create c, Beneath.Pin pin) throws IOException {
-        Path p = pin != null ? pin.path() : resolve(fo.path());
-        boolean noFollow = pin != null || c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
+        Path p = resolve(fo.path());
+        boolean noFollow = c.options().contains(IoParameters.CreateOption.OPEN_REPARSE_POINT);
         FileAttribute<?>[] attrs = c.mode() != null && posixView
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(c.mode().permissions())}
                 : new FileAttribute<?>[0];
@@ -304,17 +250,10 @@ public final class NioBackend implements VolumeBackend {
                 } // else opened for listing: DIRECTORY_CONTROL reports a missing directory or a file
             }
             case SYMBOLIC_LINK -> Files.createSymbolicLink(p, linkTarget(c.linkTarget()), attrs);
-            case HARD_LINK -> {
-                try (Beneath.Pin existing = pin(c.linkTarget())) {
-                    Files.createLink(p, existing != null ? existing.path() : resolve(c.linkTarget())); // link(2) follows no link
-                }
-            }
+            case HARD_LINK -> Files.createLink(p, resolve(c.linkTarget())); // link(2) follows no link
             case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
-                if (pin == null) {
-                    data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio makes none of these
-                    return;
-                }
-                pin.mknod(c.kind().posixType() | (c.mode() == null ? 0644 : c.mode().bits()), c.device());
+                data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio makes none of these
+                return;
             }
             case FILE -> {
                 Set<IoParameters.Access> a = c.access();
@@ -325,7 +264,7 @@ public final class NioBackend implements VolumeBackend {
                 }
             }
         }
-        fo.setBackendHandle(new Handle(p, channel, noFollow, pin));
+        fo.setBackendHandle(new Handle(p, channel, noFollow));
         data.complete(NtStatus.SUCCESS, 0);
     }
 
@@ -477,46 +416,22 @@ public final class NioBackend implements VolumeBackend {
                 if (h.noFollow) {
                     o.add(LinkOption.NOFOLLOW_LINKS);
                 }
-                try (Beneath.Pin to = pin(r.target())) {
-                    Files.move(h.path, to != null ? to.path() : resolve(r.target()), o.toArray(java.nio.file.CopyOption[]::new));
-                }
+                Files.move(h.path, resolve(r.target()), o.toArray(java.nio.file.CopyOption[]::new));
             }
             case FileInformation.Basic b -> setTimes(h, b);
         }
         data.complete(NtStatus.SUCCESS, 0);
     }
 
-    /**
-     * The times, as {@code BasicFileAttributeView.setTimes}, except on a confined backend, where they are set
-     * relative to the pinned parent without following a link. A change time is the file system's own to keep.
-     */
+    /** The times, as {@code BasicFileAttributeView.setTimes}; a change time is the file system's own to keep. */
     private static void setTimes(Handle h, FileInformation.Basic b) throws IOException {
-        if (h.pin != null) {
-            if (b.lastAccessTime() != null || b.lastWriteTime() != null) {
-                h.pin.setTimes(b.lastAccessTime(), b.lastWriteTime());
-            }
-            return;
-        }
         Files.getFileAttributeView(h.path, BasicFileAttributeView.class, h.linkOptions())
                 .setTimes(b.lastWriteTime(), b.lastAccessTime(), b.creationTime());
     }
 
-    /**
-     * Mode, owner and group: by id through the base's {@code unix} view (by name through its lookup service),
-     * except on a confined backend, where they are set relative to the pinned parent without following a link
-     * (the JDK's chmod opens the file, following it).
-     */
+    /** Mode, owner and group: by id through the base's {@code unix} view (by name through its lookup service). */
     private void setSecurity(Handle h, IoParameters.SetSecurity s) throws IOException {
         // owner and group first: a chown clears set-user-ID and set-group-ID, so the mode asked for comes after it
-        if (h.pin != null) {
-            if (s.owner() != null || s.group() != null) {
-                h.pin.chown(id(s.owner()), id(s.group()));
-            }
-            if (s.mode() != null) {
-                h.pin.chmod(s.mode().bits());
-            }
-            return;
-        }
         UserPrincipalLookupService users = h.path.getFileSystem().getUserPrincipalLookupService();
         if (s.owner() != null) {
             if (s.owner().hasId() && unixView) {
@@ -542,17 +457,6 @@ public final class NioBackend implements VolumeBackend {
         }
     }
 
-    /** A principal's id for {@code fchownat}; -1 (none) leaves it. */
-    private static int id(Principal p) throws IOException {
-        if (p == null) {
-            return -1;
-        }
-        if (!p.hasId()) {
-            throw new UnsupportedOperationException("a confined volume takes owners by id, not by name (" + p + ")");
-        }
-        return p.id();
-    }
-
     private static String name(Principal p) {
         return p.name() != null ? p.name() : Integer.toString(p.id());
     }
@@ -560,20 +464,11 @@ public final class NioBackend implements VolumeBackend {
     private void list(CallbackData data, Handle h, String pattern) throws IOException {
         PathMatcher m = pattern == null ? null : h.path.getFileSystem().getPathMatcher("glob:" + pattern);
         List<IoResult.DirectoryEntry> entries = new ArrayList<>();
-        // on a confined backend, opened relative to the pinned parent, not following a link put in its place
-        try (var parent = h.pin == null ? null
-                     : (java.nio.file.SecureDirectoryStream<Path>) Files.newDirectoryStream(h.pin.directory());
-             DirectoryStream<Path> ds = parent == null ? Files.newDirectoryStream(h.path)
-                     : parent.newDirectoryStream(h.pin.directory().getFileSystem().getPath(h.pin.name), LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(h.path)) {
             for (Path child : ds) {
                 Path name = child.getFileName();
                 if (m == null || m.matches(name)) {
-                    AttributeRead read = ds instanceof java.nio.file.SecureDirectoryStream<Path> s && parent != null
-                            ? () -> s.getFileAttributeView(name, java.nio.file.attribute.BasicFileAttributeView.class,
-                                    LinkOption.NOFOLLOW_LINKS).readAttributes()
-                            : () -> Files.readAttributes(child, java.nio.file.attribute.BasicFileAttributes.class,
-                                    LinkOption.NOFOLLOW_LINKS);
-                    entries.add(new IoResult.DirectoryEntry(name.toString(), kind(read), -1));
+                    entries.add(new IoResult.DirectoryEntry(name.toString(), kind(child), -1));
                 }
             }
         }
@@ -581,19 +476,13 @@ public final class NioBackend implements VolumeBackend {
         data.complete(NtStatus.SUCCESS, entries.size());
     }
 
-    /** What an attribute read says of a listed entry; one gone since the listing counts as a file. */
-    private static FileKind kind(AttributeRead read) {
-        java.nio.file.attribute.BasicFileAttributes a;
+    /** What a listed entry is, not following a link; one gone since the listing counts as a file. */
+    private static FileKind kind(Path child) {
         try {
-            a = read.read();
+            return kind(Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
         } catch (IOException gone) {
             return FileKind.FILE;
         }
-        return kind(a);
-    }
-
-    private interface AttributeRead {
-        java.nio.file.attribute.BasicFileAttributes read() throws IOException;
     }
 
     private void lock(CallbackData data, Handle h, IoParameters.LockControl l) throws IOException {
@@ -627,21 +516,6 @@ public final class NioBackend implements VolumeBackend {
      * prefix in NIO). A query of one name gives its bytes; of every name (null), the names.
      */
     private void queryEa(CallbackData data, Handle h, String name) throws IOException {
-        if (h.pin != null) {
-            if (name == null) {
-                data.setResult(new IoResult.EaNames(h.pin.listXattr().stream().filter(n -> n.startsWith(XATTR_USER))
-                        .map(n -> n.substring(XATTR_USER.length())).toList()));
-            } else {
-                byte[] v = h.pin.getXattr(XATTR_USER + name);
-                if (v == null) {
-                    data.complete(NtStatus.NO_EAS_ON_FILE, 0);
-                    return;
-                }
-                data.setResult(new IoResult.EaValue(v));
-            }
-            data.complete(NtStatus.SUCCESS, 0);
-            return;
-        }
         var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
         if (view == null) {
             data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
@@ -662,11 +536,6 @@ public final class NioBackend implements VolumeBackend {
     }
 
     private void setEa(CallbackData data, Handle h, IoParameters.SetEa e) throws IOException {
-        if (h.pin != null) {
-            h.pin.setXattr(XATTR_USER + e.name(), e.value()); // a missing one to remove: ENODATA, NO_EAS_ON_FILE
-            data.complete(NtStatus.SUCCESS, 0);
-            return;
-        }
         var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
         if (view == null) {
             data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
