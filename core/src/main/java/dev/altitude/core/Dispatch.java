@@ -14,6 +14,17 @@ final class Dispatch {
     private Dispatch() {
     }
 
+    /** Whether a row with the {@link OperationFlag} bits {@code skips} does not want this read or write. */
+    static boolean skipped(byte skips, CallbackData data) {
+        IoParameters.IoPath path = switch (data.parameters()) {
+            case IoParameters.Read r -> r.path();
+            case IoParameters.Write w -> w.path();
+            default -> null;
+        };
+        return path == IoParameters.IoPath.CACHED && (skips & OperationFlag.SKIP_CACHED_IO.value()) != 0
+                || path == IoParameters.IoPath.PAGING && (skips & OperationFlag.SKIP_PAGING_IO.value()) != 0;
+    }
+
     /** Runs {@code data} from {@code st[from]} down and through the backend. */
     static void run(Volume volume, CallbackData data, Instance[] st, int from) {
         int major = data.majorFunction().ordinal();
@@ -26,7 +37,7 @@ final class Dispatch {
                 Instance inst = st[i];
                 Callbacks.PreOperation pre = inst.pre[major];
                 Callbacks.PostOperation post = inst.post[major];
-                if (pre == null && post == null) {
+                if (pre == null && post == null || inst.skips[major] != 0 && skipped(inst.skips[major], data)) {
                     continue;
                 }
                 if (frame == null) {

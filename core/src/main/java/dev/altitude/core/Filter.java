@@ -60,6 +60,8 @@ public final class Filter implements CallbackOwner {
     private final Altitude altitude;
     final Callbacks.PreOperation[] pre = new Callbacks.PreOperation[MajorFunction.COUNT];
     final Callbacks.PostOperation[] post = new Callbacks.PostOperation[MajorFunction.COUNT];
+    /** Per major function, the {@link OperationFlag} bits of its row: the reads and writes it does not want. */
+    final byte[] skips = new byte[MajorFunction.COUNT];
 
     private volatile State state = State.REGISTERED;
     /** Guarded by the slot's lock. */
@@ -93,6 +95,9 @@ public final class Filter implements CallbackOwner {
             }
             if (op.post() != null) {
                 post[i] = op.post();
+            }
+            for (OperationFlag f : op.flags()) {
+                skips[i] |= (byte) f.value();
             }
         }
     }

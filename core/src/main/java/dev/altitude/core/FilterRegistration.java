@@ -24,8 +24,16 @@ import java.util.Set;
  */
 public final class FilterRegistration {
 
-    /** One row of the operation table ({@code FLT_OPERATION_REGISTRATION}). */
-    public record Operation(MajorFunction majorFunction, Callbacks.PreOperation pre, Callbacks.PostOperation post) {
+    /** One row of the operation table ({@code FLT_OPERATION_REGISTRATION}), with its {@code Flags}. */
+    public record Operation(MajorFunction majorFunction, Callbacks.PreOperation pre, Callbacks.PostOperation post,
+                            Set<OperationFlag> flags) {
+        public Operation {
+            flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
+        }
+
+        public Operation(MajorFunction majorFunction, Callbacks.PreOperation pre, Callbacks.PostOperation post) {
+            this(majorFunction, pre, post, Set.of());
+        }
     }
 
     private final String name;
@@ -194,17 +202,18 @@ public final class FilterRegistration {
             return this;
         }
 
-        public Builder onOperation(MajorFunction major, Callbacks.PreOperation pre, Callbacks.PostOperation post) {
-            operations.add(new Operation(major, pre, post));
+        public Builder onOperation(MajorFunction major, Callbacks.PreOperation pre, Callbacks.PostOperation post,
+                                   OperationFlag... flags) {
+            operations.add(new Operation(major, pre, post, Set.of(flags)));
             return this;
         }
 
-        public Builder onPreOperation(MajorFunction major, Callbacks.PreOperation pre) {
-            return onOperation(major, pre, null);
+        public Builder onPreOperation(MajorFunction major, Callbacks.PreOperation pre, OperationFlag... flags) {
+            return onOperation(major, pre, null, flags);
         }
 
-        public Builder onPostOperation(MajorFunction major, Callbacks.PostOperation post) {
-            return onOperation(major, null, post);
+        public Builder onPostOperation(MajorFunction major, Callbacks.PostOperation post, OperationFlag... flags) {
+            return onOperation(major, null, post, flags);
         }
 
         public Builder onUnload(FilterUnloadCallback unload) {

@@ -43,6 +43,7 @@ public final class Instance implements RelatedObjects, CallbackOwner {
     private final Altitude altitude;
     final Callbacks.PreOperation[] pre;
     final Callbacks.PostOperation[] post;
+    final byte[] skips;
 
     /** Its pre-operations running and post-operations owed, on every thread: teardown waits for them and drains them. */
     final CallbackRundown rundown;
@@ -70,6 +71,7 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         this.altitude = altitude;
         this.pre = filter.pre;
         this.post = filter.post;
+        this.skips = filter.skips;
         this.rundown = new CallbackRundown(this, volume.manager().frames);
     }
 

@@ -104,13 +104,39 @@ public sealed interface IoParameters {
         }
     }
 
-    /** {@code IRP_MJ_READ}: read into {@code buffer} (from its position to its limit) at {@code offset}. */
-    record Read(long offset, ByteBuffer buffer) implements IoParameters {
+    /**
+     * How a read or write reached the file system ({@code IRP_NOCACHE}, {@code IRP_PAGING_IO}): a caller's I/O the
+     * cache serves, a caller's I/O that goes past any cache, or a cache filling or flushing its pages.
+     */
+    enum IoPath {
+        CACHED, NON_CACHED, PAGING
+    }
+
+    /**
+     * {@code IRP_MJ_READ}: read into {@code buffer} (from its position to its limit) at {@code offset}; {@code path}
+     * says how it came ({@link IoPath#NON_CACHED} from a front end without a cache of its own).
+     */
+    record Read(long offset, ByteBuffer buffer, IoPath path) implements IoParameters {
+        public Read {
+            Objects.requireNonNull(path, "path");
+        }
+
+        public Read(long offset, ByteBuffer buffer) {
+            this(offset, buffer, IoPath.NON_CACHED);
+        }
     }
 
     /** {@code IRP_MJ_WRITE}: write {@code buffer} (position to limit) at {@code offset}; -1 appends. */
-    record Write(long offset, ByteBuffer buffer) implements IoParameters {
+    record Write(long offset, ByteBuffer buffer, IoPath path) implements IoParameters {
         public static final long APPEND = -1;
+
+        public Write {
+            Objects.requireNonNull(path, "path");
+        }
+
+        public Write(long offset, ByteBuffer buffer) {
+            this(offset, buffer, IoPath.NON_CACHED);
+        }
     }
 
     /**

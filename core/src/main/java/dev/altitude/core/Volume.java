@@ -69,6 +69,20 @@ public final class Volume {
         return false;
     }
 
+    /**
+     * Does any instance attached now filter {@code major} without skipping {@code flag}'s kind of I/O (a reader
+     * that must see every read, not only page fills, has no {@link OperationFlag#SKIP_CACHED_IO})?
+     */
+    public boolean isFilteredWithout(MajorFunction major, OperationFlag flag) {
+        for (Instance i : stack) {
+            if ((i.pre[major.ordinal()] != null || i.post[major.ordinal()] != null)
+                    && (i.skips[major.ordinal()] & flag.value()) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The attached instances, highest altitude first. */
     public List<Instance> instances() {
         return List.of(stack);

@@ -83,4 +83,31 @@ class DispatchTest extends ManagerFixture {
         assertThat(TestFilter.read(volume, "/f", 3).status()).isEqualTo(NtStatus.SUCCESS);
         assertThat(manager.diagnostics()).anySatisfy(d -> assertThat(d.message()).contains("0xF5/0x66"));
     }
+
+    /**
+     * {@code FLTFL_OPERATION_REGISTRATION_SKIP_CACHED_IO} and {@code SKIP_PAGING_IO}: a row skips the reads and
+     * writes of its flags' kinds and sees the others; the volume says whether some instance must see every read.
+     */
+    @Test
+    void aRowSkipsTheReadsAndWritesOfItsFlagsKindsOnly() {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        TestFilter.load(manager, "nocache", "300", b -> b.onPreOperation(MajorFunction.READ, (d, o) -> {
+            seen.add("nocache " + d.parameters(IoParameters.Read.class).path());
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }, OperationFlag.SKIP_CACHED_IO));
+        TestFilter.load(manager, "nopaging", "200", b -> b.onPreOperation(MajorFunction.READ, (d, o) -> {
+            seen.add("nopaging " + d.parameters(IoParameters.Read.class).path());
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }, OperationFlag.SKIP_PAGING_IO));
+        TestFilter.create(volume, "/f");
+        for (IoParameters.IoPath path : IoParameters.IoPath.values()) {
+            volume.perform(new CallbackData(new FileObject("/f"), new IoParameters.Read(0, ByteBuffer.allocate(1), path)));
+        }
+        assertThat(seen).containsExactly("nopaging CACHED", "nocache NON_CACHED", "nopaging NON_CACHED", "nocache PAGING");
+        assertThat(volume.isFilteredWithout(MajorFunction.READ, OperationFlag.SKIP_CACHED_IO)).isTrue(); // nopaging
+        assertThat(manager.unloadFilter("nopaging")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(volume.isFilteredWithout(MajorFunction.READ, OperationFlag.SKIP_CACHED_IO)).isFalse();
+        assertThat(volume.isFiltered(MajorFunction.READ)).isTrue();
+        assertThat(volume.isFilteredWithout(MajorFunction.WRITE, OperationFlag.SKIP_CACHED_IO)).isFalse();
+    }
 }

@@ -166,6 +166,16 @@ final class Abi {
 
     /** {@code _IOR(229, 0, uint32_t)}: clone a session onto a new descriptor. */
     static final long DEV_IOC_CLONE = ioc(2, 229, 0, 4);
+    /**
+     * {@code struct fuse_backing_map} (7.40): int32 fd, uint32 flags, uint64 padding. Not in the installed 7.38
+     * header, so not in {@link #STRUCTS}: {@code PassthroughLayoutTest} checks it.
+     */
+    static final StructLayout BACKING_MAP = MemoryLayout.structLayout(JAVA_INT.withName("fd"), JAVA_INT.withName("flags"),
+            JAVA_LONG.withName("padding")).withName("fuse_backing_map");
+    /** {@code _IOW(229, 1, struct fuse_backing_map)}: a descriptor the kernel reads and writes an open file through. */
+    static final long DEV_IOC_BACKING_OPEN = ioc(1, 229, 1, 16);
+    /** {@code _IOW(229, 2, uint32_t)}: lets go of a backing id. */
+    static final long DEV_IOC_BACKING_CLOSE = ioc(1, 229, 2, 4);
 
     /** {@code _IOC(dir, type, nr, size)} of x86-64: nr 0..7, type 8..15, size 16..29, dir 30..31 (1 write, 2 read). */
     static long ioc(int dir, int type, int nr, int size) {

@@ -23,6 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * what the kernel left open and dismounts the volume.
  */
 public final class FuseMount implements AutoCloseable {
+    /**
+     * Whether opens of files no filter reads or writes use kernel passthrough ({@code -Daltitude.fuse.passthrough=false}
+     * turns it off: such opens then use the page cache).
+     */
+    static final boolean PASSTHROUGH = !"false".equals(System.getProperty("altitude.fuse.passthrough"));
+
     /** The largest write the kernel sends in one request, and so the largest read it asks for. */
     static final int MAX_WRITE = 1 << 20;
     private static final int BUFFER = MAX_WRITE + 64 * 1024;
@@ -33,6 +39,7 @@ public final class FuseMount implements AutoCloseable {
     private final Path mountPoint;
     private final int fd;
     private final Operations operations;
+    private final DataPaths paths;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicLong served = new AtomicLong();
     private volatile int minor;
@@ -44,7 +51,8 @@ public final class FuseMount implements AutoCloseable {
         this.volume = volume;
         this.mountPoint = mountPoint;
         this.fd = fd;
-        this.operations = new Operations(volume);
+        this.paths = new DataPaths(fd);
+        this.operations = new Operations(volume, paths);
     }
 
     /** Can this process mount this way: root, and {@code /dev/fuse}? Says what is missing, or null. */
@@ -125,6 +133,21 @@ public final class FuseMount implements AutoCloseable {
         return operations.openHandles();
     }
 
+    /** Files open now in kernel passthrough and through the page cache: their reads (some or all) reach no filter. */
+    public int[] fasterOpens() {
+        return paths.counts();
+    }
+
+    /** READ requests the kernel sent so far (none for a file in passthrough, page fills in the page cache). */
+    public long readRequests() {
+        return operations.reads();
+    }
+
+    /** Whether INIT agreed on kernel passthrough. */
+    public boolean passthrough() {
+        return paths.passthroughEnabled();
+    }
+
     /** Requests answered so far. */
     public long served() {
         return served.get();
@@ -162,11 +185,20 @@ public final class FuseMount implements AutoCloseable {
         }
         minor = Math.min(kernelMinor, Abi.KERNEL_MINOR_VERSION);
         long offered = Integer.toUnsignedLong(r.u32(Abi.INIT_IN, "flags"));
+        if ((offered & Abi.INIT_EXT) != 0) {
+            offered |= Integer.toUnsignedLong(r.u32(Abi.INIT_IN, "flags2")) << 32;
+        }
         long wanted = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.PARALLEL_DIROPS
-                | Abi.HANDLE_KILLPRIV_V2;
+                | Abi.HANDLE_KILLPRIV_V2 | Abi.INIT_EXT | (PASSTHROUGH ? Abi.PASSTHROUGH : 0);
+        long agreed = offered & wanted;
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_readahead"), r.u32(Abi.INIT_IN, "max_readahead"));
-        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "flags"), (int) (offered & wanted));
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "flags"), (int) agreed);
+        out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "flags2"), (int) (agreed >>> 32));
+        if ((agreed & Abi.PASSTHROUGH) != 0) {
+            out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_stack_depth"), 1); // BACKING_OPEN is refused at 0
+            paths.enablePassthrough();
+        }
         out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "max_background"), (short) 64);
         out.set(JAVA_SHORT, Abi.off(Abi.INIT_OUT, "congestion_threshold"), (short) 48);
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_write"), MAX_WRITE);

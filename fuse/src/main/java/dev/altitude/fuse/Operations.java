@@ -17,6 +17,7 @@ import dev.altitude.core.IoParameters.FileKind;
 import dev.altitude.core.IoResult;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.OperationFlag;
 import dev.altitude.core.Principal;
 import dev.altitude.core.Requestor;
 import dev.altitude.core.Volume;
@@ -60,16 +61,25 @@ final class Operations {
     private static final class Open {
         final FileObject file;
         final long node;
+        /** A file's data path (null for a directory); its reads and writes are paging I/O in the page cache's. */
+        final DataPaths.Mode mode;
+        final IoParameters.IoPath ioPath;
         volatile List<IoResult.DirectoryEntry> listing;
 
-        Open(FileObject file, long node) {
+        Open(FileObject file, long node, DataPaths.Mode mode) {
             this.file = file;
             this.node = node;
+            this.mode = mode;
+            this.ioPath = mode == DataPaths.Mode.PAGE_CACHE ? IoParameters.IoPath.PAGING : IoParameters.IoPath.NON_CACHED;
         }
     }
 
-    Operations(Volume volume) {
+    private final DataPaths paths;
+    private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
+
+    Operations(Volume volume, DataPaths paths) {
         this.volume = volume;
+        this.paths = paths;
         this.calls = new PathCalls(volume);
     }
 
@@ -177,13 +187,19 @@ final class Operations {
             case Abi.OPEN -> path == null ? -Libc.ENOENT : open(path, r.nodeid(), r.u32(Abi.OPEN_IN, "flags"),
                     r.u32(Abi.OPEN_IN, "open_flags"), r.who(), out);
             case Abi.CREATE -> path == null ? -Libc.ENOENT : createAndOpen(r, path, out);
-            case Abi.READ -> read(r, out);
+            case Abi.READ -> {
+                reads.increment();
+                yield read(r, out);
+            }
             case Abi.WRITE -> write(r, out);
             case Abi.FLUSH -> 0; // a close(2) of one descriptor; the handle's CLEANUP comes with RELEASE
             case Abi.RELEASE, Abi.RELEASEDIR -> {
                 Open o = handles.remove(r.u64(Abi.RELEASE_IN, "fh"));
                 if (o != null) {
                     close(o.file, r.who());
+                    if (o.mode != null) {
+                        paths.release(o.node, o.mode);
+                    }
                 }
                 yield 0;
             }
@@ -464,9 +480,18 @@ final class Operations {
         return o;
     }
 
-    /** Page cache unless an attached instance filters reads or writes: then every one of them reaches it. */
-    private int openFlags() {
-        return volume.isFiltered(MajorFunction.READ) || volume.isFiltered(MajorFunction.WRITE) ? Abi.FOPEN_DIRECT_IO : 0;
+    /**
+     * The data path the attached instances ask of a new open: passthrough when none filters reads or writes; the
+     * page cache when every one that does skips cached I/O ({@code SKIP_CACHED_IO}: page fills are enough); else
+     * direct, so every read and write reaches them.
+     */
+    private DataPaths.Mode wantedMode() {
+        if (!volume.isFiltered(MajorFunction.READ) && !volume.isFiltered(MajorFunction.WRITE)) {
+            return DataPaths.Mode.PASSTHROUGH;
+        }
+        return volume.isFilteredWithout(MajorFunction.READ, OperationFlag.SKIP_CACHED_IO)
+                || volume.isFilteredWithout(MajorFunction.WRITE, OperationFlag.SKIP_CACHED_IO)
+                ? DataPaths.Mode.DIRECT : DataPaths.Mode.PAGE_CACHE;
     }
 
     /** An open handle of a node, if the kernel holds one. */
@@ -479,12 +504,20 @@ final class Operations {
         return null;
     }
 
-    private int opened(FileObject fo, long node, MemorySegment out, int openFlags) {
+    /** The OPEN/CREATE/OPENDIR reply of a new handle; a file's gets its data path ({@code file}), a directory's none. */
+    private int opened(FileObject fo, long node, MemorySegment out, boolean file) {
+        DataPaths.Opened how = file ? paths.open(node, wantedMode(), PosixBackend.descriptorOf(fo)) : null;
         long fh = nextHandle.getAndIncrement();
-        handles.put(fh, new Open(fo, node));
+        handles.put(fh, new Open(fo, node, how == null ? null : how.mode()));
         out.asSlice(0, Abi.OPEN_OUT.byteSize()).fill((byte) 0);
         out.set(JAVA_LONG, Abi.off(Abi.OPEN_OUT, "fh"), fh);
-        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), openFlags);
+        int flags = how == null ? 0 : switch (how.mode()) {
+            case PASSTHROUGH -> Abi.FOPEN_PASSTHROUGH;
+            case PAGE_CACHE -> 0;
+            case DIRECT -> Abi.FOPEN_DIRECT_IO;
+        };
+        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), flags);
+        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "backing_id"), how == null ? 0 : how.backingId());
         return (int) Abi.OPEN_OUT.byteSize();
     }
 
@@ -496,7 +529,7 @@ final class Operations {
         if (d.ok() && truncate && (openFlags & Abi.OPEN_KILL_SUIDGID) != 0) {
             killSuidSgid(path, who);
         }
-        return d.ok() ? opened(fo, node, out, openFlags()) : d.code();
+        return d.ok() ? opened(fo, node, out, true) : d.code();
     }
 
     private int createAndOpen(Request r, String dir, MemorySegment out) {
@@ -520,7 +553,7 @@ final class Operations {
             return entryLength;
         }
         long node = out.get(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "nodeid"));
-        return entryLength + opened(fo, node, out.asSlice(entryLength), openFlags());
+        return entryLength + opened(fo, node, out.asSlice(entryLength), true);
     }
 
     private int read(Request r, MemorySegment out) {
@@ -530,7 +563,7 @@ final class Operations {
         }
         int size = (int) Math.min(r.u32(Abi.READ_IN, "size") & 0xffffffffL, out.byteSize());
         java.nio.ByteBuffer into = out.asSlice(0, size).asByteBuffer();
-        CallbackData d = new CallbackData(o.file, new IoParameters.Read(r.u64(Abi.READ_IN, "offset"), into), r.who());
+        CallbackData d = new CallbackData(o.file, new IoParameters.Read(r.u64(Abi.READ_IN, "offset"), into, o.ioPath), r.who());
         NtStatus s = volume.perform(d);
         if (s.equals(NtStatus.END_OF_FILE)) {
             return 0;
@@ -545,7 +578,7 @@ final class Operations {
         }
         int size = r.u32(Abi.WRITE_IN, "size");
         java.nio.ByteBuffer from = r.buf().asSlice(HEADER + Abi.WRITE_IN.byteSize(), size).asByteBuffer();
-        CallbackData d = new CallbackData(o.file, new IoParameters.Write(r.u64(Abi.WRITE_IN, "offset"), from), r.who());
+        CallbackData d = new CallbackData(o.file, new IoParameters.Write(r.u64(Abi.WRITE_IN, "offset"), from, o.ioPath), r.who());
         NtStatus s = volume.perform(d);
         if (s.isFailure()) {
             return -PathCalls.errno(s, d);
@@ -564,7 +597,7 @@ final class Operations {
         FileObject fo = new FileObject(path);
         Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN,
                 Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null, null), who);
-        return d.ok() ? opened(fo, node, out, 0) : d.code();
+        return d.ok() ? opened(fo, node, out, false) : d.code();
     }
 
     /** {@code DT_*} of a kind. */
@@ -707,6 +740,11 @@ final class Operations {
     }
 
     /** At unmount: every file and directory the kernel still had open is closed. */
+    /** READ requests the kernel sent so far. */
+    long reads() {
+        return reads.sum();
+    }
+
     int openHandles() {
         return handles.size();
     }
@@ -718,5 +756,6 @@ final class Operations {
                 close(o.file, Requestor.self());
             }
         }
+        paths.closeAll();
     }
 }

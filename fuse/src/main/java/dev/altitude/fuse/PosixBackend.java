@@ -192,6 +192,11 @@ public final class PosixBackend implements VolumeBackend {
         return data.result() instanceof IoResult.BackendFailure f && f.cause() instanceof Libc.Errno e ? e.errno() : -1;
     }
 
+    /** The source descriptor of a file open for data on this backend, or -1 (another backend, or no data open). */
+    static int descriptorOf(FileObject fo) {
+        return fo.backendHandle() instanceof Handle h && h.data ? h.fd : -1;
+    }
+
     private static Handle handle(FileObject fo) {
         if (!(fo.backendHandle() instanceof Handle h)) {
             throw new NtStatusException(NtStatus.INVALID_HANDLE, "file object " + fo + " is not open on this volume");

@@ -69,4 +69,32 @@ class AbiLayoutTest {
         assertThat(Bounded.run(dir, List.of(dir.resolve("ioc").toString())).out().strip())
                 .isEqualTo(Long.toString(Abi.DEV_IOC_CLONE));
     }
+
+    /**
+     * Passthrough's structure and ioctls are newer (7.40) than the installed header: the structure is declared here
+     * as the kernel's uapi header has it, and the numbers come from the C library's {@code _IOW}.
+     */
+    @Test
+    void thePassthroughStructureAndIoctlsAreTheKernelsNumbers() throws Exception {
+        Files.writeString(dir.resolve("pt.c"), """
+                #include <stdio.h>
+                #include <stddef.h>
+                #include <stdint.h>
+                #include <sys/ioctl.h>
+                struct fuse_backing_map { int32_t fd; uint32_t flags; uint64_t padding; };
+                int main(void) {
+                  printf("%zu %zu %zu %zu\\n", sizeof(struct fuse_backing_map), offsetof(struct fuse_backing_map, fd),
+                         offsetof(struct fuse_backing_map, flags), offsetof(struct fuse_backing_map, padding));
+                  printf("%lu %lu\\n", (unsigned long) _IOW(229, 1, struct fuse_backing_map), (unsigned long) _IOW(229, 2, uint32_t));
+                  return 0;
+                }
+                """);
+        assertThat(Bounded.run(dir, List.of("gcc", "-o", "pt", "pt.c")).exit()).isZero();
+        String[] lines = Bounded.run(dir, List.of(dir.resolve("pt").toString())).out().strip().split("\n");
+        StructLayout m = Abi.BACKING_MAP;
+        java.util.function.ToLongFunction<String> off = f -> m.byteOffset(MemoryLayout.PathElement.groupElement(f));
+        assertThat(lines[0]).isEqualTo(m.byteSize() + " " + off.applyAsLong("fd") + " " + off.applyAsLong("flags") + " "
+                + off.applyAsLong("padding"));
+        assertThat(lines[1]).isEqualTo(Abi.DEV_IOC_BACKING_OPEN + " " + Abi.DEV_IOC_BACKING_CLOSE);
+    }
 }
