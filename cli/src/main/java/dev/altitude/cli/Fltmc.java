@@ -119,14 +119,19 @@ final class Fltmc {
         if (json) {
             for (var v : rows) {
                 out.add(out("{\"volume\":" + json(v.name()) + ",\"fileSystemType\":" + json(v.fileSystemType())
-                        + ",\"instances\":" + v.instances() + "}"));
+                        + ",\"instances\":" + v.instances() + ",\"openPastFilters\":["
+                        + String.join(",", v.openPastFilters().stream().map(Fltmc::json).toList()) + "]}"));
             }
             return 0;
         }
-        out.add(out(String.format("%-30s  %-15s  %9s", "Volume Name", "FileSystem Type", "Instances")));
-        out.add(out("------------------------------  ---------------  ---------"));
+        out.add(out(String.format("%-30s  %-15s  %9s  %s", "Volume Name", "FileSystem Type", "Instances", "Open past filters")));
+        out.add(out("------------------------------  ---------------  ---------  -----------------"));
         for (var v : rows) {
-            out.add(out(String.format("%-30s  %-15s  %9d", v.name(), v.fileSystemType(), v.instances())));
+            out.add(out(String.format("%-30s  %-15s  %9d  %d", v.name(), v.fileSystemType(), v.instances(),
+                    v.openPastFilters().size())));
+            for (String f : v.openPastFilters()) {
+                out.add(out("    " + f));
+            }
         }
         return 0;
     }

@@ -45,6 +45,11 @@ public record Diagnostic(Instant time, Kind kind, String filter, String message)
         WAITING(false),
         /** A port connection from another process was closed: it broke the wire format or the protocol, or a bound. */
         PORT(false),
+        /**
+         * An instance that filters reads or writes attached while files on its volume were open in a way their data
+         * does not reach it (kernel passthrough, the page cache) until they close; the message names them.
+         */
+        DATA_BYPASS(false),
         /** The manager itself broke a promise (a callback after unregister would have run); it was not called. */
         INTERNAL_ERROR(false);
 

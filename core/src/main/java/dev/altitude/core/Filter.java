@@ -293,15 +293,20 @@ public final class Filter implements CallbackOwner {
                     volume.forget(inst);
                     throw new NtStatusException(setup, "instance setup of '" + name() + "' refused " + volume.name());
                 }
+                boolean attached = false;
                 slot.lock.lock();
                 try {
                     if (state == State.FILTERING) {
                         instances.add(inst);
                         volume.insertIntoStack(inst);
-                        return inst;
+                        attached = true;
                     }
                 } finally {
                     slot.lock.unlock();
+                }
+                if (attached) {
+                    volume.noteDataBypass(inst);
+                    return inst;
                 }
                 // unregister began during setup: this instance was set up, so it gets its teardown
                 Teardown.of(List.of(inst), unregistration.reason()).run();

@@ -704,8 +704,8 @@ public final class FilterManager implements AutoCloseable {
     public record InstanceInfo(String filter, String volume, String altitude, String instance, int frame) {
     }
 
-    /** A row of {@code fltmc volumes}. */
-    public record VolumeInfo(String name, String fileSystemType, int instances) {
+    /** A row of {@code fltmc volumes}; {@code openPastFilters}: {@link Volume#dataBypass()}. */
+    public record VolumeInfo(String name, String fileSystemType, int instances, List<String> openPastFilters) {
     }
 
     private List<Filter> loadedFilters() {
@@ -739,7 +739,8 @@ public final class FilterManager implements AutoCloseable {
 
     public List<VolumeInfo> volumes() {
         return volumes.values().stream().sorted(Comparator.comparing(Volume::name))
-                .map(v -> new VolumeInfo(v.name(), v.fileSystemType(), v.instances().size())).toList();
+                .map(v -> new VolumeInfo(v.name(), v.fileSystemType(), v.instances().size(), List.copyOf(v.dataBypass())))
+                .toList();
     }
 
     /** The manager's recent reports: misuse by filters and what it did about it. */

@@ -83,6 +83,40 @@ public final class Volume {
         return false;
     }
 
+    private volatile java.util.function.Supplier<List<String>> dataBypass = List::of;
+
+    /**
+     * For a front end whose open files' data may travel past the filters (the FUSE front end's kernel passthrough
+     * and page cache): what is open that way now, one line per file ({@code "/a/b: passthrough, …"}).
+     */
+    public void reportDataBypass(java.util.function.Supplier<List<String>> openFiles) {
+        dataBypass = java.util.Objects.requireNonNull(openFiles);
+    }
+
+    /**
+     * The files open now whose reads or writes do not all reach the filters, as the front end says (an instance
+     * setup may ask; {@code fltmc volumes} shows them). They keep that path until they close: the kernel fixes an
+     * open file's data path at its open.
+     */
+    public List<String> dataBypass() {
+        return dataBypass.get();
+    }
+
+    /** After an attach: an instance that filters data is told of the files open past it, as a diagnostic. */
+    void noteDataBypass(Instance inst) {
+        int r = MajorFunction.READ.ordinal();
+        int w = MajorFunction.WRITE.ordinal();
+        if (inst.pre[r] == null && inst.post[r] == null && inst.pre[w] == null && inst.post[w] == null) {
+            return;
+        }
+        List<String> open = dataBypass();
+        if (!open.isEmpty()) {
+            manager.diagnostics.report(Diagnostic.Kind.DATA_BYPASS, inst.filter().name(), "instance '" + inst.name()
+                    + "' attached to " + name + " while " + open.size() + " file(s) are open with data that does not "
+                    + "reach it until they close: " + String.join("; ", open));
+        }
+    }
+
     /** The attached instances, highest altitude first. */
     public List<Instance> instances() {
         return List.of(stack);

@@ -11,11 +11,13 @@ import java.util.Map;
  * How each open file's data travels, chosen per open from what the attached instances want
  * ({@link dev.altitude.core.OperationFlag}), and the kernel passthrough backing of each node.
  *
- * <p>The kernel holds a node in one I/O mode at a time: while one of its opens is in passthrough, an open through the
- * page cache fails, and the other way round; every passthrough open of a node shares one backing file. So an open
- * that would use the page cache while the node has passthrough opens goes direct (its filters see every read, a
- * superset of the page fills they asked for), and one that could use passthrough while the node has page-cache opens
- * uses the page cache. The backing file is the source file opened read-write by the daemon, registered with
+ * <p>The kernel holds a node in one I/O mode at a time: while one of its opens is in passthrough, every other open
+ * must name the same backing file ({@code FOPEN_PASSTHROUGH}, else the open fails with EIO), and while one uses the
+ * page cache no open may be in passthrough. So an open that wants the page cache or direct I/O while the node has
+ * passthrough opens is answered {@code FOPEN_PASSTHROUGH | FOPEN_DIRECT_IO} with the node's backing (direct I/O
+ * overrides passthrough for its reads and writes: its filters see every one, a superset of the page fills a
+ * page-cache open would give them), and one that could use passthrough while the node has page-cache opens uses the
+ * page cache. The backing file is the source file opened read-write by the daemon, registered with
  * {@code FUSE_DEV_IOC_BACKING_OPEN} at the node's first passthrough open and closed after its last.
  */
 final class DataPaths {
@@ -29,8 +31,15 @@ final class DataPaths {
         DIRECT
     }
 
-    /** The mode an open got and, in passthrough, its backing id. */
+    /** The mode an open got and, when it holds the node's backing (passthrough, or direct beside it), its id. */
     record Opened(Mode mode, int backingId) {
+        int openFlags() {
+            return switch (mode) {
+                case PASSTHROUGH -> Abi.FOPEN_PASSTHROUGH;
+                case PAGE_CACHE -> 0;
+                case DIRECT -> backingId != 0 ? Abi.FOPEN_DIRECT_IO | Abi.FOPEN_PASSTHROUGH : Abi.FOPEN_DIRECT_IO;
+            };
+        }
     }
 
     private static final class NodeIo {
@@ -73,46 +82,45 @@ final class DataPaths {
         if (mode == Mode.PASSTHROUGH && n.passthrough == 0 && !registerBacking(n, dataFd)) {
             mode = Mode.PAGE_CACHE;
         }
-        switch (mode) {
-            case PASSTHROUGH -> n.passthrough++;
-            case PAGE_CACHE -> n.cached++;
-            case DIRECT -> { }
+        boolean backed = mode == Mode.PASSTHROUGH || n.passthrough > 0; // a direct open beside passthrough ones too
+        if (backed) {
+            n.passthrough++;
+        } else if (mode == Mode.PAGE_CACHE) {
+            n.cached++;
         }
         if (n.cached == 0 && n.passthrough == 0) {
             nodes.remove(node);
         }
-        return new Opened(mode, mode == Mode.PASSTHROUGH ? n.backingId : 0);
+        return new Opened(mode, backed ? n.backingId : 0);
     }
 
-    /** The release of an open of {@code node} in {@code mode}; the last passthrough open lets go of the backing. */
-    synchronized void release(long node, Mode mode) {
+    /** The release of an open of {@code node}; the last open that holds the backing lets go of it. */
+    synchronized void release(long node, Opened opened) {
         NodeIo n = nodes.get(node);
         if (n == null) {
             return;
         }
-        switch (mode) {
-            case PASSTHROUGH -> {
-                if (--n.passthrough == 0) {
-                    closeBacking(n);
-                }
+        if (opened.backingId() != 0) {
+            if (--n.passthrough == 0) {
+                closeBacking(n);
             }
-            case PAGE_CACHE -> n.cached--;
-            case DIRECT -> { }
+        } else if (opened.mode() == Mode.PAGE_CACHE) {
+            n.cached--;
         }
         if (n.cached <= 0 && n.passthrough <= 0) {
             nodes.remove(node);
         }
     }
 
-    /** Opens in each mode now, for what the front end reports. */
+    /** Nodes with a registered backing file and opens through the page cache, now. */
     synchronized int[] counts() {
         int cached = 0;
-        int through = 0;
+        int backed = 0;
         for (NodeIo n : nodes.values()) {
             cached += n.cached;
-            through += n.passthrough;
+            backed += n.passthrough > 0 ? 1 : 0;
         }
-        return new int[] {through, cached};
+        return new int[] {backed, cached};
     }
 
     private boolean registerBacking(NodeIo n, int dataFd) {

@@ -53,6 +53,7 @@ public final class FuseMount implements AutoCloseable {
         this.fd = fd;
         this.paths = new DataPaths(fd);
         this.operations = new Operations(volume, paths);
+        volume.reportDataBypass(operations::dataBypass);
     }
 
     /** Can this process mount this way: root, and {@code /dev/fuse}? Says what is missing, or null. */

@@ -62,14 +62,16 @@ final class Operations {
         final FileObject file;
         final long node;
         /** A file's data path (null for a directory); its reads and writes are paging I/O in the page cache's. */
+        final DataPaths.Opened how;
         final DataPaths.Mode mode;
         final IoParameters.IoPath ioPath;
         volatile List<IoResult.DirectoryEntry> listing;
 
-        Open(FileObject file, long node, DataPaths.Mode mode) {
+        Open(FileObject file, long node, DataPaths.Opened how) {
             this.file = file;
             this.node = node;
-            this.mode = mode;
+            this.how = how;
+            this.mode = how == null ? null : how.mode();
             this.ioPath = mode == DataPaths.Mode.PAGE_CACHE ? IoParameters.IoPath.PAGING : IoParameters.IoPath.NON_CACHED;
         }
     }
@@ -197,8 +199,8 @@ final class Operations {
                 Open o = handles.remove(r.u64(Abi.RELEASE_IN, "fh"));
                 if (o != null) {
                     close(o.file, r.who());
-                    if (o.mode != null) {
-                        paths.release(o.node, o.mode);
+                    if (o.how != null) {
+                        paths.release(o.node, o.how);
                     }
                 }
                 yield 0;
@@ -508,15 +510,10 @@ final class Operations {
     private int opened(FileObject fo, long node, MemorySegment out, boolean file) {
         DataPaths.Opened how = file ? paths.open(node, wantedMode(), PosixBackend.descriptorOf(fo)) : null;
         long fh = nextHandle.getAndIncrement();
-        handles.put(fh, new Open(fo, node, how == null ? null : how.mode()));
+        handles.put(fh, new Open(fo, node, how));
         out.asSlice(0, Abi.OPEN_OUT.byteSize()).fill((byte) 0);
         out.set(JAVA_LONG, Abi.off(Abi.OPEN_OUT, "fh"), fh);
-        int flags = how == null ? 0 : switch (how.mode()) {
-            case PASSTHROUGH -> Abi.FOPEN_PASSTHROUGH;
-            case PAGE_CACHE -> 0;
-            case DIRECT -> Abi.FOPEN_DIRECT_IO;
-        };
-        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), flags);
+        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), how == null ? 0 : how.openFlags());
         out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "backing_id"), how == null ? 0 : how.backingId());
         return (int) Abi.OPEN_OUT.byteSize();
     }
@@ -740,6 +737,23 @@ final class Operations {
     }
 
     /** At unmount: every file and directory the kernel still had open is closed. */
+    /**
+     * The files open now whose data travels past the filters: in passthrough none of their reads and writes reach a
+     * filter, in the page cache the reads the cache answers do not. They keep that path until they close.
+     */
+    List<String> dataBypass() {
+        List<String> open = new ArrayList<>();
+        for (Open o : handles.values()) {
+            if (o.mode == DataPaths.Mode.PASSTHROUGH) {
+                open.add(o.file.path() + ": kernel passthrough, no read or write reaches a filter");
+            } else if (o.mode == DataPaths.Mode.PAGE_CACHE) {
+                open.add(o.file.path() + ": page cache, reads the cache answers reach no filter");
+            }
+        }
+        java.util.Collections.sort(open);
+        return open;
+    }
+
     /** READ requests the kernel sent so far. */
     long reads() {
         return reads.sum();

@@ -41,6 +41,18 @@ class DataPathTest {
         Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
     }
 
+    /** Waits (bounded, to catch a hang) until the kernel released every open: no backing file, no page-cache open. */
+    private static boolean released(FuseMount m) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (m.fasterOpens()[0] + m.fasterOpens()[1] > 0 || !m.volume().dataBypass().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5); // polling a condition the kernel changes; there is no event to wait on
+        }
+        return true;
+    }
+
     private Bounded.Result reread(Path mnt) throws Exception {
         return Bounded.run(mnt, List.of("python3", "-c", REREAD));
     }
@@ -74,7 +86,7 @@ class DataPathTest {
             assertThat(r.exit()).as(r.out()).isZero();
             assertThat(r.out().strip()).isEqualTo(Integer.toString(TIMES * 4096));
             assertThat(m.readRequests()).as("no READ reached the daemon").isZero();
-            assertThat(m.fasterOpens()).containsExactly(0, 0); // released
+            assertThat(released(m)).as("released, and the backing file with it").isTrue();
         }
     }
 
@@ -100,6 +112,41 @@ class DataPathTest {
             }
             assertThat(manager.unloadFilter("every")).isEqualTo(dev.altitude.core.NtStatus.SUCCESS);
             assertThat(manager.unloadFilter("pages")).isEqualTo(dev.altitude.core.NtStatus.SUCCESS);
+        }
+    }
+
+    /**
+     * A file open in passthrough keeps that path when a filter that reads data attaches (the kernel fixed it at the
+     * open): the filter is told (a {@code DATA_BYPASS} diagnostic naming the file, and {@link
+     * dev.altitude.core.Volume#dataBypass()}), its reads of that open reach no filter, and the next open reaches it.
+     */
+    @Test
+    void aFileOpenInPassthroughWhenADataFilterAttachesIsNamedAndKeepsItsPathUntilItCloses() throws Exception {
+        Path source = source();
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Map<String, AtomicLong> byPath = new ConcurrentHashMap<>();
+        try (FilterManager manager = FilterManager.builder().verifier(true).build();
+             FuseMount m = FuseMount.mount(manager, "late", source, mnt, 2)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096);
+            try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(mnt.resolve("f"))) {
+                assertThat(m.volume().dataBypass()).containsExactly("/f: kernel passthrough, no read or write reaches a filter");
+                AtomicLong reads = countReads(manager, "late", "370000", byPath);
+                assertThat(manager.diagnostics()).anySatisfy(d -> {
+                    assertThat(d.kind()).isEqualTo(dev.altitude.core.Diagnostic.Kind.DATA_BYPASS);
+                    assertThat(d.filter()).isEqualTo("late");
+                    assertThat(d.message()).contains("/f: kernel passthrough");
+                });
+                for (int i = 0; i < 5; i++) {
+                    b.clear();
+                    assertThat(held.read(b, 0)).isEqualTo(4096);
+                }
+                assertThat(reads.get()).as("the held open stays in passthrough").isZero();
+                Bounded.Result r = reread(mnt);
+                assertThat(r.exit()).as(r.out()).isZero();
+                assertThat(reads.get()).as("a new open goes direct").isEqualTo(TIMES);
+            }
+            // the kernel sends RELEASE after close(2) returns, on its own time
+            assertThat(released(m)).as("released: " + m.volume().dataBypass()).isTrue();
         }
     }
 }
