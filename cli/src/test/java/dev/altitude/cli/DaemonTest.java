@@ -33,6 +33,38 @@ class DaemonTest {
         Daemon.assumeFuse();
     }
 
+    /** A file another process holds open in kernel passthrough is listed by {@code fltmc volumes} until it closes. */
+    @Test
+    void fltmcVolumesListsAFileOpenPastTheFilters() throws Exception {
+        try (Daemon d = Daemon.start(dir)) {
+            Files.writeString(d.mountPoint.resolve("held"), "data");
+            Process holder = new ProcessBuilder("python3", "-c",
+                    "import sys; f = open(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
+                    d.mountPoint.resolve("held").toString()).redirectErrorStream(true).start();
+            try {
+                var said = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+                    } catch (java.io.IOException e) {
+                        return e.toString();
+                    }
+                });
+                assertThat(said.get(30, TimeUnit.SECONDS)).isEqualTo("open");
+                Daemon.Result volumes = d.fltmc("volumes");
+                assertThat(volumes.exit()).isZero();
+                assertThat(volumes.out()).contains("Open past filters")
+                        .contains("/held: kernel passthrough, no read or write reaches a filter");
+                assertThat(d.fltmc("volumes", "--json").out())
+                        .contains("\"openPastFilters\":[\"/held: kernel passthrough, no read or write reaches a filter\"]");
+            } finally {
+                holder.getOutputStream().close();
+                if (!holder.waitFor(30, TimeUnit.SECONDS)) {
+                    holder.destroyForcibly();
+                }
+            }
+        }
+    }
+
     @Test
     void fltmcListsLoadsAttachesDetachesAndShowsStatusesAsFltmcDoes() throws Exception {
         Path second = java.nio.file.Files.createDirectories(dir.resolve("source2"));
@@ -46,9 +78,11 @@ class DaemonTest {
             assertThat(d.fltmc("filters", "--json").out().lines())
                     .contains("{\"filter\":\"minispy\",\"instances\":0,\"altitude\":\"370001\",\"frame\":0,\"state\":\"FILTERING\",\"callbackFailures\":0}");
             String volume = d.mountPoint.toString();
+            String type = "posix:" + Files.getFileStore(dir).type();
             assertThat(d.fltmc("volumes", "--json").out().lines()).containsExactlyInAnyOrder(
-                    "{\"volume\":" + Fltmc.json(volume) + ",\"fileSystemType\":\"nio:file\",\"instances\":1}",
-                    "{\"volume\":" + Fltmc.json(secondMount.toString()) + ",\"fileSystemType\":\"nio:file\",\"instances\":1}");
+                    "{\"volume\":" + Fltmc.json(volume) + ",\"fileSystemType\":\"" + type + "\",\"instances\":1,\"openPastFilters\":[]}",
+                    "{\"volume\":" + Fltmc.json(secondMount.toString()) + ",\"fileSystemType\":\"" + type
+                            + "\",\"instances\":1,\"openPastFilters\":[]}");
             Files.writeString(secondMount.resolve("two.txt"), "through the second volume");
             assertThat(Files.readString(second.resolve("two.txt"))).isEqualTo("through the second volume");
             assertThat(d.fltmc("attach", "minispy", volume, "-i", "spy").out()).isEqualTo(

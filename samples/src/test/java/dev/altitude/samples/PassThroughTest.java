@@ -86,4 +86,22 @@ class PassThroughTest extends SampleFixture {
         assertThat(manager.unloadFilter(PassThrough.NAME)).isEqualTo(NtStatus.SUCCESS);
         assertThat(new String(Files.readAllBytes(path("/f")), UTF_8)).isEqualTo("x");
     }
+
+    /** {@code skip=cached}: the read and write rows skip cached I/O, so a FUSE mount may use the page cache. */
+    @Test
+    void skipCachedRegistersReadAndWriteWithoutCachedIoAndABadValueRefusesTheLoad() {
+        manager.registerDriver("pt-skip", PassThrough::new);
+        assertThat(manager.loadFilter(dev.altitude.core.DriverConfig.parse("pt-skip:skip=cached"))).isEqualTo(NtStatus.SUCCESS);
+        dev.altitude.core.Volume v = manager.volume("vol").orElseThrow();
+        assertThat(v.isFiltered(dev.altitude.core.MajorFunction.READ)).isTrue();
+        assertThat(v.isFilteredWithout(dev.altitude.core.MajorFunction.READ, dev.altitude.core.OperationFlag.SKIP_CACHED_IO))
+                .isFalse();
+        assertThat(v.isFilteredWithout(dev.altitude.core.MajorFunction.WRITE, dev.altitude.core.OperationFlag.SKIP_CACHED_IO))
+                .isFalse();
+        assertThat(v.isFilteredWithout(dev.altitude.core.MajorFunction.READ, dev.altitude.core.OperationFlag.SKIP_PAGING_IO))
+                .isTrue();
+        manager.registerDriver("pt-bad", PassThrough::new);
+        assertThat(manager.loadFilter(dev.altitude.core.DriverConfig.parse("pt-bad:skip=sometimes")))
+                .isEqualTo(NtStatus.INVALID_PARAMETER);
+    }
 }

@@ -8,6 +8,7 @@ import dev.altitude.core.FilterManager;
 import dev.altitude.core.FilterRegistration;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.OperationFlag;
 import dev.altitude.core.PostOpStatus;
 import dev.altitude.core.PreOpStatus;
 import dev.altitude.core.RelatedObjects;
@@ -17,7 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * passThrough: a pre- and a post-operation for every major function, doing nothing but (optionally)
- * tracing. It is the benchmark filter: what a filter costs when it does no work.
+ * tracing. It is the benchmark filter: what a filter costs when it does no work. The parameter
+ * {@code skip=cached} (or {@code paging}, or {@code cached+paging}) registers its read and write rows with
+ * {@code SKIP_CACHED_IO} / {@code SKIP_PAGING_IO}, so a FUSE mount may serve reads from the page cache.
  */
 public final class PassThrough implements FilterDriver {
     public static final String NAME = "passthrough";
@@ -41,6 +44,12 @@ public final class PassThrough implements FilterDriver {
     @Override
     public NtStatus driverEntry(FilterManager manager, DriverConfig config) {
         // registered under the name it is loaded by: several pass-through filters can be loaded at once
+        OperationFlag[] skip;
+        try {
+            skip = skips(config.parameter("skip").orElse(""));
+        } catch (IllegalArgumentException e) {
+            return NtStatus.INVALID_PARAMETER;
+        }
         FilterRegistration.Builder b = FilterRegistration.builder(config.name()).altitude("370030")
                 .onInstanceQueryTeardown(objects -> NtStatus.SUCCESS)
                 .onUnload(this::unload);
@@ -50,15 +59,30 @@ public final class PassThrough implements FilterDriver {
                     trace("pre", data, objects);
                     return PreOpStatus.SUCCESS_NO_CALLBACK; // a shutdown has no post-operation
                 });
-            } else if (trace == null) {
-                b.onOperation(m, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
-                        (data, objects, context, draining) -> PostOpStatus.FINISHED_PROCESSING); // nothing at all
             } else {
-                b.onOperation(m, this::pre, this::post);
+                OperationFlag[] flags = m == MajorFunction.READ || m == MajorFunction.WRITE ? skip : new OperationFlag[0];
+                if (trace == null) {
+                    b.onOperation(m, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
+                            (data, objects, context, draining) -> PostOpStatus.FINISHED_PROCESSING, flags); // nothing at all
+                } else {
+                    b.onOperation(m, this::pre, this::post, flags);
+                }
             }
         }
         filter = manager.registerFilter(b.build());
         return filter.startFiltering();
+    }
+
+    /** {@code skip}'s flags: {@code cached}, {@code paging}, joined with {@code +}; empty for none. */
+    static OperationFlag[] skips(String skip) {
+        if (skip.isEmpty()) {
+            return new OperationFlag[0];
+        }
+        return java.util.Arrays.stream(skip.split("\\+")).map(w -> switch (w) {
+            case "cached" -> OperationFlag.SKIP_CACHED_IO;
+            case "paging" -> OperationFlag.SKIP_PAGING_IO;
+            default -> throw new IllegalArgumentException("skip=" + skip + ": cached, paging or cached+paging");
+        }).toArray(OperationFlag[]::new);
     }
 
     private PreOpStatus pre(CallbackData data, RelatedObjects objects) {
