@@ -377,19 +377,51 @@ final class Operations {
     }
 
     /**
-     * Creates an entry and answers with it. A new entry belongs to its creator (the daemon runs as root) and gets
-     * exactly the mode asked ({@code mode} ≥ 0: the kernel applied the caller's umask already; the daemon's own
-     * must not apply again); a hard link ({@code mode} −2) keeps its file's owner and mode.
+     * Creates an entry and answers with it, all on the one open of the new entry: the create, the owner and mode it
+     * must get, its attributes. A new entry belongs to its creator (the daemon runs as root) and gets exactly the mode
+     * asked ({@code mode} ≥ 0: the kernel applied the caller's umask already; the daemon's own must not apply again);
+     * a hard link ({@code mode} −2) keeps its file's owner and mode.
      */
     private int create(String path, IoParameters.Create create, int mode, Requestor who, MemorySegment out) {
-        Done d = onPath(path, create, who, List.of());
+        FileObject fo = new FileObject(path);
+        Done d = send(fo, create, who);
         if (!d.ok()) {
             return d.code();
         }
-        if (mode != -2) {
-            fixOwnerAndMode(path, mode, who);
+        try {
+            return made(fo, path, mode, who, out);
+        } finally {
+            close(fo, who);
         }
-        return lookup(path, who, out);
+    }
+
+    /**
+     * A new entry, open as {@code fo}: its owner (the caller's), its attributes, its mode set when the daemon's umask
+     * (or the chown) left it other than {@code mode}; then the entry reply.
+     */
+    private int made(FileObject fo, String path, int mode, Requestor who, MemorySegment out) {
+        if (mode != -2 && (who.uid() > 0 || who.gid() > 0)) {
+            send(fo, IoParameters.SetSecurity.chown(who.uid() > 0 ? Principal.ofId(who.uid()) : null,
+                    who.gid() > 0 ? Principal.ofId(who.gid()) : null), who);
+        }
+        Done q = send(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation), who);
+        if (!q.ok()) {
+            return q.code();
+        }
+        IoResult.FileAttributes a = q.data().result(IoResult.FileAttributes.class);
+        if (mode >= 0 && a.mode() != null && a.kind() != FileKind.SYMBOLIC_LINK) {
+            int inherited = a.kind() == FileKind.DIRECTORY ? a.mode().bits() & FileMode.SET_GROUP_ID : 0;
+            int wanted = mode | inherited; // a directory made in a set-group-ID one inherits the bit
+            if (a.mode().bits() != wanted) {
+                send(fo, IoParameters.SetSecurity.mode(new FileMode(wanted)), who);
+                q = send(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation), who);
+                if (!q.ok()) {
+                    return q.code();
+                }
+                a = q.data().result(IoResult.FileAttributes.class);
+            }
+        }
+        return entry(inodes.lookedUp(path, a.inode()), a, out);
     }
 
     /** {@code MKNOD}: a FIFO, a socket (what {@code bind(2)} of a Unix socket makes), a device, or a plain file. */
@@ -411,20 +443,6 @@ final class Operations {
         long dev = glibcDevice(rdev);
         return create(path, new IoParameters.Create(kind == FileKind.FILE ? Set.of(Access.WRITE_DATA) : Set.of(),
                 CreateDisposition.CREATE, Set.of(), kind, null, FileMode.of(mode), dev), mode & 07777, r.who(), out);
-    }
-
-    private void fixOwnerAndMode(String path, int mode, Requestor who) {
-        List<IoParameters> ops = new ArrayList<>(2);
-        if (who.uid() > 0 || who.gid() > 0) {
-            ops.add(IoParameters.SetSecurity.chown(who.uid() > 0 ? Principal.ofId(who.uid()) : null,
-                    who.gid() > 0 ? Principal.ofId(who.gid()) : null));
-        }
-        if (mode >= 0) {
-            ops.add(IoParameters.SetSecurity.mode(new FileMode(mode)));
-        }
-        if (!ops.isEmpty()) {
-            onPath(path, PathCalls.META_OPEN, who, ops);
-        }
     }
 
     private int unlink(String path, Requestor who) {
@@ -543,8 +561,7 @@ final class Operations {
         if (!d.ok()) {
             return d.code();
         }
-        fixOwnerAndMode(path, mode, r.who());
-        int entryLength = lookup(path, r.who(), out);
+        int entryLength = made(fo, path, mode, r.who(), out);
         if (entryLength < 0) {
             close(fo, r.who());
             return entryLength;

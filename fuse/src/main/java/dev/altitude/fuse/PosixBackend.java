@@ -110,22 +110,32 @@ public final class PosixBackend implements VolumeBackend {
     @Override
     public void perform(CallbackData data) {
         FileObject fo = data.fileObject();
-        try (Arena a = Arena.ofConfined()) {
-            switch (data.parameters()) {
-                case IoParameters.Create c -> create(a, fo, c);
+        try {
+            switch (data.parameters()) { // the data path first, without an arena
                 case IoParameters.Read r -> {
                     long n = read(handle(fo).fd, r.buffer(), r.offset());
-                    if (n == 0 && r.buffer().capacity() > 0 && r.buffer().hasRemaining()) {
-                        data.complete(NtStatus.END_OF_FILE, 0);
-                        return;
-                    }
-                    data.complete(NtStatus.SUCCESS, n);
+                    data.complete(n == 0 && r.buffer().hasRemaining() ? NtStatus.END_OF_FILE : NtStatus.SUCCESS, n);
                     return;
                 }
                 case IoParameters.Write w -> {
                     data.complete(NtStatus.SUCCESS, write(handle(fo).fd, w.buffer(), w.offset()));
                     return;
                 }
+                default -> { }
+            }
+        } catch (Libc.Errno e) {
+            data.complete(Errnos.toStatus(e.errno()), 0);
+            data.setResult(new IoResult.BackendFailure(e));
+            return;
+        } catch (NtStatusException e) {
+            data.complete(e.status(), 0);
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            switch (data.parameters()) {
+                case IoParameters.Create c -> create(a, fo, c);
+                case IoParameters.Read r -> throw new IllegalStateException("served above");
+                case IoParameters.Write w -> throw new IllegalStateException("served above");
                 case IoParameters.QueryInformation q -> data.setResult(query(a, handle(fo), q.informationClass()));
                 case IoParameters.SetInformation s -> setInformation(a, fo, handle(fo), s.information());
                 case IoParameters.QuerySecurity q -> {
@@ -221,14 +231,10 @@ public final class PosixBackend implements VolumeBackend {
      * kernel never sends one. The root itself has no parent: its name is {@code "."} in the source.
      */
     private Parent parent(Arena a, String volumePath) throws IOException {
+        relative(volumePath); // refuses a '.' or '..' component
         int slash = volumePath.lastIndexOf('/');
         String name = volumePath.substring(slash + 1);
         String dir = volumePath.substring(0, Math.max(0, slash));
-        for (String part : volumePath.split("/")) {
-            if (part.equals(".") || part.equals("..")) {
-                throw new NtStatusException(NtStatus.ACCESS_DENIED, "'" + volumePath + "': a '.' or '..' component");
-            }
-        }
         if (name.isEmpty()) {
             return new Parent(rootFd, ".", false);
         }
@@ -236,65 +242,72 @@ public final class PosixBackend implements VolumeBackend {
         if (rel.isEmpty()) {
             return new Parent(rootFd, name, false);
         }
-        return new Parent(openBeneath(a, rel, Libc.O_PATH | Libc.O_DIRECTORY, "open " + dir), name, true);
+        return new Parent(openBeneath(a, rel, Libc.O_PATH | Libc.O_DIRECTORY, 0, "open " + dir), name, true);
     }
 
-    private int openBeneath(Arena a, String relative, int flags, String what) throws Libc.Errno {
+    /**
+     * A volume path as a path relative to the source ({@code /} is {@code .}). A {@code .} or {@code ..} component is
+     * refused: the kernel never sends one.
+     */
+    private static String relative(String volumePath) {
+        for (String part : volumePath.split("/")) {
+            if (part.equals(".") || part.equals("..")) {
+                throw new NtStatusException(NtStatus.ACCESS_DENIED, "'" + volumePath + "': a '.' or '..' component");
+            }
+        }
+        String rel = volumePath.startsWith("/") ? volumePath.substring(1) : volumePath;
+        return rel.isEmpty() ? "." : rel;
+    }
+
+    private int openBeneath(Arena a, String relative, int flags, int mode, String what) throws Libc.Errno {
         MemorySegment how = a.allocate(Libc.OPEN_HOW);
         how.set(JAVA_LONG, 0, flags | Libc.O_CLOEXEC);
-        how.set(JAVA_LONG, 8, 0);
+        how.set(JAVA_LONG, 8, (flags & Libc.O_CREAT) != 0 ? mode : 0); // the kernel refuses a mode without O_CREAT
         how.set(JAVA_LONG, 16, RESOLVE);
         return Libc.openat2(rootFd, a.allocateFrom(relative), how, what);
     }
 
     // ---- opening and creating -----------------------------------------------------------------------
 
+    /**
+     * An open of an entry (a file, for data or metadata, or a directory for its listing) is one {@code openat2} of
+     * its whole path beneath the source; making an entry of another kind names it in its parent's descriptor.
+     */
     private void create(Arena a, FileObject fo, IoParameters.Create c) throws IOException {
         String path = fo.path();
         int mode = c.mode() == null ? -1 : c.mode().bits();
-        try (Parent p = parent(a, path)) {
-            MemorySegment name = a.allocateFrom(p.name());
-            int fd;
-            boolean data = false;
-            switch (c.kind()) {
-                case DIRECTORY -> {
-                    if (c.disposition() == IoParameters.CreateDisposition.CREATE) {
-                        Libc.mkdirat(p.fd(), name, mode < 0 ? 0755 : mode, "mkdir " + path);
-                        fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
-                    } else {
-                        fd = Libc.openat(p.fd(), name, Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "opendir " + path);
-                        data = true;
+        int fd;
+        boolean data = false;
+        if (c.kind() == FileKind.FILE) {
+            Set<Access> access = c.access();
+            boolean read = access.contains(Access.READ_DATA);
+            boolean write = access.contains(Access.WRITE_DATA) || access.contains(Access.APPEND_DATA);
+            data = read || write || c.disposition() != IoParameters.CreateDisposition.OPEN;
+            // a trailing link: ELOOP for data (O_NOFOLLOW), the link itself for metadata (O_PATH | O_NOFOLLOW)
+            fd = openBeneath(a, relative(path), data ? openFlags(c, read, write) : Libc.O_PATH | Libc.O_NOFOLLOW,
+                    mode < 0 ? 0644 : mode, "open " + path);
+        } else if (c.kind() == FileKind.DIRECTORY && c.disposition() != IoParameters.CreateDisposition.CREATE) {
+            fd = openBeneath(a, relative(path), Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0, "opendir " + path);
+            data = true;
+        } else {
+            try (Parent p = parent(a, path)) {
+                MemorySegment name = a.allocateFrom(p.name());
+                switch (c.kind()) {
+                    case DIRECTORY -> Libc.mkdirat(p.fd(), name, mode < 0 ? 0755 : mode, "mkdir " + path);
+                    case SYMBOLIC_LINK -> Libc.symlinkat(a.allocateFrom(c.linkTarget()), p.fd(), name, "symlink " + path);
+                    case HARD_LINK -> {
+                        try (Parent existing = parent(a, c.linkTarget())) {
+                            Libc.linkat(existing.fd(), a.allocateFrom(existing.name()), p.fd(), name, 0, "link " + path);
+                        }
                     }
+                    case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> Libc.mknodat(p.fd(), name,
+                            c.kind().posixType() | (mode < 0 ? 0644 : mode), c.device(), "mknod " + path);
+                    case FILE -> throw new IllegalStateException("a file is opened above");
                 }
-                case SYMBOLIC_LINK -> {
-                    Libc.symlinkat(a.allocateFrom(c.linkTarget()), p.fd(), name, "symlink " + path);
-                    fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
-                }
-                case HARD_LINK -> {
-                    try (Parent existing = parent(a, c.linkTarget())) {
-                        Libc.linkat(existing.fd(), a.allocateFrom(existing.name()), p.fd(), name, 0, "link " + path);
-                    }
-                    fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
-                }
-                case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
-                    Libc.mknodat(p.fd(), name, c.kind().posixType() | (mode < 0 ? 0644 : mode), c.device(), "mknod " + path);
-                    fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
-                }
-                case FILE -> {
-                    Set<Access> access = c.access();
-                    boolean read = access.contains(Access.READ_DATA);
-                    boolean write = access.contains(Access.WRITE_DATA) || access.contains(Access.APPEND_DATA);
-                    if (read || write || c.disposition() != IoParameters.CreateDisposition.OPEN) {
-                        fd = Libc.openat(p.fd(), name, openFlags(c, read, write), mode < 0 ? 0644 : mode, "open " + path);
-                        data = true;
-                    } else {
-                        fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
-                    }
-                }
-                default -> throw new NtStatusException(NtStatus.INVALID_PARAMETER, "no such kind: " + c.kind());
+                fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
             }
-            fo.setBackendHandle(new Handle(fd, data));
         }
+        fo.setBackendHandle(new Handle(fd, data));
     }
 
     private static int openFlags(IoParameters.Create c, boolean read, boolean write) {
@@ -452,9 +465,16 @@ public final class PosixBackend implements VolumeBackend {
             case FileInformation.EndOfFile eof -> Libc.ftruncate(h.fd, eof.size());
             case FileInformation.Disposition d -> {
                 if (d.deleteFile()) {
-                    boolean directory = attributes(a, h.fd).kind() == FileKind.DIRECTORY;
                     try (Parent p = parent(a, fo.path())) {
-                        Libc.unlinkat(p.fd(), a.allocateFrom(p.name()), directory ? Libc.AT_REMOVEDIR : 0, "unlink " + fo.path());
+                        MemorySegment name = a.allocateFrom(p.name());
+                        try {
+                            Libc.unlinkat(p.fd(), name, 0, "unlink " + fo.path());
+                        } catch (Libc.Errno e) {
+                            if (e.errno() != Libc.EISDIR) {
+                                throw e;
+                            }
+                            Libc.unlinkat(p.fd(), name, Libc.AT_REMOVEDIR, "rmdir " + fo.path());
+                        }
                     }
                 }
             }
