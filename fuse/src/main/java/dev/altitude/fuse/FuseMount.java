@@ -144,6 +144,11 @@ public final class FuseMount implements AutoCloseable {
         return operations.reads();
     }
 
+    /** Requests the kernel sent so far, by opcode ({@code fuse.h}'s numbers, below 64). */
+    public long[] requestsByOpcode() {
+        return operations.requestsByOpcode();
+    }
+
     /** Whether INIT agreed on kernel passthrough. */
     public boolean passthrough() {
         return paths.passthroughEnabled();

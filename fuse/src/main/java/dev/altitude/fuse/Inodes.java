@@ -33,6 +33,8 @@ final class Inodes {
 
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<Long, Node> byIno = new HashMap<>();
+    /** Each name to the node it last named; sorted, so the names below a directory are one range. */
+    private final java.util.TreeMap<String, Node> byPath = new java.util.TreeMap<>();
     private long next = Abi.ROOT_ID + 1;
 
     Inodes() {
@@ -51,6 +53,10 @@ final class Inodes {
             if (ino >= 0) {
                 byIno.put(ino, n);
             }
+        }
+        Node before = byPath.put(path, n);
+        if (before != null && before != n && before.paths.size() > 1) {
+            before.paths.remove(path); // the name is another file's now
         }
         n.paths.remove(path);
         n.paths.add(path);
@@ -74,27 +80,41 @@ final class Inodes {
         if (n.lookups <= 0) {
             byId.remove(id);
             byIno.remove(n.ino, n);
+            for (String p : n.paths) {
+                byPath.remove(p, n);
+            }
         }
     }
 
     /** A rename: the name {@code from} and every name below it now live under {@code to}. */
     synchronized void renamed(String from, String to) {
         unlinked(to); // the file the rename replaced, if any, lost that name
-        for (Node n : byId.values()) {
+        Map<String, Node> moved = new java.util.LinkedHashMap<>();
+        Node self = byPath.remove(from);
+        if (self != null) {
+            moved.put(from, self);
+        }
+        var below = byPath.subMap(from + "/", true, from + "0", false); // '0' follows '/'
+        moved.putAll(below);
+        below.clear();
+        for (Map.Entry<String, Node> e : moved.entrySet()) {
+            String name = to + e.getKey().substring(from.length());
+            Node n = e.getValue();
             List<String> names = new ArrayList<>(n.paths);
             n.paths.clear();
             for (String p : names) {
-                n.paths.add(p.equals(from) ? to : p.startsWith(from + "/") ? to + p.substring(from.length()) : p);
+                n.paths.add(p.equals(e.getKey()) ? name : p);
             }
+            byPath.put(name, n);
         }
     }
 
     /** {@code path} is no longer a name of the node that had it (a node's only name stays: the kernel forgets it). */
     synchronized void unlinked(String path) {
-        for (Node n : byId.values()) {
-            if (n.id != Abi.ROOT_ID && n.paths.size() > 1) {
-                n.paths.remove(path);
-            }
+        Node n = byPath.get(path);
+        if (n != null && n.id != Abi.ROOT_ID && n.paths.size() > 1) {
+            n.paths.remove(path);
+            byPath.remove(path);
         }
     }
 

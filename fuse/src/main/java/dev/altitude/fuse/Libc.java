@@ -109,17 +109,32 @@ final class Libc {
     static final long DIRENT64_TYPE = 18;
     static final long DIRENT64_NAME = 19;
 
-    /** A failed call: its name and errno. */
+    /**
+     * A failed call: its name and errno. A failure is an answer here (a lookup of a missing name is ENOENT), so it
+     * costs no stack trace and its message is made only when someone reads it.
+     */
     static final class Errno extends IOException {
+        private final String call;
         private final int errno;
 
         Errno(String call, int errno) {
-            super(call + ": " + strerror(errno) + " (errno " + errno + ")");
+            super(null, null);
+            this.call = call;
             this.errno = errno;
         }
 
         int errno() {
             return errno;
+        }
+
+        @Override
+        public String getMessage() {
+            return call + ": " + strerror(errno) + " (errno " + errno + ")";
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
         }
     }
 

@@ -78,6 +78,8 @@ final class Operations {
 
     private final DataPaths paths;
     private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
+    /** Requests by opcode (below 64), for what the mount reports. */
+    private final java.util.concurrent.atomic.AtomicLongArray byOpcode = new java.util.concurrent.atomic.AtomicLongArray(64);
 
     Operations(Volume volume, DataPaths paths) {
         this.volume = volume;
@@ -147,6 +149,9 @@ final class Operations {
     // ---- dispatch -----------------------------------------------------------------------------------
 
     int handle(Request r, MemorySegment out) {
+        if (r.opcode() >= 0 && r.opcode() < 64) {
+            byOpcode.incrementAndGet(r.opcode());
+        }
         String path = r.nodeid() == 0 ? null : inodes.path(r.nodeid());
         return switch (r.opcode()) {
             case Abi.LOOKUP -> path == null ? -Libc.ENOENT : lookup(child(path, r.string(0)), r.who(), out);
@@ -194,7 +199,9 @@ final class Operations {
                 yield read(r, out);
             }
             case Abi.WRITE -> write(r, out);
-            case Abi.FLUSH -> 0; // a close(2) of one descriptor; the handle's CLEANUP comes with RELEASE
+            // a close(2) of one descriptor, which has nothing to do here (the handle's CLEANUP comes with RELEASE):
+            // ENOSYS makes the kernel send no more FLUSH, so a close returns without a round trip
+            case Abi.FLUSH -> -ENOSYS;
             case Abi.RELEASE, Abi.RELEASEDIR -> {
                 Open o = handles.remove(r.u64(Abi.RELEASE_IN, "fh"));
                 if (o != null) {
@@ -769,6 +776,15 @@ final class Operations {
         }
         java.util.Collections.sort(open);
         return open;
+    }
+
+    /** Requests the kernel sent so far, by opcode. */
+    long[] requestsByOpcode() {
+        long[] c = new long[byOpcode.length()];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = byOpcode.get(i);
+        }
+        return c;
     }
 
     /** READ requests the kernel sent so far. */

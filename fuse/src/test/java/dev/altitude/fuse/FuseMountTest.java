@@ -81,6 +81,7 @@ class FuseMountTest {
                 assertThat(r.out().split("\n")).contains("hello"); // the open file, read after its rename
                 assertThat(reads.get()).as("every cat reaches the filter that sees reads").isGreaterThanOrEqualTo(3);
                 assertThat(m.served()).isPositive();
+                assertThat(m.requestsByOpcode()[Abi.FLUSH]).as("FLUSH answered ENOSYS once, then never sent").isLessThanOrEqualTo(1);
             }
             assertThat(mounted(mnt.toRealPath())).as("unmounted at close").isFalse();
             assertThat(Files.list(source).toList()).isEmpty();
