@@ -40,7 +40,7 @@ public final class FuseMount implements AutoCloseable {
     private final int fd;
     private final Operations operations;
     private final DataPaths paths;
-    private final List<Thread> workers = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
     private final AtomicLong served = new AtomicLong();
     private volatile int minor;
     private volatile boolean closed;
@@ -165,19 +165,71 @@ public final class FuseMount implements AutoCloseable {
             MemorySegment in = arena.allocate(BUFFER, 8);
             MemorySegment out = arena.allocate(4096, 8);
             MemorySegment errno = Libc.errnoSegment(arena);
-            long n = Libc.read(fd, in, errno);
-            Operations.Request r = Operations.Request.of(in.asSlice(0, n));
-            if (r.opcode() != Abi.INIT) {
-                throw new IOException("the kernel's first request is opcode " + r.opcode() + ", not INIT");
+            // a kernel of another major version gets this one's major and, if it speaks it too, asks again
+            for (int attempt = 0; minor == 0; attempt++) {
+                if (attempt == 2) {
+                    throw new IOException("the kernel does not speak FUSE protocol " + Abi.KERNEL_VERSION);
+                }
+                long n = Libc.read(fd, in, errno);
+                Operations.Request r = Operations.Request.of(in.asSlice(0, n));
+                if (r.opcode() != Abi.INIT) {
+                    throw new IOException("the kernel's first request is opcode " + r.opcode() + ", not INIT");
+                }
+                int len = init(r, out.asSlice(Abi.OUT_HEADER.byteSize()));
+                reply(fd, out, r.unique(), len, errno);
             }
-            int len = init(r, out.asSlice(Abi.OUT_HEADER.byteSize()));
-            reply(out, r.unique(), len, errno);
         }
+        // each worker reads its own clone of the session (FUSE_DEV_IOC_CLONE): the kernel spreads the requests
         for (int i = 0; i < threads; i++) {
-            Thread t = Thread.ofPlatform().name("altitude-fuse-" + mountPoint.getFileName() + "-" + i).daemon()
-                    .start(this::serve);
-            workers.add(t);
+            int device = i == 0 ? fd : cloneSession();
+            Worker w = new Worker(device);
+            workers.add(w);
+            w.thread = Thread.ofPlatform().name("altitude-fuse-" + mountPoint.getFileName() + "-" + i).daemon()
+                    .start(() -> serve(w));
         }
+    }
+
+    /** A worker: its thread, its descriptor of the session, and the request it serves now (0: none). */
+    private static final class Worker {
+        final int device;
+        Thread thread;
+        long serving;
+
+        Worker(int device) {
+            this.device = device;
+        }
+    }
+
+    /** A new descriptor of this session, for one more worker. */
+    private int cloneSession() throws Libc.Errno {
+        int c = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment session = a.allocate(JAVA_INT);
+            session.set(JAVA_INT, 0, fd);
+            Libc.ioctl(c, Abi.DEV_IOC_CLONE, session);
+            return c;
+        } catch (Libc.Errno e) {
+            Libc.close(c);
+            throw e;
+        }
+    }
+
+    /**
+     * {@code INTERRUPT}: the caller of request {@code unique} was interrupted. The worker serving it is interrupted
+     * (a pended operation's cancel routine then completes it, {@code STATUS_CANCELLED}, so the caller gets EINTR);
+     * one not being served (not read yet, or answered already) is answered EAGAIN, and the kernel sends the
+     * interrupt again if the request is still waiting.
+     */
+    private int interrupt(long unique) {
+        for (Worker w : workers) {
+            synchronized (w) {
+                if (w.serving == unique) {
+                    w.thread.interrupt();
+                    return Operations.NO_REPLY;
+                }
+            }
+        }
+        return -Libc.EAGAIN;
     }
 
     /** The INIT reply: the protocol version, and only the features this front end implements. */
@@ -214,7 +266,7 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /** The reply: the header, then {@code result} bytes of payload, or (negative {@code result}) the errno alone. */
-    private void reply(MemorySegment out, long unique, int result, MemorySegment errno) throws Libc.Errno {
+    private static void reply(int fd, MemorySegment out, long unique, int result, MemorySegment errno) throws Libc.Errno {
         int len = (int) Abi.OUT_HEADER.byteSize() + Math.max(0, result);
         out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), len);
         out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "error"), Math.min(0, result));
@@ -223,7 +275,8 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /** One worker: read a request, answer it, until the device says the mount is gone. */
-    private void serve() {
+    private void serve(Worker w) {
+        int fd = w.device;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(BUFFER, 8);
             MemorySegment out = arena.allocate(BUFFER, 8);
@@ -241,19 +294,32 @@ public final class FuseMount implements AutoCloseable {
                 }
                 Operations.Request r = Operations.Request.of(in.asSlice(0, n));
                 int result;
-                try {
-                    result = operations.handle(r, payload);
-                } catch (RuntimeException e) {
-                    System.getLogger("dev.altitude.fuse").log(System.Logger.Level.WARNING,
-                            "request " + r.opcode() + " on " + mountPoint + " failed", e);
-                    result = -5; // EIO
+                if (r.opcode() == Abi.INTERRUPT) {
+                    operations.count(Abi.INTERRUPT);
+                    result = interrupt(r.u64(Abi.INTERRUPT_IN, "unique"));
+                } else {
+                    synchronized (w) {
+                        w.serving = r.unique();
+                    }
+                    try {
+                        result = operations.handle(r, payload);
+                    } catch (RuntimeException e) {
+                        System.getLogger("dev.altitude.fuse").log(System.Logger.Level.WARNING,
+                                "request " + r.opcode() + " on " + mountPoint + " failed", e);
+                        result = -5; // EIO
+                    } finally {
+                        synchronized (w) {
+                            w.serving = 0;
+                            Thread.interrupted(); // an interrupt meant for this request ends with it
+                        }
+                    }
                 }
                 served.incrementAndGet();
                 if (result == Operations.NO_REPLY) {
                     continue;
                 }
                 try {
-                    reply(out, r.unique(), result, errno);
+                    reply(fd, out, r.unique(), result, errno);
                 } catch (Libc.Errno e) {
                     if (e.errno() == Libc.ENODEV) {
                         return;
@@ -278,15 +344,20 @@ public final class FuseMount implements AutoCloseable {
             Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
         } finally {
             // the unmount aborts the connection once no one uses it: each worker's read ends with ENODEV
-            for (Thread t : workers) {
+            for (Worker w : workers) {
                 try {
-                    t.join(10_000);
+                    w.thread.join(10_000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
                 }
             }
-            Libc.close(fd); // after the workers: no read can land on a descriptor number reused meanwhile
+            for (Worker w : workers) { // after the workers: no read can land on a descriptor number reused meanwhile
+                if (w.device != fd) {
+                    Libc.close(w.device);
+                }
+            }
+            Libc.close(fd);
             operations.closeAll();
             manager.dismountVolume(volume.name());
         }

@@ -148,10 +148,15 @@ final class Operations {
 
     // ---- dispatch -----------------------------------------------------------------------------------
 
-    int handle(Request r, MemorySegment out) {
-        if (r.opcode() >= 0 && r.opcode() < 64) {
-            byOpcode.incrementAndGet(r.opcode());
+    /** Counts a request by its opcode. */
+    void count(int opcode) {
+        if (opcode >= 0 && opcode < byOpcode.length()) {
+            byOpcode.incrementAndGet(opcode);
         }
+    }
+
+    int handle(Request r, MemorySegment out) {
+        count(r.opcode());
         String path = r.nodeid() == 0 ? null : inodes.path(r.nodeid());
         return switch (r.opcode()) {
             case Abi.LOOKUP -> path == null ? -Libc.ENOENT : lookup(child(path, r.string(0)), r.who(), out);
@@ -229,7 +234,7 @@ final class Operations {
                 yield path == null ? -Libc.ENOENT : !name.startsWith(XATTR_USER) ? -ENODATA
                         : onPath(path, r.who(), new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
             }
-            case Abi.INTERRUPT -> NO_REPLY;
+            case Abi.INTERRUPT -> NO_REPLY; // FuseMount interrupts the worker serving the request
             case Abi.DESTROY -> 0;
             default -> -ENOSYS;
         };
