@@ -172,6 +172,15 @@ public sealed interface IoParameters {
     }
 
     /** What {@link SetInformation} sets. */
+    /**
+     * What a rename does beyond Windows' move (POSIX {@code renameat2} flags, given with
+     * {@code FileRenameInformationEx}): {@code EXCHANGE} swaps the two names atomically (both must exist);
+     * {@code WHITEOUT} leaves a whiteout (an overlay file system's deletion mark) at the old name.
+     */
+    enum RenameKind {
+        MOVE, EXCHANGE, WHITEOUT
+    }
+
     sealed interface FileInformation {
         /** The information classes this kind of information is given with, the usual one first. */
         List<FileInformationClass> informationClasses();
@@ -197,14 +206,22 @@ public sealed interface IoParameters {
          * {@code FileRenameInformation}: the new name as a volume path; with {@code FileRenameInformationEx} the
          * rename is atomic or fails.
          */
-        record Rename(String target, boolean replaceIfExists) implements FileInformation {
+        record Rename(String target, boolean replaceIfExists, RenameKind kind) implements FileInformation {
             public Rename {
                 Objects.requireNonNull(target, "target");
+                Objects.requireNonNull(kind, "kind");
             }
 
+            public Rename(String target, boolean replaceIfExists) {
+                this(target, replaceIfExists, RenameKind.MOVE);
+            }
+
+            /** A plain move is either class; an exchange or a whiteout is {@code FileRenameInformationEx} only. */
             @Override
             public List<FileInformationClass> informationClasses() {
-                return List.of(FileInformationClass.FileRenameInformation, FileInformationClass.FileRenameInformationEx);
+                return kind == RenameKind.MOVE
+                        ? List.of(FileInformationClass.FileRenameInformation, FileInformationClass.FileRenameInformationEx)
+                        : List.of(FileInformationClass.FileRenameInformationEx);
             }
         }
 

@@ -181,6 +181,9 @@ public final class MemoryBackend implements VolumeBackend {
                 }
             }
             case FileInformation.Rename r -> {
+                if (r.kind() != IoParameters.RenameKind.MOVE) {
+                    throw new NtStatusException(NtStatus.NOT_SUPPORTED, r.kind() + " rename");
+                }
                 String target = r.target();
                 if (nodes.containsKey(target) && !r.replaceIfExists()) {
                     throw new NtStatusException(NtStatus.OBJECT_NAME_COLLISION, target);

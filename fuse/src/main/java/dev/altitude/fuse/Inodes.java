@@ -89,6 +89,10 @@ final class Inodes {
     /** A rename: the name {@code from} and every name below it now live under {@code to}. */
     synchronized void renamed(String from, String to) {
         unlinked(to); // the file the rename replaced, if any, lost that name
+        renamedKeeping(from, to);
+    }
+
+    private void renamedKeeping(String from, String to) {
         Map<String, Node> moved = new java.util.LinkedHashMap<>();
         Node self = byPath.remove(from);
         if (self != null) {
@@ -107,6 +111,14 @@ final class Inodes {
             }
             byPath.put(name, n);
         }
+    }
+
+    /** A {@code RENAME_EXCHANGE}: the two names, and the names below them, swap their nodes. */
+    synchronized void exchanged(String a, String b) {
+        String aside = "\0" + a; // no name of the kernel's has a NUL
+        renamedKeeping(a, aside);
+        renamedKeeping(b, a);
+        renamedKeeping(aside, b);
     }
 
     /** {@code path} is no longer a name of the node that had it (a node's only name stays: the kernel forgets it). */

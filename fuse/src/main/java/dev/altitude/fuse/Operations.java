@@ -470,17 +470,24 @@ final class Operations {
         if (path == null || to == null) {
             return -Libc.ENOENT;
         }
-        if ((flags & (Abi.RENAME_EXCHANGE | Abi.RENAME_WHITEOUT)) != 0) {
-            return -EINVAL; // not through java.nio; the native backend will
+        if ((flags & ~(Abi.RENAME_NOREPLACE | Abi.RENAME_EXCHANGE | Abi.RENAME_WHITEOUT)) != 0
+                || (flags & Abi.RENAME_EXCHANGE) != 0 && (flags & ~Abi.RENAME_EXCHANGE) != 0) {
+            return -EINVAL; // as renameat2: EXCHANGE goes with no other flag
         }
+        IoParameters.RenameKind kind = (flags & Abi.RENAME_EXCHANGE) != 0 ? IoParameters.RenameKind.EXCHANGE
+                : (flags & Abi.RENAME_WHITEOUT) != 0 ? IoParameters.RenameKind.WHITEOUT : IoParameters.RenameKind.MOVE;
         String oldName = r.string(namesAt);
         String newName = r.string(r.stringEnd(namesAt));
         String from = child(path, oldName);
         String target = child(to, newName);
-        int code = onPath(from, r.who(), new IoParameters.SetInformation(new FileInformation.Rename(target,
-                (flags & Abi.RENAME_NOREPLACE) == 0))).code();
+        FileInformation.Rename rename = new FileInformation.Rename(target, (flags & Abi.RENAME_NOREPLACE) == 0, kind);
+        int code = onPath(from, r.who(), new IoParameters.SetInformation(rename)).code();
         if (code == 0) {
-            inodes.renamed(from, target);
+            if (kind == IoParameters.RenameKind.EXCHANGE) {
+                inodes.exchanged(from, target);
+            } else {
+                inodes.renamed(from, target);
+            }
         }
         return code;
     }

@@ -480,8 +480,14 @@ public final class PosixBackend implements VolumeBackend {
             }
             case FileInformation.Rename r -> {
                 try (Parent from = parent(a, fo.path()); Parent to = parent(a, r.target())) {
-                    Libc.renameat2(from.fd(), a.allocateFrom(from.name()), to.fd(), a.allocateFrom(to.name()),
-                            r.replaceIfExists() ? 0 : Libc.RENAME_NOREPLACE, "rename " + fo.path());
+                    int noReplace = r.replaceIfExists() ? 0 : Libc.RENAME_NOREPLACE;
+                    int flags = switch (r.kind()) {
+                        case MOVE -> noReplace;
+                        case EXCHANGE -> Libc.RENAME_EXCHANGE;
+                        case WHITEOUT -> Libc.RENAME_WHITEOUT | noReplace;
+                    };
+                    Libc.renameat2(from.fd(), a.allocateFrom(from.name()), to.fd(), a.allocateFrom(to.name()), flags,
+                            "rename " + fo.path());
                 }
             }
             case FileInformation.Basic b -> {

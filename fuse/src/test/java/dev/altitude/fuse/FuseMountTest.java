@@ -141,4 +141,37 @@ class FuseMountTest {
                     .containsPattern("huge (EFBIG|EINVAL)").contains("blocks 2048", "\n1024\n");
         }
     }
+
+    /** RENAME2's EXCHANGE swaps two names atomically (the kernel's names follow); WHITEOUT leaves a whiteout. */
+    @Test
+    void renameat2ExchangesAndLeavesWhiteouts() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        try (FilterManager manager = FilterManager.builder().verifier(true).build();
+             FuseMount m = FuseMount.mount(manager, "rename2", source, mnt, 2)) {
+            Bounded.Result r = sh(mnt, String.join("\n",
+                    "printf a > a; printf b > b; mkdir d; printf c > d/c",
+                    "ib=$(stat -c %i b); id=$(stat -c %i d)",
+                    "python3 - <<'PY'",
+                    "import ctypes, os",
+                    "libc = ctypes.CDLL(None, use_errno=True)",
+                    "AT_FDCWD, EXCHANGE, NOREPLACE, WHITEOUT = -100, 2, 1, 4",
+                    "def rename2(a, b, flags):",
+                    "    if libc.renameat2(AT_FDCWD, a.encode(), AT_FDCWD, b.encode(), flags) != 0:",
+                    "        return os.strerror(ctypes.get_errno())",
+                    "    return 'ok'",
+                    "print('exchange', rename2('a', 'b', EXCHANGE))",
+                    "print('exchange-dir', rename2('a', 'd', EXCHANGE))",
+                    "print('exchange-missing', rename2('a', 'none', EXCHANGE))",
+                    "print('exchange-noreplace', rename2('a', 'b', EXCHANGE | NOREPLACE))",
+                    "print('whiteout', rename2('b', 'w', WHITEOUT))",
+                    "PY",
+                    "cat d; echo; cat a/c; echo; [ \"$(stat -c %i a)\" = \"$id\" ] && [ \"$(stat -c %i d)\" = \"$ib\" ] && echo inodes-swapped",
+                    "stat -c '%F %t:%T' b; cat w"));
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).contains("exchange ok", "exchange-dir ok", "exchange-missing No such file or directory",
+                    "exchange-noreplace Invalid argument", "whiteout ok", "\nb\nc\ninodes-swapped",
+                    "character special file 0:0", "\na");
+        }
+    }
 }

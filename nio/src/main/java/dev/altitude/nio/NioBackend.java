@@ -406,6 +406,10 @@ public final class NioBackend implements VolumeBackend {
                 }
             }
             case FileInformation.Rename r -> {
+                if (r.kind() != IoParameters.RenameKind.MOVE) {
+                    data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio has no exchange, no whiteout
+                    return;
+                }
                 List<java.nio.file.CopyOption> o = new ArrayList<>();
                 if (r.replaceIfExists()) {
                     o.add(StandardCopyOption.REPLACE_EXISTING);
