@@ -181,6 +181,11 @@ public sealed interface IoParameters {
         MOVE, EXCHANGE, WHITEOUT
     }
 
+    /** What an {@link FileInformation.Allocation} does to its range. */
+    enum AllocationKind {
+        ALLOCATE, PUNCH_HOLE, ZERO_RANGE
+    }
+
     sealed interface FileInformation {
         /** The information classes this kind of information is given with, the usual one first. */
         List<FileInformationClass> informationClasses();
@@ -190,6 +195,26 @@ public sealed interface IoParameters {
             @Override
             public List<FileInformationClass> informationClasses() {
                 return List.of(FileInformationClass.FileEndOfFileInformation, FileInformationClass.FileAllocationInformation);
+            }
+        }
+
+        /**
+         * {@code FileAllocationInformation} given as a range, as POSIX {@code fallocate} does: reserve the blocks of
+         * {@code [offset, offset + length)} ({@code ALLOCATE}, the size growing to its end unless {@code keepSize}),
+         * free them ({@code PUNCH_HOLE}, the size kept: the range reads as zeros), or zero them in place
+         * ({@code ZERO_RANGE}).
+         */
+        record Allocation(long offset, long length, AllocationKind kind, boolean keepSize) implements FileInformation {
+            public Allocation {
+                Objects.requireNonNull(kind, "kind");
+                if (offset < 0 || length <= 0) {
+                    throw new IllegalArgumentException("allocation of " + length + " bytes at " + offset);
+                }
+            }
+
+            @Override
+            public List<FileInformationClass> informationClasses() {
+                return List.of(FileInformationClass.FileAllocationInformation);
             }
         }
 
@@ -305,15 +330,56 @@ public sealed interface IoParameters {
     }
 
     /**
-     * {@code IRP_MJ_FILE_SYSTEM_CONTROL} with a control code and optional input; {@link #GET_REPARSE_POINT} of a
-     * symbolic link gives its {@link IoResult.ReparsePoint}.
+     * {@code IRP_MJ_FILE_SYSTEM_CONTROL}: a control code with its typed input ({@link FsControl}). {@code
+     * FSCTL_GET_REPARSE_POINT} of a symbolic link gives its {@link IoResult.ReparsePoint}; {@code
+     * FSCTL_QUERY_ALLOCATED_RANGES} an {@link IoResult.Offset}.
      */
-    record FileSystemControl(int controlCode, byte[] input) implements IoParameters {
+    record FileSystemControl(FsControl control) implements IoParameters {
         /** {@code FSCTL_GET_REPARSE_POINT}. */
         public static final int GET_REPARSE_POINT = 0x000900A8;
+        /** {@code FSCTL_QUERY_ALLOCATED_RANGES}. */
+        public static final int QUERY_ALLOCATED_RANGES = 0x000940CF;
+
+        public FileSystemControl {
+            Objects.requireNonNull(control, "control");
+        }
+
+        /** The {@code FSCTL_*} code. */
+        public int controlCode() {
+            return control.code();
+        }
 
         public static FileSystemControl getReparsePoint() {
-            return new FileSystemControl(GET_REPARSE_POINT, null);
+            return new FileSystemControl(new FsControl.GetReparsePoint());
+        }
+
+        public static FileSystemControl queryAllocatedRanges(long offset, boolean hole) {
+            return new FileSystemControl(new FsControl.QueryAllocatedRanges(offset, hole));
+        }
+    }
+
+    /** What a {@link FileSystemControl} asks, by control code. */
+    sealed interface FsControl {
+        int code();
+
+        /** {@code FSCTL_GET_REPARSE_POINT}: a symbolic link's target. */
+        record GetReparsePoint() implements FsControl {
+            @Override
+            public int code() {
+                return FileSystemControl.GET_REPARSE_POINT;
+            }
+        }
+
+        /**
+         * {@code FSCTL_QUERY_ALLOCATED_RANGES} as POSIX {@code lseek} asks it: the first offset at or after
+         * {@code offset} that holds data ({@code hole} false, {@code SEEK_DATA}) or that is a hole ({@code hole} true,
+         * {@code SEEK_HOLE}; the end of the file counts as one); none there: {@code STATUS_END_OF_FILE}.
+         */
+        record QueryAllocatedRanges(long offset, boolean hole) implements FsControl {
+            @Override
+            public int code() {
+                return FileSystemControl.QUERY_ALLOCATED_RANGES;
+            }
         }
     }
 

@@ -106,6 +106,10 @@ public sealed interface IoResult {
         }
     }
 
+    /** {@code FSCTL_QUERY_ALLOCATED_RANGES} (as {@code lseek} asks it): the offset found. */
+    record Offset(long offset) implements IoResult {
+    }
+
     /**
      * A failed operation's own exception, kept by a backend for a front end that gives its caller exactly the
      * exception the base file system gave (the NIO front end does); filters go by the status.

@@ -192,6 +192,7 @@ public final class MemoryBackend implements VolumeBackend {
                 nodes.put(target, n);
             }
             case FileInformation.Basic b -> { } // keeps no times
+            case FileInformation.Allocation al -> throw new NtStatusException(NtStatus.NOT_SUPPORTED, "allocation of ranges");
         }
         data.complete(NtStatus.SUCCESS, 0);
     }

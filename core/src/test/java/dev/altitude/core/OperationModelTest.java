@@ -61,6 +61,7 @@ class OperationModelTest {
         records.addAll(Arrays.asList(IoParameters.class.getPermittedSubclasses()));
         records.addAll(Arrays.asList(IoResult.class.getPermittedSubclasses()));
         records.addAll(Arrays.asList(FileInformation.class.getPermittedSubclasses()));
+        records.addAll(Arrays.asList(IoParameters.FsControl.class.getPermittedSubclasses()));
         records.add(IoResult.DirectoryEntry.class);
         for (Class<?> r : records) {
             for (RecordComponent c : r.getRecordComponents()) {

@@ -127,12 +127,17 @@ final class Abi {
             u32("setxattr_flags"), u32("padding"));
     static final StructLayout INTERRUPT_IN = struct("fuse_interrupt_in", u64("unique"));
     static final StructLayout DIRENT = struct("fuse_dirent", u64("ino"), u64("off"), u32("namelen"), u32("type"));
+    static final StructLayout FALLOCATE_IN = struct("fuse_fallocate_in", u64("fh"), u64("offset"), u64("length"),
+            u32("mode"), u32("padding"));
+    static final StructLayout LSEEK_IN = struct("fuse_lseek_in", u64("fh"), u64("offset"), u32("whence"), u32("padding"));
+    static final StructLayout LSEEK_OUT = struct("fuse_lseek_out", u64("offset"));
 
     /** Every structure bound, for the layout test. */
     static final List<StructLayout> STRUCTS = List.of(IN_HEADER, OUT_HEADER, INIT_IN, INIT_OUT, ATTR, ENTRY_OUT,
             ATTR_OUT, GETATTR_IN, FORGET_IN, BATCH_FORGET_IN, FORGET_ONE, OPEN_IN, OPEN_OUT, CREATE_IN, MKNOD_IN,
             MKDIR_IN, RENAME2_IN, RENAME_IN, LINK_IN, SETATTR_IN, RELEASE_IN, FLUSH_IN, READ_IN, WRITE_IN, WRITE_OUT,
-            KSTATFS, FSYNC_IN, ACCESS_IN, GETXATTR_IN, GETXATTR_OUT, SETXATTR_IN, INTERRUPT_IN, DIRENT);
+            KSTATFS, FSYNC_IN, ACCESS_IN, GETXATTR_IN, GETXATTR_OUT, SETXATTR_IN, INTERRUPT_IN, DIRENT, FALLOCATE_IN,
+            LSEEK_IN, LSEEK_OUT);
 
     /**
      * Every field's offset, computed once: a request's handling asks for a dozen of them, and walking a layout for

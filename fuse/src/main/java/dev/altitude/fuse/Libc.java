@@ -70,6 +70,10 @@ final class Libc {
     static final short F_RDLCK = 0;
     static final short F_WRLCK = 1;
     static final short F_UNLCK = 2;
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+    static final int ENXIO = 6;
     static final int SEEK_SET = 0;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;

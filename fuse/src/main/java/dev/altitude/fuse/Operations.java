@@ -234,6 +234,8 @@ final class Operations {
                 yield path == null ? -Libc.ENOENT : !name.startsWith(XATTR_USER) ? -ENODATA
                         : onPath(path, r.who(), new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
             }
+            case Abi.FALLOCATE -> fallocate(r);
+            case Abi.LSEEK -> lseek(r, out);
             case Abi.INTERRUPT -> NO_REPLY; // FuseMount interrupts the worker serving the request
             case Abi.DESTROY -> 0;
             default -> -ENOSYS;
@@ -622,6 +624,54 @@ final class Operations {
         out.asSlice(0, Abi.WRITE_OUT.byteSize()).fill((byte) 0);
         out.set(JAVA_INT, Abi.off(Abi.WRITE_OUT, "size"), (int) d.information());
         return (int) Abi.WRITE_OUT.byteSize();
+    }
+
+    private static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10,
+            SEEK_DATA = 3, SEEK_HOLE = 4, ENXIO = 6;
+
+    /** {@code FALLOCATE}: the range's blocks reserved, freed or zeroed, as a {@code FileAllocationInformation}. */
+    private int fallocate(Request r) {
+        Open o = handles.get(r.u64(Abi.FALLOCATE_IN, "fh"));
+        if (o == null) {
+            return -EBADF;
+        }
+        int mode = r.u32(Abi.FALLOCATE_IN, "mode");
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+            return -EOPNOTSUPP; // collapse, insert, unshare: not in the model
+        }
+        IoParameters.AllocationKind kind = (mode & FALLOC_FL_PUNCH_HOLE) != 0 ? IoParameters.AllocationKind.PUNCH_HOLE
+                : (mode & FALLOC_FL_ZERO_RANGE) != 0 ? IoParameters.AllocationKind.ZERO_RANGE
+                : IoParameters.AllocationKind.ALLOCATE;
+        long offset = r.u64(Abi.FALLOCATE_IN, "offset");
+        long length = r.u64(Abi.FALLOCATE_IN, "length");
+        if (offset < 0 || length <= 0) {
+            return -EINVAL;
+        }
+        return send(o.file, new IoParameters.SetInformation(new FileInformation.Allocation(offset, length, kind,
+                (mode & FALLOC_FL_KEEP_SIZE) != 0)), r.who()).code();
+    }
+
+    /** {@code LSEEK} with {@code SEEK_DATA} or {@code SEEK_HOLE} (the kernel answers the others itself). */
+    private int lseek(Request r, MemorySegment out) {
+        Open o = handles.get(r.u64(Abi.LSEEK_IN, "fh"));
+        if (o == null) {
+            return -EBADF;
+        }
+        int whence = r.u32(Abi.LSEEK_IN, "whence");
+        if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+            return -EINVAL;
+        }
+        CallbackData d = new CallbackData(o.file, IoParameters.FileSystemControl.queryAllocatedRanges(
+                r.u64(Abi.LSEEK_IN, "offset"), whence == SEEK_HOLE), r.who());
+        NtStatus s = volume.perform(d);
+        if (s.equals(NtStatus.END_OF_FILE)) {
+            return -ENXIO;
+        }
+        if (s.isFailure()) {
+            return -PathCalls.errno(s, d);
+        }
+        out.set(JAVA_LONG, Abi.off(Abi.LSEEK_OUT, "offset"), d.result(IoResult.Offset.class).offset());
+        return (int) Abi.LSEEK_OUT.byteSize();
     }
 
     // ---- directories ----------------------------------------------------------------------------------

@@ -152,14 +152,26 @@ public final class PosixBackend implements VolumeBackend {
                 case IoParameters.FlushBuffers f -> Libc.fsync(handle(fo).fd, f.dataOnly());
                 case IoParameters.QueryVolumeInformation q -> data.setResult(volume(a));
                 case IoParameters.FileSystemControl f -> {
-                    if (f.controlCode() != IoParameters.FileSystemControl.GET_REPARSE_POINT) {
-                        data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
-                        return;
+                    switch (f.control()) {
+                        case IoParameters.FsControl.GetReparsePoint g -> {
+                            MemorySegment buf = a.allocate(4096);
+                            long n = Libc.readlinkat(handle(fo).fd, a.allocateFrom(""), buf, "readlink " + fo.path());
+                            data.setResult(new IoResult.ReparsePoint(new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
+                                    StandardCharsets.UTF_8)));
+                        }
+                        case IoParameters.FsControl.QueryAllocatedRanges q -> {
+                            try {
+                                data.setResult(new IoResult.Offset(Libc.lseek(handle(fo).fd, q.offset(),
+                                        q.hole() ? Libc.SEEK_HOLE : Libc.SEEK_DATA)));
+                            } catch (Libc.Errno e) {
+                                if (e.errno() != Libc.ENXIO) {
+                                    throw e;
+                                }
+                                data.complete(NtStatus.END_OF_FILE, 0); // no data (or hole) at or after the offset
+                                return;
+                            }
+                        }
                     }
-                    MemorySegment buf = a.allocate(4096);
-                    long n = Libc.readlinkat(handle(fo).fd, a.allocateFrom(""), buf, "readlink " + fo.path());
-                    data.setResult(new IoResult.ReparsePoint(new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
-                            StandardCharsets.UTF_8)));
                 }
                 case IoParameters.LockControl l -> {
                     if (!lock(a, handle(fo), l)) {
@@ -463,6 +475,11 @@ public final class PosixBackend implements VolumeBackend {
     private void setInformation(Arena a, FileObject fo, Handle h, FileInformation info) throws IOException {
         switch (info) {
             case FileInformation.EndOfFile eof -> Libc.ftruncate(h.fd, eof.size());
+            case FileInformation.Allocation al -> Libc.fallocate(h.fd, switch (al.kind()) {
+                case ALLOCATE -> 0;
+                case PUNCH_HOLE -> Libc.FALLOC_FL_PUNCH_HOLE;
+                case ZERO_RANGE -> Libc.FALLOC_FL_ZERO_RANGE;
+            } | (al.keepSize() ? Libc.FALLOC_FL_KEEP_SIZE : 0), al.offset(), al.length());
             case FileInformation.Disposition d -> {
                 if (d.deleteFile()) {
                     try (Parent p = parent(a, fo.path())) {

@@ -174,4 +174,36 @@ class FuseMountTest {
                     "character special file 0:0", "\na");
         }
     }
+
+    /** fallocate (allocate, punch a hole, zero a range) and lseek's SEEK_DATA/SEEK_HOLE reach the source's file. */
+    @Test
+    void fallocateAndSeekDataAndHoleAreTheSourcesOwn() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            AtomicLong reads = loadReadCounter(manager); // direct: a filter sees the file's data
+            try (FuseMount m = FuseMount.mount(manager, "holes", source, mnt, 2)) {
+                Bounded.Result r = sh(mnt, String.join("\n",
+                        "fallocate -l 1048576 f; stat -c 'size %s' f",
+                        "head -c 1048576 /dev/urandom | dd of=f conv=notrunc status=none",
+                        "fallocate -p -o 65536 -l 131072 f; stat -c 'size %s' f",
+                        "python3 - <<'PY'",
+                        "import os",
+                        "fd = os.open('f', os.O_RDONLY)",
+                        "print('hole', os.lseek(fd, 0, os.SEEK_HOLE), 'data', os.lseek(fd, 65536, os.SEEK_DATA))",
+                        "print('zeros', os.pread(fd, 131072, 65536) == bytes(131072))",
+                        "try:",
+                        "    os.lseek(fd, 2 << 20, os.SEEK_DATA)",
+                        "except OSError as e:",
+                        "    print('past-end', e.strerror)",
+                        "PY",
+                        "fallocate -z -o 0 -l 4096 f; od -An -tx1 -N4 f | tr -d ' '",
+                        "fallocate -n -l 4194304 f; stat -c 'size %s' f; [ $(stat -c %b f) -ge 8192 ] && echo reserved"));
+                assertThat(r.exit()).as(r.out()).isZero();
+                assertThat(r.out()).contains("size 1048576\nsize 1048576", "hole 65536 data 196608", "zeros True",
+                        "past-end No such device or address", "00000000", "size 1048576\nreserved");
+            }
+            assertThat(reads.get()).isPositive();
+        }
+    }
 }

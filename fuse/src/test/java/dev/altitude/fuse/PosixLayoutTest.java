@@ -42,6 +42,8 @@ class PosixLayoutTest {
                 #include <sys/syscall.h>
                 #include <linux/openat2.h>
                 #include <linux/stat.h>
+                #include <linux/falloc.h>
+                #include <errno.h>
                 #include <stdint.h>
                 struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
                 int main(void) {
@@ -65,7 +67,7 @@ class PosixLayoutTest {
                 "O_SYNC", "O_DIRECTORY", "O_NOFOLLOW", "O_PATH", "O_CLOEXEC", "AT_SYMLINK_NOFOLLOW", "AT_REMOVEDIR",
                 "AT_EACCESS", "AT_EMPTY_PATH", "RESOLVE_NO_MAGICLINKS", "RESOLVE_NO_SYMLINKS", "RESOLVE_BENEATH",
                 "RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT", "STATX_BASIC_STATS", "STATX_BTIME", "UTIME_OMIT",
-                "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW", "F_RDLCK", "F_WRLCK", "F_UNLCK", "SEEK_SET", "SEEK_DATA",
+                "FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE", "FALLOC_FL_ZERO_RANGE", "ENXIO", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW", "F_RDLCK", "F_WRLCK", "F_UNLCK", "SEEK_SET", "SEEK_DATA",
                 "SEEK_HOLE")) {
             constants.put(name, ((Number) Libc.class.getDeclaredField(name).get(null)).longValue());
             c.append("  printf(\"%s %lld\\n\", \"").append(name).append("\", (long long) ").append(name).append(");\n");

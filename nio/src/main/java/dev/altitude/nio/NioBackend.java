@@ -204,8 +204,8 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.FileSystemControl f -> {
-                    if (f.controlCode() != IoParameters.FileSystemControl.GET_REPARSE_POINT) {
-                        data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
+                    if (!(f.control() instanceof IoParameters.FsControl.GetReparsePoint)) {
+                        data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0); // java.nio knows no holes
                         return;
                     }
                     data.setResult(new IoResult.ReparsePoint(Files.readSymbolicLink(handle(fo).path).toString()));
@@ -423,6 +423,10 @@ public final class NioBackend implements VolumeBackend {
                 Files.move(h.path, resolve(r.target()), o.toArray(java.nio.file.CopyOption[]::new));
             }
             case FileInformation.Basic b -> setTimes(h, b);
+            case FileInformation.Allocation al -> {
+                data.complete(NtStatus.NOT_SUPPORTED, 0); // java.nio allocates no ranges
+                return;
+            }
         }
         data.complete(NtStatus.SUCCESS, 0);
     }
