@@ -127,6 +127,12 @@ final class Abi {
             u32("setxattr_flags"), u32("padding"));
     static final StructLayout INTERRUPT_IN = struct("fuse_interrupt_in", u64("unique"));
     static final StructLayout DIRENT = struct("fuse_dirent", u64("ino"), u64("off"), u32("namelen"), u32("type"));
+    static final StructLayout NOTIFY_INVAL_INODE_OUT = struct("fuse_notify_inval_inode_out", u64("ino"), u64("off"),
+            u64("len"));
+    static final StructLayout NOTIFY_INVAL_ENTRY_OUT = struct("fuse_notify_inval_entry_out", u64("parent"), u32("namelen"),
+            u32("flags"));
+    /** {@code enum fuse_notify_code}: what a notification (a message with unique 0) says. */
+    static final int NOTIFY_INVAL_INODE = 2, NOTIFY_INVAL_ENTRY = 3;
     static final StructLayout FALLOCATE_IN = struct("fuse_fallocate_in", u64("fh"), u64("offset"), u64("length"),
             u32("mode"), u32("padding"));
     static final StructLayout LSEEK_IN = struct("fuse_lseek_in", u64("fh"), u64("offset"), u32("whence"), u32("padding"));
@@ -137,7 +143,7 @@ final class Abi {
             ATTR_OUT, GETATTR_IN, FORGET_IN, BATCH_FORGET_IN, FORGET_ONE, OPEN_IN, OPEN_OUT, CREATE_IN, MKNOD_IN,
             MKDIR_IN, RENAME2_IN, RENAME_IN, LINK_IN, SETATTR_IN, RELEASE_IN, FLUSH_IN, READ_IN, WRITE_IN, WRITE_OUT,
             KSTATFS, FSYNC_IN, ACCESS_IN, GETXATTR_IN, GETXATTR_OUT, SETXATTR_IN, INTERRUPT_IN, DIRENT, FALLOCATE_IN,
-            LSEEK_IN, LSEEK_OUT);
+            LSEEK_IN, LSEEK_OUT, NOTIFY_INVAL_INODE_OUT, NOTIFY_INVAL_ENTRY_OUT);
 
     /**
      * Every field's offset, computed once: a request's handling asks for a dozen of them, and walking a layout for

@@ -45,14 +45,14 @@ public final class FuseMount implements AutoCloseable {
     private volatile int minor;
     private volatile boolean closed;
 
-    private FuseMount(FilterManager manager, Volume volume, Path source, Path mountPoint, int fd) {
+    private FuseMount(FilterManager manager, Volume volume, Path source, Path mountPoint, int fd, long cacheSeconds) {
         this.manager = manager;
         this.source = source;
         this.volume = volume;
         this.mountPoint = mountPoint;
         this.fd = fd;
         this.paths = new DataPaths(fd);
-        this.operations = new Operations(volume, paths);
+        this.operations = new Operations(volume, paths, cacheSeconds);
         volume.reportDataBypass(operations::dataBypass);
     }
 
@@ -83,6 +83,16 @@ public final class FuseMount implements AutoCloseable {
     /** Mounts {@code source} at {@code mountPoint} as volume {@code volumeName} of {@code manager}. */
     public static FuseMount mount(FilterManager manager, String volumeName, Path source, Path mountPoint, int threads)
             throws IOException {
+        return mount(manager, volumeName, source, mountPoint, threads, 1);
+    }
+
+    /**
+     * As {@link #mount(FilterManager, String, Path, Path, int)}, the kernel keeping names and attributes for
+     * {@code cacheSeconds} (a change through another mount of this daemon is notified at once; one behind the
+     * daemon's back shows after this).
+     */
+    public static FuseMount mount(FilterManager manager, String volumeName, Path source, Path mountPoint, int threads,
+                                  long cacheSeconds) throws IOException {
         String missing = unavailableReason();
         if (missing != null) {
             throw new IOException("cannot mount: " + missing);
@@ -100,8 +110,9 @@ public final class FuseMount implements AutoCloseable {
             fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
             Libc.mount("altitude:" + src, mp.toString(), "fuse.altitude", Libc.MS_NOSUID | Libc.MS_NODEV,
                     "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
-            FuseMount m = new FuseMount(manager, volume, src, mp, fd);
+            FuseMount m = new FuseMount(manager, volume, src, mp, fd, cacheSeconds);
             m.start(Math.max(1, threads));
+            m.joinSource();
             return m;
         } catch (IOException | RuntimeException e) {
             if (fd >= 0) {
@@ -274,6 +285,104 @@ public final class FuseMount implements AutoCloseable {
         Libc.write(fd, out, len, errno);
     }
 
+    // ---- the other mounts of the same source ----------------------------------------------------------
+
+    /** Every mount of this daemon by its source: a change through one is notified to the kernels of the others. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.CopyOnWriteArrayList<FuseMount>>
+            BY_SOURCE = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A notification to send: its code and its payload (the structure, then a name for an entry). */
+    private record Notice(int code, byte[] payload) {
+    }
+
+    private static final Notice STOP = new Notice(0, new byte[0]);
+    private final java.util.concurrent.LinkedBlockingQueue<Notice> notices = new java.util.concurrent.LinkedBlockingQueue<>();
+    private Thread notifier;
+
+    private void joinSource() {
+        var same = BY_SOURCE.computeIfAbsent(source, k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        same.add(this);
+        notifier = Thread.ofPlatform().name("altitude-fuse-notify-" + mountPoint.getFileName()).daemon().start(this::notifyLoop);
+        operations.onChanges(new Operations.Changes() {
+            @Override
+            public void attributes(String path) {
+                for (FuseMount other : same) {
+                    if (other != FuseMount.this) {
+                        other.invalidateInode(path);
+                    }
+                }
+            }
+
+            @Override
+            public void entry(String parent, String name) {
+                for (FuseMount other : same) {
+                    if (other != FuseMount.this) {
+                        other.invalidateEntry(parent, name);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code FUSE_NOTIFY_INVAL_INODE}: the kernel drops its attributes and cached data of the file (if it has it). */
+    private void invalidateInode(String path) {
+        long node = operations.nodeOf(path);
+        if (node != 0) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Abi.NOTIFY_INVAL_INODE_OUT.byteSize())
+                    .order(java.nio.ByteOrder.nativeOrder());
+            b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_INODE_OUT, "ino"), node);
+            b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_INODE_OUT, "off"), 0);
+            b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_INODE_OUT, "len"), -1); // all of its data
+            notices.add(new Notice(Abi.NOTIFY_INVAL_INODE, b.array()));
+        }
+    }
+
+    /** {@code FUSE_NOTIFY_INVAL_ENTRY}: the kernel forgets what {@code name} in {@code parent} led to. */
+    private void invalidateEntry(String parent, String name) {
+        long node = operations.nodeOf(parent);
+        if (node != 0) {
+            byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int size = (int) Abi.NOTIFY_INVAL_ENTRY_OUT.byteSize();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size + n.length + 1).order(java.nio.ByteOrder.nativeOrder());
+            b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_ENTRY_OUT, "parent"), node);
+            b.putInt((int) Abi.off(Abi.NOTIFY_INVAL_ENTRY_OUT, "namelen"), n.length);
+            b.put(size, n);
+            notices.add(new Notice(Abi.NOTIFY_INVAL_ENTRY, b.array()));
+        }
+    }
+
+    /**
+     * Sends the notifications, on a thread of their own: a notification waits for the kernel's locks of the name or
+     * file, which a request in flight on this mount may hold while its worker notifies another mount.
+     */
+    private void notifyLoop() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(64 * 1024, 8);
+            MemorySegment errno = Libc.errnoSegment(arena);
+            while (true) {
+                Notice n = notices.take();
+                if (n == STOP) {
+                    return;
+                }
+                MemorySegment.copy(n.payload(), 0, out, java.lang.foreign.ValueLayout.JAVA_BYTE, Abi.OUT_HEADER.byteSize(),
+                        n.payload().length);
+                int len = (int) Abi.OUT_HEADER.byteSize() + n.payload().length;
+                out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "len"), len);
+                out.set(JAVA_INT, Abi.off(Abi.OUT_HEADER, "error"), n.code());
+                out.set(JAVA_LONG, Abi.off(Abi.OUT_HEADER, "unique"), 0);
+                try {
+                    Libc.write(fd, out, len, errno);
+                } catch (Libc.Errno e) {
+                    if (e.errno() == Libc.ENODEV) {
+                        return; // unmounted
+                    }
+                    // ENOENT: the kernel no longer has that file or name cached
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** One worker: read a request, answer it, until the device says the mount is gone. */
     private void serve(Worker w) {
         int fd = w.device;
@@ -340,6 +449,14 @@ public final class FuseMount implements AutoCloseable {
             return;
         }
         closed = true;
+        var same = BY_SOURCE.get(source);
+        if (same != null) {
+            same.remove(this);
+            BY_SOURCE.remove(source, java.util.List.of());
+        }
+        if (notifier != null) {
+            notices.add(STOP);
+        }
         try {
             Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
         } finally {
@@ -350,6 +467,13 @@ public final class FuseMount implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
+                }
+            }
+            if (notifier != null) {
+                try {
+                    notifier.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
             for (Worker w : workers) { // after the workers: no read can land on a descriptor number reused meanwhile

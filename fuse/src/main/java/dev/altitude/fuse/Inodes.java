@@ -70,6 +70,15 @@ final class Inodes {
         return n == null || n.paths.isEmpty() ? null : n.path();
     }
 
+    /** The node a name leads to (the root for "/"), or 0 if the kernel has none for it. */
+    synchronized long nodeOf(String path) {
+        if (path.equals("/")) {
+            return Abi.ROOT_ID;
+        }
+        Node n = byPath.get(path);
+        return n == null ? 0 : n.id;
+    }
+
     /** {@code FORGET}: the kernel dropped {@code count} lookups; a node with none left is gone. */
     synchronized void forget(long id, long count) {
         Node n = byId.get(id);

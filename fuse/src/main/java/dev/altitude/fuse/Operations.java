@@ -43,8 +43,22 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Operations {
     static final int NO_REPLY = Integer.MIN_VALUE;
     private static final long HEADER = Abi.IN_HEADER.byteSize();
-    /** How long the kernel may keep a name and attributes: a change behind its back shows after this. */
-    private static final long VALID_SECONDS = 1;
+    /**
+     * How long the kernel may keep a name and attributes: a change behind its back (not through a mount of this
+     * daemon, which tells the others) shows after this.
+     */
+    private final long validSeconds;
+
+    /** What a request changed, for the other mounts of the same source, whose kernels may have cached it. */
+    interface Changes {
+        /** The attributes (size, times, mode, link count) of the file at {@code path} changed. */
+        void attributes(String path);
+
+        /** The name {@code name} in the directory {@code parent} now means another file, or none. */
+        void entry(String parent, String name);
+    }
+
+    private volatile Changes changes;
     private static final int ENOSYS = 38, EINVAL = 22, EBADF = 9, EACCES = 13, ERANGE = 34, ENODATA = 61,
             EOPNOTSUPP = 95;
     private static final String XATTR_USER = "user.";
@@ -81,9 +95,10 @@ final class Operations {
     /** Requests by opcode (below 64), for what the mount reports. */
     private final java.util.concurrent.atomic.AtomicLongArray byOpcode = new java.util.concurrent.atomic.AtomicLongArray(64);
 
-    Operations(Volume volume, DataPaths paths) {
+    Operations(Volume volume, DataPaths paths, long validSeconds) {
         this.volume = volume;
         this.paths = paths;
+        this.validSeconds = validSeconds;
         this.calls = new PathCalls(volume);
     }
 
@@ -148,6 +163,11 @@ final class Operations {
 
     // ---- dispatch -----------------------------------------------------------------------------------
 
+    /** The node id the kernel knows {@code path} by on this mount, or 0 if it has none. */
+    long nodeOf(String path) {
+        return inodes.nodeOf(path);
+    }
+
     /** Counts a request by its opcode. */
     void count(int opcode) {
         if (opcode >= 0 && opcode < byOpcode.length()) {
@@ -155,9 +175,68 @@ final class Operations {
         }
     }
 
+    void onChanges(Changes c) {
+        changes = c;
+    }
+
     int handle(Request r, MemorySegment out) {
         count(r.opcode());
         String path = r.nodeid() == 0 ? null : inodes.path(r.nodeid());
+        Changes c = changes;
+        if (c == null) {
+            return serve(r, path, out);
+        }
+        // the names a change touches, read before the request (a rename moves them)
+        String[] touched = touched(r, path);
+        int result = serve(r, path, out);
+        if (result >= 0 && touched != null) {
+            for (int i = 0; i + 1 < touched.length; i += 2) {
+                if (touched[i + 1] == null) {
+                    c.attributes(touched[i]);
+                } else {
+                    c.entry(touched[i], touched[i + 1]);
+                    c.attributes(touched[i]);
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * What a request will change, as pairs: (path, null) for a file's attributes, (directory, name) for a name in
+     * it (and the directory's attributes); null for a request that changes nothing.
+     */
+    private String[] touched(Request r, String path) {
+        if (path == null && r.opcode() != Abi.WRITE) {
+            return null;
+        }
+        return switch (r.opcode()) {
+            case Abi.SETATTR, Abi.SETXATTR, Abi.REMOVEXATTR, Abi.FALLOCATE -> new String[] {path, null};
+            case Abi.WRITE -> {
+                Open o = handles.get(r.u64(Abi.WRITE_IN, "fh"));
+                String p = o == null ? null : inodes.path(o.node);
+                yield p == null ? null : new String[] {p, null};
+            }
+            case Abi.CREATE -> new String[] {path, r.string(Abi.CREATE_IN.byteSize())};
+            case Abi.MKNOD -> new String[] {path, r.string(Abi.MKNOD_IN.byteSize())};
+            case Abi.MKDIR -> new String[] {path, r.string(Abi.MKDIR_IN.byteSize())};
+            case Abi.SYMLINK -> new String[] {path, r.string(0)};
+            case Abi.LINK -> {
+                String existing = inodes.path(r.u64(Abi.LINK_IN, "oldnodeid"));
+                yield new String[] {path, r.string(Abi.LINK_IN.byteSize()), existing, null};
+            }
+            case Abi.UNLINK, Abi.RMDIR -> new String[] {path, r.string(0), child(path, r.string(0)), null};
+            case Abi.RENAME, Abi.RENAME2 -> {
+                long at = r.opcode() == Abi.RENAME ? Abi.RENAME_IN.byteSize() : Abi.RENAME2_IN.byteSize();
+                String to = inodes.path(r.u64(r.opcode() == Abi.RENAME ? Abi.RENAME_IN : Abi.RENAME2_IN, "newdir"));
+                yield to == null ? null : new String[] {path, r.string(at), to, r.string(r.stringEnd(at))};
+            }
+            default -> null;
+        };
+    }
+
+    /** The request's answer: its reply's length, or -errno, or {@link #NO_REPLY}. */
+    private int serve(Request r, String path, MemorySegment out) {
         return switch (r.opcode()) {
             case Abi.LOOKUP -> path == null ? -Libc.ENOENT : lookup(child(path, r.string(0)), r.who(), out);
             case Abi.FORGET -> {
@@ -262,18 +341,18 @@ final class Operations {
         return entry(inodes.lookedUp(path, a.inode()), a, out);
     }
 
-    private static int entry(Inodes.Node n, IoResult.FileAttributes a, MemorySegment out) {
+    private int entry(Inodes.Node n, IoResult.FileAttributes a, MemorySegment out) {
         out.asSlice(0, Abi.ENTRY_OUT.byteSize()).fill((byte) 0);
         out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "nodeid"), n.id);
-        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "entry_valid"), VALID_SECONDS);
-        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "attr_valid"), VALID_SECONDS);
+        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "entry_valid"), validSeconds);
+        out.set(JAVA_LONG, Abi.off(Abi.ENTRY_OUT, "attr_valid"), validSeconds);
         attr(a, out.asSlice(Abi.off(Abi.ENTRY_OUT, "attr")));
         return (int) Abi.ENTRY_OUT.byteSize();
     }
 
-    private static int attrOut(IoResult.FileAttributes a, MemorySegment out) {
+    private int attrOut(IoResult.FileAttributes a, MemorySegment out) {
         out.asSlice(0, Abi.ATTR_OUT.byteSize()).fill((byte) 0);
-        out.set(JAVA_LONG, Abi.off(Abi.ATTR_OUT, "attr_valid"), VALID_SECONDS);
+        out.set(JAVA_LONG, Abi.off(Abi.ATTR_OUT, "attr_valid"), validSeconds);
         attr(a, out.asSlice(Abi.off(Abi.ATTR_OUT, "attr")));
         return (int) Abi.ATTR_OUT.byteSize();
     }
