@@ -59,9 +59,18 @@ final class AltitudeCommand implements AutoCloseable {
         return start(List.of(), args);
     }
 
+    /** Run as the user {@code uid} (its own group, no others), through {@code setpriv}. */
+    static AltitudeCommand startAs(int uid, String... args) throws IOException {
+        return start(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"), List.of(), args);
+    }
+
     /** With more environment variables ({@code NAME=value} each). */
     static AltitudeCommand start(List<String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(List.of(), env, args);
+    }
+
+    private static AltitudeCommand start(List<String> prefix, List<String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(script().toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -56,19 +56,103 @@ public final class FuseMount implements AutoCloseable {
         volume.reportDataBypass(operations::dataBypass);
     }
 
-    /** Can this process mount this way: root, and {@code /dev/fuse}? Says what is missing, or null. */
+    /**
+     * Can this process mount: {@code /dev/fuse}, and root (which mounts with {@code mount(2)}) or {@code fusermount3}
+     * (which mounts for another user)? Says what is missing, or null.
+     */
     public static String unavailableReason() {
         if (!Files.exists(Path.of("/dev/fuse"))) {
             return "no /dev/fuse";
         }
         try {
-            if ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") != 0) { // this process's effective user
-                return "mount(2) of a FUSE file system needs root";
+            if (!isRoot() && fusermount() == null) {
+                return "a FUSE mount needs root, or fusermount3 (Debian: apt-get install fuse3)";
             }
         } catch (IOException | RuntimeException e) {
             return "cannot tell this process's user: " + e;
         }
         return null;
+    }
+
+    /** Is this process's effective user root? */
+    static boolean isRoot() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    }
+
+    /** The set-user-ID {@code fusermount3}, or null. */
+    static Path fusermount() {
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
+            Path p = Path.of(dir, "fusermount3");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Mounts through {@code fusermount3} (for a user other than root): it opens {@code /dev/fuse}, mounts it and sends
+     * the descriptor back over a socket ({@code _FUSE_COMMFD}). {@code allow_other} only where {@code /etc/fuse.conf}
+     * lets users ask for it ({@code user_allow_other}); without it only this user reaches the mount.
+     */
+    private static int mountWithFusermount(Path mp) throws IOException {
+        boolean allowOther;
+        try {
+            allowOther = Files.readAllLines(Path.of("/etc/fuse.conf")).stream().map(String::strip)
+                    .anyMatch(l -> l.equals("user_allow_other"));
+        } catch (IOException e) {
+            allowOther = false;
+        }
+        int[] pair = Libc.socketpair();
+        try {
+            int exit = Libc.spawnAndWait(List.of(fusermount().toString(), "-o",
+                    "default_permissions,fsname=altitude,subtype=altitude" + (allowOther ? ",allow_other" : ""), "--",
+                    mp.toString()), List.of("_FUSE_COMMFD=3", "PATH=/usr/bin:/bin"), pair[1]);
+            Libc.close(pair[1]);
+            pair[1] = -1;
+            int fd = exit == 0 ? Libc.receiveDescriptor(pair[0]) : -1;
+            if (fd < 0) {
+                throw new IOException("fusermount3 did not mount " + mp + " (exit status " + exit + ")");
+            }
+            return fd;
+        } finally {
+            Libc.close(pair[0]);
+            if (pair[1] >= 0) {
+                Libc.close(pair[1]);
+            }
+        }
+    }
+
+    /** Unmounts lazily (a caller inside keeps its files): {@code umount2} as root, {@code fusermount3 -u -z} otherwise. */
+    static void unmount(Path mp) throws IOException {
+        try {
+            Libc.umount2(mp.toString(), Libc.MNT_DETACH);
+            return;
+        } catch (Libc.Errno e) {
+            if (e.errno() != 1 || fusermount() == null) { // EPERM: not root
+                throw e;
+            }
+        }
+        Process p = new ProcessBuilder(fusermount().toString(), "-u", "-z", mp.toString()).redirectErrorStream(true).start();
+        var said = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes()).strip();
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        try {
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("fusermount3 -u " + mp + " did not finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("fusermount3 -u " + mp + ": " + said.getNow(""));
+        }
     }
 
     /**
@@ -106,15 +190,28 @@ public final class FuseMount implements AutoCloseable {
         }
         Volume volume = manager.mountVolume(volumeName, PosixBackend.open(src));
         int fd = -1;
+        boolean mounted = false;
         try {
-            fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
-            Libc.mount("altitude:" + src, mp.toString(), "fuse.altitude", Libc.MS_NOSUID | Libc.MS_NODEV,
-                    "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
+            if (isRoot()) {
+                fd = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
+                Libc.mount("altitude:" + src, mp.toString(), "fuse.altitude", Libc.MS_NOSUID | Libc.MS_NODEV,
+                        "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
+            } else {
+                fd = mountWithFusermount(mp);
+            }
+            mounted = true;
             FuseMount m = new FuseMount(manager, volume, src, mp, fd, cacheSeconds);
             m.start(Math.max(1, threads));
             m.joinSource();
             return m;
         } catch (IOException | RuntimeException e) {
+            if (mounted) {
+                try {
+                    unmount(mp);
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
             if (fd >= 0) {
                 Libc.close(fd);
             }
@@ -192,7 +289,14 @@ public final class FuseMount implements AutoCloseable {
         }
         // each worker reads its own clone of the session (FUSE_DEV_IOC_CLONE): the kernel spreads the requests
         for (int i = 0; i < threads; i++) {
-            int device = i == 0 ? fd : cloneSession();
+            int device = fd;
+            if (i > 0) {
+                try {
+                    device = cloneSession();
+                } catch (Libc.Errno e) {
+                    // /dev/fuse is root's here (fusermount3 opened it for this user): the workers share the session
+                }
+            }
             Worker w = new Worker(device);
             workers.add(w);
             w.thread = Thread.ofPlatform().name("altitude-fuse-" + mountPoint.getFileName() + "-" + i).daemon()
@@ -442,7 +546,11 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Unmounts, stops the workers, closes what the kernel left open, dismounts the volume. */
+    /**
+     * Unmounts, stops the workers, closes what the kernel left open, dismounts the volume. A worker still in a filter
+     * after the unmount (an operation it pended, on an aborted connection) ends with the dismount, whose teardown lets
+     * pended operations go; a descriptor is closed only when no worker can use it any more.
+     */
     @Override
     public synchronized void close() throws IOException {
         if (closed) {
@@ -458,17 +566,13 @@ public final class FuseMount implements AutoCloseable {
             notices.add(STOP);
         }
         try {
-            Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
+            unmount(mountPoint);
         } finally {
             // the unmount aborts the connection once no one uses it: each worker's read ends with ENODEV
-            for (Worker w : workers) {
-                try {
-                    w.thread.join(10_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+            boolean ended = join(10_000);
+            operations.closeAll();
+            manager.dismountVolume(volume.name());
+            ended = ended || join(10_000);
             if (notifier != null) {
                 try {
                     notifier.join(10_000);
@@ -476,14 +580,31 @@ public final class FuseMount implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            for (Worker w : workers) { // after the workers: no read can land on a descriptor number reused meanwhile
-                if (w.device != fd) {
-                    Libc.close(w.device);
+            if (ended && (notifier == null || !notifier.isAlive())) {
+                for (Worker w : workers) {
+                    if (w.device != fd) {
+                        Libc.close(w.device);
+                    }
                 }
+                Libc.close(fd);
+            } else {
+                System.getLogger("dev.altitude.fuse").log(System.Logger.Level.WARNING, "a worker of " + mountPoint
+                        + " did not end: its /dev/fuse descriptors stay open rather than be reused under it");
             }
-            Libc.close(fd);
-            operations.closeAll();
-            manager.dismountVolume(volume.name());
         }
+    }
+
+    /** Waits up to {@code millis} for every worker; whether they all ended. */
+    private boolean join(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        for (Worker w : workers) {
+            try {
+                w.thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return workers.stream().noneMatch(w -> w.thread.isAlive());
     }
 }

@@ -77,6 +77,12 @@ final class Libc {
     static final int SEEK_SET = 0;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 02000000;
+    static final int SOL_SOCKET = 1;
+    static final int SCM_RIGHTS = 1;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
     static final long SYS_OPENAT2 = 437;
     static final long SYS_FCHMODAT2 = 452;
     static final long SYS_GETDENTS64 = 217;
@@ -108,6 +114,16 @@ final class Libc {
             JAVA_LONG.withName("f_files"), JAVA_LONG.withName("f_ffree"), JAVA_LONG.withName("f_fsid"),
             JAVA_LONG.withName("f_namelen"), JAVA_LONG.withName("f_frsize"), JAVA_LONG.withName("f_flags"),
             MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("f_spare"));
+    /** {@code struct iovec}: void *iov_base, size_t iov_len. */
+    static final StructLayout IOVEC = MemoryLayout.structLayout(ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
+    /** {@code struct msghdr} (x86-64). */
+    static final StructLayout MSGHDR = MemoryLayout.structLayout(ADDRESS.withName("msg_name"), JAVA_INT.withName("msg_namelen"),
+            MemoryLayout.paddingLayout(4), ADDRESS.withName("msg_iov"), JAVA_LONG.withName("msg_iovlen"),
+            ADDRESS.withName("msg_control"), JAVA_LONG.withName("msg_controllen"), JAVA_INT.withName("msg_flags"),
+            MemoryLayout.paddingLayout(4));
+    /** {@code struct cmsghdr} (x86-64): size_t cmsg_len, int cmsg_level, int cmsg_type, then the data. */
+    static final StructLayout CMSGHDR = MemoryLayout.structLayout(JAVA_LONG.withName("cmsg_len"), JAVA_INT.withName("cmsg_level"),
+            JAVA_INT.withName("cmsg_type"));
     /** {@code struct linux_dirent64}: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, then the name. */
     static final long DIRENT64_RECLEN = 16;
     static final long DIRENT64_TYPE = 18;
@@ -189,6 +205,17 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FCNTL_LOCK = libc("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SOCKETPAIR = libc("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle RECVMSG = libc("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SPAWN_ACTIONS_INIT = libc("posix_spawn_file_actions_init",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SPAWN_ACTIONS_DUP2 = libc("posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SPAWN_ACTIONS_DESTROY = libc("posix_spawn_file_actions_destroy",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle POSIX_SPAWNP = libc("posix_spawnp",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle WAITPID = libc("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FSTATFS = libc("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle FACCESSAT = libc("faccessat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETXATTR = libc("getxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
@@ -445,5 +472,101 @@ final class Libc {
 
     static void removexattr(MemorySegment path, MemorySegment name) throws Errno {
         sys("removexattr", e -> (int) REMOVEXATTR.invokeExact(e, path, name));
+    }
+
+    // ---- mounting without root: fusermount3 hands the opened /dev/fuse over a socket ----------------------
+
+    /** A connected pair of Unix stream sockets, close-on-exec. */
+    static int[] socketpair() throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            sys("socketpair", e -> (int) SOCKETPAIR.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** The descriptor a peer sent on {@code socket} with {@code SCM_RIGHTS}, or -1 if it sent none. */
+    static int receiveDescriptor(int socket) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment data = a.allocate(1);
+            MemorySegment iov = a.allocate(IOVEC);
+            iov.set(ADDRESS, 0, data);
+            iov.set(JAVA_LONG, 8, 1);
+            long space = CMSGHDR.byteSize() + 8; // CMSG_SPACE(sizeof(int))
+            MemorySegment control = a.allocate(space, 8);
+            control.fill((byte) 0);
+            MemorySegment msg = a.allocate(MSGHDR);
+            msg.fill((byte) 0);
+            msg.set(ADDRESS, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iov")), iov);
+            msg.set(JAVA_LONG, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iovlen")), 1);
+            msg.set(ADDRESS, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_control")), control);
+            msg.set(JAVA_LONG, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_controllen")), space);
+            long n = sys("recvmsg", e -> (long) RECVMSG.invokeExact(e, socket, msg, MSG_CMSG_CLOEXEC));
+            if (n <= 0 || control.get(JAVA_INT, 8) != SOL_SOCKET || control.get(JAVA_INT, 12) != SCM_RIGHTS) {
+                return -1;
+            }
+            return control.get(JAVA_INT, CMSGHDR.byteSize());
+        }
+    }
+
+    /**
+     * Runs {@code argv} (found on the PATH) with {@code environment} and {@code passed} as its descriptor 3, and
+     * waits for it: its exit status, or -1 if a signal ended it. No shell, no other descriptor of this process
+     * (the JVM opens its own close-on-exec).
+     */
+    static int spawnAndWait(java.util.List<String> argv, java.util.List<String> environment, int passed) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment args = a.allocate(ADDRESS, argv.size() + 1);
+            for (int i = 0; i < argv.size(); i++) {
+                args.setAtIndex(ADDRESS, i, a.allocateFrom(argv.get(i)));
+            }
+            args.setAtIndex(ADDRESS, argv.size(), MemorySegment.NULL);
+            MemorySegment env = a.allocate(ADDRESS, environment.size() + 1);
+            for (int i = 0; i < environment.size(); i++) {
+                env.setAtIndex(ADDRESS, i, a.allocateFrom(environment.get(i)));
+            }
+            env.setAtIndex(ADDRESS, environment.size(), MemorySegment.NULL);
+            MemorySegment actions = a.allocate(1024, 16); // posix_spawn_file_actions_t is 80 bytes in glibc
+            MemorySegment pid = a.allocate(JAVA_INT);
+            sys("posix_spawn_file_actions_init", e -> (int) SPAWN_ACTIONS_INIT.invokeExact(e, actions));
+            try {
+                spawnCheck("posix_spawn_file_actions_adddup2", (int) invoke(e -> (int) SPAWN_ACTIONS_DUP2.invokeExact(
+                        e, actions, passed, 3)));
+                MemorySegment file = a.allocateFrom(argv.getFirst());
+                spawnCheck("posix_spawnp " + argv.getFirst(), (int) invoke(e -> (int) POSIX_SPAWNP.invokeExact(
+                        e, pid, file, actions, MemorySegment.NULL, args, env)));
+            } finally {
+                invoke(e -> (int) SPAWN_ACTIONS_DESTROY.invokeExact(e, actions));
+            }
+            MemorySegment status = a.allocate(JAVA_INT);
+            int child = pid.get(JAVA_INT, 0);
+            while (true) {
+                try {
+                    sys("waitpid", e -> (int) WAITPID.invokeExact(e, child, status, 0));
+                    break;
+                } catch (Errno e) {
+                    if (e.errno() != EINTR) {
+                        throw e;
+                    }
+                }
+            }
+            int st = status.get(JAVA_INT, 0);
+            return (st & 0x7f) == 0 ? (st >> 8) & 0xff : -1; // WIFEXITED, WEXITSTATUS
+        }
+    }
+
+    /** The posix_spawn family returns its error instead of setting errno. */
+    private static void spawnCheck(String what, int result) throws Errno {
+        if (result != 0) {
+            throw new Errno(what, result);
+        }
+    }
+
+    private static long invoke(Call c) {
+        try {
+            return c.invoke(ERRNO_OF_THREAD.get());
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 }

@@ -64,10 +64,39 @@ public final class PosixBackend implements VolumeBackend {
     static final class Handle {
         final int fd;
         final boolean data;
+        /**
+         * Twice the operations running on the descriptor, plus one once it is closed: the descriptor is closed when
+         * the last of them ends, so no operation can find its number reused by another file meanwhile.
+         */
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
 
         Handle(int fd, boolean data) {
             this.fd = fd;
             this.data = data;
+        }
+
+        /** An operation starts on the descriptor; false once it is closed. */
+        boolean enter() {
+            int s;
+            do {
+                s = state.get();
+                if ((s & 1) != 0) {
+                    return false;
+                }
+            } while (!state.compareAndSet(s, s + 2));
+            return true;
+        }
+
+        /** An operation ends; the last one after the close closes the descriptor. */
+        void exit() {
+            if (state.addAndGet(-2) == 1) {
+                Libc.close(fd);
+            }
+        }
+
+        /** Called inside an operation (entered): the descriptor closes when every operation on it has ended. */
+        void closeWhenIdle() {
+            state.updateAndGet(s -> s | 1);
         }
     }
 
@@ -110,6 +139,24 @@ public final class PosixBackend implements VolumeBackend {
     @Override
     public void perform(CallbackData data) {
         FileObject fo = data.fileObject();
+        Handle entered = null;
+        if (!(data.parameters() instanceof IoParameters.Create) && fo != null && fo.backendHandle() instanceof Handle h) {
+            if (!h.enter()) {
+                data.complete(NtStatus.INVALID_HANDLE, 0); // closed meanwhile
+                return;
+            }
+            entered = h;
+        }
+        try {
+            performOn(data, fo);
+        } finally {
+            if (entered != null) {
+                entered.exit();
+            }
+        }
+    }
+
+    private void performOn(CallbackData data, FileObject fo) {
         try {
             switch (data.parameters()) { // the data path first, without an arena
                 case IoParameters.Read r -> {
@@ -192,7 +239,7 @@ public final class PosixBackend implements VolumeBackend {
                 case IoParameters.Close c -> {
                     if (fo.backendHandle() instanceof Handle h) {
                         fo.setBackendHandle(null);
-                        Libc.close(h.fd);
+                        h.closeWhenIdle();
                     }
                 }
                 case IoParameters.Shutdown s -> { }

@@ -28,7 +28,7 @@ final class StaleMount {
             throw new IOException(mountPoint + " is the live mount '" + source + "' of a running daemon (" + state
                     + "); stop that daemon first, or mount somewhere else");
         }
-        Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
+        FuseMount.unmount(mountPoint);
     }
 
     /** Null if the mount at {@code mountPoint} is dead (ENOTCONN); else how it answered. */

@@ -61,4 +61,77 @@ class InterruptTest {
             assertThat(manager.unloadFilter(CancelSafe.NAME)).isEqualTo(NtStatus.SUCCESS);
         }
     }
+
+    /**
+     * An abort of the connection ({@code /sys/fs/fuse/connections/N/abort}) while a caller waits on a pended read: the
+     * caller gets an error at once, and the daemon's unmount and dismount still end (the dismount's teardown lets the
+     * parked read go).
+     */
+    @Test
+    void anAbortedConnectionLeavesNoCallerAndNoDaemonThreadHanging() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Files.writeString(source.resolve("slow"), "held back");
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            manager.registerDriver(CancelSafe.NAME, CancelSafe::new);
+            assertThat(manager.loadFilter(DriverConfig.parse("cancelsafe:delayMillis=3600000"))).isEqualTo(NtStatus.SUCCESS);
+            FuseMount m = FuseMount.mount(manager, "abort", source, mnt, 2);
+            try {
+                long dev = (Long) Files.getAttribute(mnt, "unix:dev");
+                long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+                Path connections = Path.of("/sys/fs/fuse/connections");
+                if (!Files.exists(connections.resolve(Long.toString(minor)))) {
+                    // fusectl is not mounted on this machine kind (systemd mounts it elsewhere): mount it, as root
+                    Bounded.Result r = Bounded.run(dir, List.of("mount", "-t", "fusectl", "fusectl", connections.toString()));
+                    assertThat(r.exit()).as(r.out()).isZero();
+                }
+                Path abort = connections.resolve(minor + "/abort");
+                assertThat(abort).exists();
+                Process reader = new ProcessBuilder("python3", "-c", String.join("\n",
+                        "import os, sys",
+                        "fd = os.open(sys.argv[1], os.O_RDONLY)",
+                        "print('open', flush=True)",
+                        "try:",
+                        "    os.read(fd, 100)",
+                        "    print('read')",
+                        "except OSError as e:",
+                        "    print('failed', e.strerror)"), mnt.resolve("slow").toString()).redirectErrorStream(true).start();
+                var lines = new java.io.BufferedReader(new java.io.InputStreamReader(reader.getInputStream()));
+                var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return lines.readLine();
+                    } catch (java.io.IOException e) {
+                        return e.toString();
+                    }
+                });
+                assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("open");
+                // the read is parked in the filter once the volume counts it: then abort
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (m.requestsByOpcode()[Abi.READ] == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5); // polling a counter the kernel's request moves; there is no event to wait on
+                }
+                assertThat(m.requestsByOpcode()[Abi.READ]).isPositive();
+                Files.writeString(abort, "1");
+                var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return lines.readLine();
+                    } catch (java.io.IOException e) {
+                        return e.toString();
+                    }
+                });
+                assertThat(second.get(30, java.util.concurrent.TimeUnit.SECONDS)).startsWith("failed");
+                assertThat(reader.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } finally {
+                var closed = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        m.close();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                closed.get(60, java.util.concurrent.TimeUnit.SECONDS); // the unmount and the dismount end
+            }
+            assertThat(manager.unloadFilter(CancelSafe.NAME)).isEqualTo(NtStatus.SUCCESS);
+        }
+    }
 }

@@ -271,4 +271,20 @@ class PosixBackendTest {
             return s.count();
         }
     }
+
+    /** A descriptor closed while an operation runs on it closes when that operation ends, and takes no new one. */
+    @Test
+    void aHandleClosedDuringAnOperationClosesItsDescriptorWhenTheOperationEnds() throws Exception {
+        int fd = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC);
+        Path link = Path.of("/proc/self/fd/" + fd);
+        PosixBackend.Handle h = new PosixBackend.Handle(fd, true);
+        assertThat(h.enter()).isTrue();
+        assertThat(h.enter()).isTrue();
+        h.closeWhenIdle();
+        assertThat(h.enter()).as("closed: no new operation").isFalse();
+        h.exit();
+        assertThat(Files.exists(link, LinkOption.NOFOLLOW_LINKS)).as("one operation still runs").isTrue();
+        h.exit();
+        assertThat(Files.exists(link, LinkOption.NOFOLLOW_LINKS)).as("closed with the last").isFalse();
+    }
 }

@@ -22,7 +22,8 @@ class PosixLayoutTest {
 
     private static final Map<String, String> C_STRUCTS = Map.of("STATX", "struct statx", "OPEN_HOW", "struct open_how",
             "TIMESPEC", "struct timespec", "FLOCK", "struct flock", "STATFS", "struct statfs",
-            "STATX_TIMESTAMP", "struct statx_timestamp");
+            "STATX_TIMESTAMP", "struct statx_timestamp", "IOVEC", "struct iovec", "MSGHDR", "struct msghdr",
+            "CMSGHDR", "struct cmsghdr");
 
     private static StructLayout layout(String name) throws ReflectiveOperationException {
         return (StructLayout) Libc.class.getDeclaredField(name).get(null);
@@ -40,6 +41,8 @@ class PosixLayoutTest {
                 #include <sys/stat.h>
                 #include <sys/statfs.h>
                 #include <sys/syscall.h>
+                #include <sys/socket.h>
+                #include <sys/uio.h>
                 #include <linux/openat2.h>
                 #include <linux/stat.h>
                 #include <linux/falloc.h>
@@ -68,7 +71,7 @@ class PosixLayoutTest {
                 "AT_EACCESS", "AT_EMPTY_PATH", "RESOLVE_NO_MAGICLINKS", "RESOLVE_NO_SYMLINKS", "RESOLVE_BENEATH",
                 "RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT", "STATX_BASIC_STATS", "STATX_BTIME", "UTIME_OMIT",
                 "FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE", "FALLOC_FL_ZERO_RANGE", "ENXIO", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW", "F_RDLCK", "F_WRLCK", "F_UNLCK", "SEEK_SET", "SEEK_DATA",
-                "SEEK_HOLE")) {
+                "SEEK_HOLE", "AF_UNIX", "SOCK_STREAM", "SOCK_CLOEXEC", "SOL_SOCKET", "SCM_RIGHTS", "MSG_CMSG_CLOEXEC")) {
             constants.put(name, ((Number) Libc.class.getDeclaredField(name).get(null)).longValue());
             c.append("  printf(\"%s %lld\\n\", \"").append(name).append("\", (long long) ").append(name).append(");\n");
         }
