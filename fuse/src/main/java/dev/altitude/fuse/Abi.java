@@ -41,7 +41,7 @@ final class Abi {
             BIG_WRITES = 1L << 5, DONT_MASK = 1L << 6, FLOCK_LOCKS = 1L << 10, AUTO_INVAL_DATA = 1L << 12,
             DO_READDIRPLUS = 1L << 13, WRITEBACK_CACHE = 1L << 16, PARALLEL_DIROPS = 1L << 18,
             HANDLE_KILLPRIV = 1L << 19, POSIX_ACL = 1L << 20, MAX_PAGES = 1L << 22, CACHE_SYMLINKS = 1L << 23,
-            HANDLE_KILLPRIV_V2 = 1L << 28, INIT_EXT = 1L << 30, PASSTHROUGH = 1L << 37;
+            HANDLE_KILLPRIV_V2 = 1L << 28, INIT_EXT = 1L << 30, DIRECT_IO_ALLOW_MMAP = 1L << 36, PASSTHROUGH = 1L << 37;
 
     // open reply flags
     static final int FOPEN_DIRECT_IO = 1, FOPEN_KEEP_CACHE = 1 << 1, FOPEN_PASSTHROUGH = 1 << 7;

@@ -362,7 +362,8 @@ public final class FuseMount implements AutoCloseable {
             offered |= Integer.toUnsignedLong(r.u32(Abi.INIT_IN, "flags2")) << 32;
         }
         long wanted = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.PARALLEL_DIROPS
-                | Abi.HANDLE_KILLPRIV_V2 | Abi.INIT_EXT | (PASSTHROUGH ? Abi.PASSTHROUGH : 0);
+                | Abi.HANDLE_KILLPRIV_V2 | Abi.INIT_EXT | (PASSTHROUGH ? Abi.PASSTHROUGH : 0)
+                | Abi.DIRECT_IO_ALLOW_MMAP; // a shared mapping of a direct file (SQLite's WAL index) goes through pages
         long agreed = offered & wanted;
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_readahead"), r.u32(Abi.INIT_IN, "max_readahead"));

