@@ -75,6 +75,7 @@ declare -A dir=([src]="$src" [bindfs]="$work/bindfs" [bindfsd]="$work/bindfsd" [
 # ("cache kept"), not half laid out by fio.
 for t in "${targets[@]}"; do
   r[$t,seqwrite]=$(fio_mbs "${dir[$t]}" write 1m)
+  sync # the reads measure the cache, not the write-back of what the write left dirty
   r[$t,seqread]=$(fio_mbs "${dir[$t]}" read 1m)
   r[$t,randread]=$(fio_mbs "${dir[$t]}" randread 4k)
   rm -f "${dir[$t]}"/j.*
