@@ -409,6 +409,11 @@ public final class FuseMount implements AutoCloseable {
         notifier = Thread.ofPlatform().name("altitude-fuse-notify-" + mountPoint.getFileName()).daemon().start(this::notifyLoop);
         operations.onChanges(new Operations.Changes() {
             @Override
+            public boolean wanted() {
+                return same.size() > 1;
+            }
+
+            @Override
             public void attributes(String path) {
                 for (FuseMount other : same) {
                     if (other != FuseMount.this) {

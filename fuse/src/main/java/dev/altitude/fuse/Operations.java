@@ -51,6 +51,9 @@ final class Operations {
 
     /** What a request changed, for the other mounts of the same source, whose kernels may have cached it. */
     interface Changes {
+        /** Whether anyone listens now (another mount of the source): if not, a request's changes are not gathered. */
+        boolean wanted();
+
         /** The attributes (size, times, mode, link count) of the file at {@code path} changed. */
         void attributes(String path);
 
@@ -183,7 +186,7 @@ final class Operations {
         count(r.opcode());
         String path = r.nodeid() == 0 ? null : inodes.path(r.nodeid());
         Changes c = changes;
-        if (c == null) {
+        if (c == null || !c.wanted()) {
             return serve(r, path, out);
         }
         // the names a change touches, read before the request (a rename moves them)
