@@ -65,6 +65,22 @@ public sealed interface IoParameters {
             return this == FIFO || this == SOCKET || this == CHARACTER_DEVICE || this == BLOCK_DEVICE;
         }
 
+        /**
+         * The kind of a POSIX {@code st_mode} (its {@code S_IFMT} bits); a regular file for the bits of none of the
+         * others.
+         */
+        public static FileKind ofPosixMode(int mode) {
+            return switch (mode & 0170000) {
+                case 0040000 -> DIRECTORY;
+                case 0120000 -> SYMBOLIC_LINK;
+                case 0010000 -> FIFO;
+                case 0140000 -> SOCKET;
+                case 0020000 -> CHARACTER_DEVICE;
+                case 0060000 -> BLOCK_DEVICE;
+                default -> FILE;
+            };
+        }
+
         /** The POSIX file type bits ({@code S_IFMT} of {@code st_mode}); a hard link's are a file's. */
         public int posixType() {
             return switch (this) {

@@ -132,4 +132,14 @@ class OperationModelTest {
             assertThat(q.result(IoResult.FileAttributes.class).size()).isEqualTo(32);
         }
     }
+
+    /** A kind's POSIX type bits and back: every kind but a hard link (whose bits are a file's) is its own. */
+    @Test
+    void everyKindIsItsPosixTypeAndBack() {
+        for (IoParameters.FileKind k : IoParameters.FileKind.values()) {
+            IoParameters.FileKind back = IoParameters.FileKind.ofPosixMode(k.posixType() | 0644);
+            assertThat(back).as("%s", k).isEqualTo(k == IoParameters.FileKind.HARD_LINK ? IoParameters.FileKind.FILE : k);
+        }
+        assertThat(IoParameters.FileKind.ofPosixMode(0)).isEqualTo(IoParameters.FileKind.FILE);
+    }
 }

@@ -525,16 +525,10 @@ final class Operations {
         int mode = r.u32(Abi.MKNOD_IN, "mode");
         long rdev = Integer.toUnsignedLong(r.u32(Abi.MKNOD_IN, "rdev"));
         String path = child(dir, r.string(Abi.MKNOD_IN.byteSize()));
-        FileKind kind = switch (mode & 0170000) {
-            case 0010000 -> FileKind.FIFO;
-            case 0140000 -> FileKind.SOCKET;
-            case 0020000 -> FileKind.CHARACTER_DEVICE;
-            case 0060000 -> FileKind.BLOCK_DEVICE;
-            case 0100000, 0 -> FileKind.FILE;
-            default -> null;
-        };
-        if (kind == null) {
-            return -EINVAL;
+        FileKind kind = FileKind.ofPosixMode(mode);
+        if (kind == FileKind.DIRECTORY || kind == FileKind.SYMBOLIC_LINK
+                || kind == FileKind.FILE && (mode & 0170000) != 0100000 && (mode & 0170000) != 0) {
+            return -EINVAL; // mknod makes none of these
         }
         long dev = glibcDevice(rdev);
         return create(path, new IoParameters.Create(kind == FileKind.FILE ? Set.of(Access.WRITE_DATA) : Set.of(),

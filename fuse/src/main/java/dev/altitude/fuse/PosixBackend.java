@@ -478,7 +478,7 @@ public final class PosixBackend implements VolumeBackend {
         int mode = Short.toUnsignedInt(st.get(JAVA_SHORT, off("stx_mode")));
         FileTime mtime = time(st, "stx_mtime");
         boolean born = (st.get(JAVA_INT, off("stx_mask")) & Libc.STATX_BTIME) != 0;
-        return new IoResult.FileAttributes(kind(mode), st.get(JAVA_LONG, off("stx_size")), mtime, time(st, "stx_atime"),
+        return new IoResult.FileAttributes(FileKind.ofPosixMode(mode), st.get(JAVA_LONG, off("stx_size")), mtime, time(st, "stx_atime"),
                 born ? time(st, "stx_btime") : mtime, time(st, "stx_ctime"), FileMode.of(mode & 07777),
                 Principal.ofId(st.get(JAVA_INT, off("stx_uid"))), Principal.ofId(st.get(JAVA_INT, off("stx_gid"))),
                 st.get(JAVA_LONG, off("stx_ino")),
@@ -505,18 +505,6 @@ public final class PosixBackend implements VolumeBackend {
         long maj = Integer.toUnsignedLong(major);
         long min = Integer.toUnsignedLong(minor);
         return ((maj & 0xfffL) << 8) | ((maj & ~0xfffL) << 32) | (min & 0xffL) | ((min & ~0xffL) << 12);
-    }
-
-    static FileKind kind(int mode) {
-        return switch (mode & 0170000) {
-            case 0040000 -> FileKind.DIRECTORY;
-            case 0120000 -> FileKind.SYMBOLIC_LINK;
-            case 0010000 -> FileKind.FIFO;
-            case 0140000 -> FileKind.SOCKET;
-            case 0020000 -> FileKind.CHARACTER_DEVICE;
-            case 0060000 -> FileKind.BLOCK_DEVICE;
-            default -> FileKind.FILE;
-        };
     }
 
     private void setInformation(Arena a, FileObject fo, Handle h, FileInformation info) throws IOException {
@@ -621,7 +609,7 @@ public final class PosixBackend implements VolumeBackend {
                 if (name.equals(".") || name.equals("..") || m != null && !m.matches(Path.of(name))) {
                     continue;
                 }
-                entries.add(new IoResult.DirectoryEntry(name, type == 0 ? FileKind.FILE : kind(type << 12), -1));
+                entries.add(new IoResult.DirectoryEntry(name, type == 0 ? FileKind.FILE : FileKind.ofPosixMode(type << 12), -1));
             }
         }
     }

@@ -13,17 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cached I/O said the Windows way: an open's data goes through kernel passthrough when no instance filters reads or
  * writes, through the page cache when every one that does skips cached I/O ({@code SKIP_CACHED_IO}: it sees the page
  * fills, as paging I/O), and direct otherwise, so a filter registered without the flag sees every read.
  */
-class DataPathTest {
+class DataPathTest extends MountingTest {
     /** One open, the same 4 KiB read 50 times: the page cache answers all but the first. */
     private static final String REREAD = String.join("\n",
             "import os",
@@ -31,15 +28,6 @@ class DataPathTest {
             "print(sum(len(os.pread(fd, 4096, 0)) for _ in range(50)))",
             "os.close(fd)");
     private static final int TIMES = 50;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void canMount() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
-    }
 
     /** Waits (bounded, to catch a hang) until the kernel released every open: no backing file, no page-cache open. */
     private static boolean released(FuseMount m) throws InterruptedException {

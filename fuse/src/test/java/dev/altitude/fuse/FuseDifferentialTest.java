@@ -16,11 +16,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same shell workload (cp, mv, rm, ls -l, dd, ln, chmod, touch, truncate, errors) run in a plain
@@ -28,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * files. Skipped, visibly, where FUSE is missing.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FuseDifferentialTest {
+class FuseDifferentialTest extends MountingTest {
     static final String WORKLOAD = String.join("\n",
             "echo hello > a.txt; cat a.txt",
             "cp a.txt b.txt && mv b.txt c.txt && cat c.txt",
@@ -74,15 +71,6 @@ class FuseDifferentialTest {
             "find . | sort");
 
     static final AtomicLong MOUNTS = new AtomicLong();
-
-    @BeforeAll
-    static void fuseIsThere() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "FUSE tests skipped: " + missing);
-    }
-
-    @TempDir
-    Path dir;
 
     static String run(Path cwd, String script) throws IOException, InterruptedException {
         Bounded.Result r = Bounded.run(cwd, java.util.List.of("bash", "-c", script));

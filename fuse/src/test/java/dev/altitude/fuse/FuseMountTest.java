@@ -12,23 +12,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The kernel protocol front end, through a real mount: what programs do there, they see on the source. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FuseMountTest {
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void canMount() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
-    }
+class FuseMountTest extends MountingTest {
 
     private static Bounded.Result sh(Path cwd, String script) throws Exception {
         return Bounded.run(cwd, List.of("bash", "-euc", script));

@@ -12,23 +12,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A filter on a FUSE volume sees who asks: the process id, user and group of the caller. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class FuseRequestorTest {
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void fuseIsThere() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "FUSE tests skipped: " + missing);
-    }
+class FuseRequestorTest extends MountingTest {
 
     @Test
     void theCallersPidUidAndGidAreOnTheOperationAndNewFilesAreTheirs() throws Exception {

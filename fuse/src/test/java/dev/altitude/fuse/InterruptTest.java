@@ -9,34 +9,33 @@ import dev.altitude.samples.cancelsafe.CancelSafe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * INTERRUPT: a read pended by a cancel-safe filter ends with EINTR when its caller is interrupted (a signal with a
  * handler), long before the filter would have let it go; the filter's queue cancelled it, and the mount still works.
  */
-class InterruptTest {
-    @TempDir
-    Path dir;
+class InterruptTest extends MountingTest {
+    /** A source with the file "slow", whose reads the cancelSafe filter holds back. */
+    private Path source() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Files.writeString(source.resolve("slow"), "held back");
+        return source;
+    }
 
-    @BeforeAll
-    static void canMount() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
+    /** A manager with cancelSafe pending every read for an hour: only a cancellation ends one within a test's bound. */
+    private static FilterManager managerWithCancelSafe() {
+        FilterManager manager = FilterManager.builder().verifier(true).build();
+        manager.registerDriver(CancelSafe.NAME, CancelSafe::new);
+        assertThat(manager.loadFilter(DriverConfig.parse("cancelsafe:delayMillis=3600000"))).isEqualTo(NtStatus.SUCCESS);
+        return manager;
     }
 
     @Test
     void aSignalledCallerOfAPendedReadGetsEintrAndTheFilterCancelsIt() throws Exception {
-        Path source = Files.createDirectory(dir.resolve("source"));
+        Path source = source();
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        Files.writeString(source.resolve("slow"), "held back");
-        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
-            manager.registerDriver(CancelSafe.NAME, CancelSafe::new);
-            // an hour's delay: only a cancellation ends the read within the test's bound
-            assertThat(manager.loadFilter(DriverConfig.parse("cancelsafe:delayMillis=3600000"))).isEqualTo(NtStatus.SUCCESS);
+        try (FilterManager manager = managerWithCancelSafe()) {
             try (FuseMount m = FuseMount.mount(manager, "intr", source, mnt, 2)) {
                 String py = String.join("\n",
                         "import errno, os, signal",
@@ -69,12 +68,9 @@ class InterruptTest {
      */
     @Test
     void anAbortedConnectionLeavesNoCallerAndNoDaemonThreadHanging() throws Exception {
-        Path source = Files.createDirectory(dir.resolve("source"));
+        Path source = source();
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        Files.writeString(source.resolve("slow"), "held back");
-        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
-            manager.registerDriver(CancelSafe.NAME, CancelSafe::new);
-            assertThat(manager.loadFilter(DriverConfig.parse("cancelsafe:delayMillis=3600000"))).isEqualTo(NtStatus.SUCCESS);
+        try (FilterManager manager = managerWithCancelSafe()) {
             FuseMount m = FuseMount.mount(manager, "abort", source, mnt, 2);
             try {
                 long dev = (Long) Files.getAttribute(mnt, "unix:dev");

@@ -7,25 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two mounts of one source in one daemon, the kernel caching names and attributes for an hour: what changes through
  * one reaches the other's kernel as NOTIFY_INVAL_INODE / NOTIFY_INVAL_ENTRY, so the other sees it at once, not after
  * the hour.
  */
-class NotifyTest {
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void canMount() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "kernel FUSE tests skipped: " + missing);
-    }
+class NotifyTest extends MountingTest {
 
     private static String sh(Path cwd, String script) throws Exception {
         return Bounded.run(cwd, List.of("bash", "-c", script)).out().strip();

@@ -23,11 +23,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A filter reads a change the same way whichever front end sent it: one filter on a FUSE volume and an NIO volume
@@ -35,15 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reads the attributes it is asked for as the same typed result.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class OneOperationModelTest {
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void fuseIsThere() {
-        String missing = FuseMount.unavailableReason();
-        Assumptions.assumeTrue(missing == null, () -> "FUSE tests skipped: " + missing);
-    }
+class OneOperationModelTest extends MountingTest {
 
     @Test
     void aPermissionOwnerAndTimeChangeReadTheSameFromFuseAndNio() throws Exception {

@@ -374,15 +374,7 @@ public final class NioBackend implements VolumeBackend {
     }
 
     private static FileKind kind(Map<String, Object> unix) {
-        return switch ((Integer) unix.get("mode") & 0170000) {
-            case 0040000 -> FileKind.DIRECTORY;
-            case 0120000 -> FileKind.SYMBOLIC_LINK;
-            case 0010000 -> FileKind.FIFO;
-            case 0140000 -> FileKind.SOCKET;
-            case 0020000 -> FileKind.CHARACTER_DEVICE;
-            case 0060000 -> FileKind.BLOCK_DEVICE;
-            default -> FileKind.FILE;
-        };
+        return FileKind.ofPosixMode((Integer) unix.get("mode"));
     }
 
     private static FileKind kind(BasicFileAttributes a) {
