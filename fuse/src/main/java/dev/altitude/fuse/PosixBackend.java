@@ -69,10 +69,19 @@ public final class PosixBackend implements VolumeBackend {
          * the last of them ends, so no operation can find its number reused by another file meanwhile.
          */
         private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        private final Runnable closer;
 
         Handle(int fd, boolean data) {
             this.fd = fd;
             this.data = data;
+            this.closer = () -> Libc.close(fd);
+        }
+
+        /** For the tests of the protocol: {@code closer} instead of {@code close(2)}. */
+        Handle(boolean data, Runnable closer) {
+            this.fd = -1;
+            this.data = data;
+            this.closer = closer;
         }
 
         /** An operation starts on the descriptor; false once it is closed. */
@@ -90,7 +99,7 @@ public final class PosixBackend implements VolumeBackend {
         /** An operation ends; the last one after the close closes the descriptor. */
         void exit() {
             if (state.addAndGet(-2) == 1) {
-                Libc.close(fd);
+                closer.run();
             }
         }
 
