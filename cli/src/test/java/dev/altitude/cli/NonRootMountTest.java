@@ -86,6 +86,10 @@ class NonRootMountTest {
             daemon.expect("altitude: unmounted");
             assertThat(daemon.exitCode()).as(daemon.stderr()).isEqualTo(143); // 128 + SIGTERM, after the shutdown
             assertThat(mounted(mnt)).as("unmounted through fusermount3").isFalse();
+        } finally {
+            if (mounted(mnt)) { // a failure above: the daemon is killed, its mount must not outlive the test
+                new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 }
