@@ -105,10 +105,6 @@ final class Operations {
         this.calls = new PathCalls(volume);
     }
 
-    Inodes inodes() {
-        return inodes;
-    }
-
     // ---- the request ---------------------------------------------------------------------------------
 
     /** One request as read from the device: its header fields and its body. */
