@@ -215,6 +215,7 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle POSIX_SPAWNP = libc("posix_spawnp",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle KILL = libc("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle WAITPID = libc("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FSTATFS = libc("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle FACCESSAT = libc("faccessat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
@@ -511,8 +512,8 @@ final class Libc {
 
     /**
      * Runs {@code argv} (found on the PATH) with {@code environment} and {@code passed} as its descriptor 3, and
-     * waits for it: its exit status, or -1 if a signal ended it. No shell, no other descriptor of this process
-     * (the JVM opens its own close-on-exec).
+     * waits for it (at most {@link #SPAWN_LIMIT_SECONDS}, then it is killed): its exit status, or -1 if a signal ended
+     * it. No shell, no other descriptor of this process (the JVM opens its own close-on-exec).
      */
     static int spawnAndWait(java.util.List<String> argv, java.util.List<String> environment, int passed) throws Errno {
         try (Arena a = Arena.ofConfined()) {
@@ -538,15 +539,50 @@ final class Libc {
             } finally {
                 invoke(e -> (int) SPAWN_ACTIONS_DESTROY.invokeExact(e, actions));
             }
-            MemorySegment status = a.allocate(JAVA_INT);
             int child = pid.get(JAVA_INT, 0);
+            // waited for on a thread of its own, so the wait is bounded: a child that hangs (a mount point on a dead
+            // file system) is killed, and its end is still waited for
+            var exit = java.util.concurrent.CompletableFuture.supplyAsync(() -> waitFor(child),
+                    r -> Thread.ofPlatform().daemon().name("altitude-spawn-wait").start(r));
+            try {
+                return exit.get(SPAWN_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                invoke(x -> (int) KILL.invokeExact(x, child, 9));
+                try {
+                    exit.get(SPAWN_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // killed and not reaped within the bound: the thread reaps it when it ends
+                }
+                throw new Errno(argv.getFirst() + " did not finish within " + SPAWN_LIMIT_SECONDS + " s", 62); // ETIME
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Errno(argv.getFirst() + " (interrupted)", EINTR);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() instanceof Errno errno) {
+                    throw errno;
+                }
+                if (e.getCause() instanceof Errno errno) {
+                    throw errno;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /** How long a spawned helper ({@code fusermount3}) may take. */
+    static final long SPAWN_LIMIT_SECONDS = 30;
+
+    /** {@code waitpid(child)}: its exit status, or -1 if a signal ended it. */
+    private static int waitFor(int child) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment status = a.allocate(JAVA_INT);
             while (true) {
                 try {
                     sys("waitpid", e -> (int) WAITPID.invokeExact(e, child, status, 0));
                     break;
                 } catch (Errno e) {
                     if (e.errno() != EINTR) {
-                        throw e;
+                        throw new java.util.concurrent.CompletionException(e);
                     }
                 }
             }
