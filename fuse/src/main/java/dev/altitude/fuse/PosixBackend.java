@@ -74,10 +74,10 @@ public final class PosixBackend implements VolumeBackend {
         Handle(int fd, boolean data) {
             this.fd = fd;
             this.data = data;
-            this.closer = () -> Libc.close(fd);
+            this.closer = null;
         }
 
-        /** For the tests of the protocol: {@code closer} instead of {@code close(2)}. */
+        /** For the tests of the protocol: {@code closer} instead of {@code close(2)} (null: close the descriptor). */
         Handle(boolean data, Runnable closer) {
             this.fd = -1;
             this.data = data;
@@ -99,7 +99,11 @@ public final class PosixBackend implements VolumeBackend {
         /** An operation ends; the last one after the close closes the descriptor. */
         void exit() {
             if (state.addAndGet(-2) == 1) {
-                closer.run();
+                if (closer == null) {
+                    Libc.close(fd);
+                } else {
+                    closer.run();
+                }
             }
         }
 
@@ -484,28 +488,30 @@ public final class PosixBackend implements VolumeBackend {
         MemorySegment st = a.allocate(Libc.STATX);
         Libc.statx(fd, a.allocateFrom(""), Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW,
                 Libc.STATX_BASIC_STATS | Libc.STATX_BTIME, st, "statx");
-        int mode = Short.toUnsignedInt(st.get(JAVA_SHORT, off("stx_mode")));
-        FileTime mtime = time(st, "stx_mtime");
-        boolean born = (st.get(JAVA_INT, off("stx_mask")) & Libc.STATX_BTIME) != 0;
-        return new IoResult.FileAttributes(FileKind.ofPosixMode(mode), st.get(JAVA_LONG, off("stx_size")), mtime, time(st, "stx_atime"),
-                born ? time(st, "stx_btime") : mtime, time(st, "stx_ctime"), FileMode.of(mode & 07777),
-                Principal.ofId(st.get(JAVA_INT, off("stx_uid"))), Principal.ofId(st.get(JAVA_INT, off("stx_gid"))),
-                st.get(JAVA_LONG, off("stx_ino")),
-                makedev(st.get(JAVA_INT, off("stx_dev_major")), st.get(JAVA_INT, off("stx_dev_minor"))),
-                st.get(JAVA_INT, off("stx_nlink")),
-                makedev(st.get(JAVA_INT, off("stx_rdev_major")), st.get(JAVA_INT, off("stx_rdev_minor"))),
-                st.get(JAVA_LONG, off("stx_blocks")) * 512);
+        int mode = Short.toUnsignedInt(st.get(JAVA_SHORT, STX_MODE));
+        FileTime mtime = time(st, STX_MTIME);
+        boolean born = (st.get(JAVA_INT, STX_MASK) & Libc.STATX_BTIME) != 0;
+        return new IoResult.FileAttributes(FileKind.ofPosixMode(mode), st.get(JAVA_LONG, STX_SIZE), mtime,
+                time(st, STX_ATIME), born ? time(st, STX_BTIME) : mtime, time(st, STX_CTIME), FileMode.of(mode & 07777),
+                Principal.ofId(st.get(JAVA_INT, STX_UID)), Principal.ofId(st.get(JAVA_INT, STX_GID)),
+                st.get(JAVA_LONG, STX_INO), makedev(st.get(JAVA_INT, STX_DEV_MAJOR), st.get(JAVA_INT, STX_DEV_MINOR)),
+                st.get(JAVA_INT, STX_NLINK), makedev(st.get(JAVA_INT, STX_RDEV_MAJOR), st.get(JAVA_INT, STX_RDEV_MINOR)),
+                st.get(JAVA_LONG, STX_BLOCKS) * 512);
     }
 
-    private static final java.util.Map<String, Long> OFFSETS = new java.util.concurrent.ConcurrentHashMap<>();
+    /** {@code struct statx}'s offsets, computed once (every GETATTR reads a dozen of them). */
+    private static final long STX_MASK = off("stx_mask"), STX_MODE = off("stx_mode"), STX_SIZE = off("stx_size"),
+            STX_UID = off("stx_uid"), STX_GID = off("stx_gid"), STX_INO = off("stx_ino"), STX_NLINK = off("stx_nlink"),
+            STX_BLOCKS = off("stx_blocks"), STX_ATIME = off("stx_atime"), STX_BTIME = off("stx_btime"),
+            STX_CTIME = off("stx_ctime"), STX_MTIME = off("stx_mtime"), STX_DEV_MAJOR = off("stx_dev_major"),
+            STX_DEV_MINOR = off("stx_dev_minor"), STX_RDEV_MAJOR = off("stx_rdev_major"),
+            STX_RDEV_MINOR = off("stx_rdev_minor");
 
     private static long off(String field) {
-        return OFFSETS.computeIfAbsent(field,
-                f -> Libc.STATX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(f)));
+        return Libc.STATX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(field));
     }
 
-    private static FileTime time(MemorySegment st, String field) {
-        long at = off(field);
+    private static FileTime time(MemorySegment st, long at) {
         return FileTime.from(Instant.ofEpochSecond(st.get(JAVA_LONG, at), Integer.toUnsignedLong(st.get(JAVA_INT, at + 8))));
     }
 
