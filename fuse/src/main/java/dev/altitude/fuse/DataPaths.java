@@ -109,7 +109,23 @@ final class DataPaths {
         }
         if (n.cached <= 0 && n.passthrough <= 0) {
             nodes.remove(node);
+            if (nodes.isEmpty()) {
+                notifyAll(); // awaitIdle
+            }
         }
+    }
+
+    /** Waits until no node has a passthrough or page-cache open; false after {@code millis}. */
+    synchronized boolean awaitIdle(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (!nodes.isEmpty()) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
     }
 
     /** Nodes with a registered backing file and opens through the page cache, now. */
@@ -163,5 +179,6 @@ final class DataPaths {
             }
         }
         nodes.clear();
+        notifyAll();
     }
 }

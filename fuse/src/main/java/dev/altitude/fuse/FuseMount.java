@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A volume mounted with the FUSE kernel protocol spoken directly on {@code /dev/fuse} (no libfuse): the daemon
@@ -41,7 +40,6 @@ public final class FuseMount implements AutoCloseable {
     private final Operations operations;
     private final DataPaths paths;
     private final List<Worker> workers = new ArrayList<>();
-    private final AtomicLong served = new AtomicLong();
     private volatile int minor;
     private volatile boolean closed;
 
@@ -249,7 +247,32 @@ public final class FuseMount implements AutoCloseable {
 
     /** READ requests the kernel sent so far (none for a file in passthrough, page fills in the page cache). */
     public long readRequests() {
-        return operations.reads();
+        return operations.requestsByOpcode()[Abi.READ];
+    }
+
+    /** Waits until at least {@code count} requests of {@code opcode} have arrived; false after {@code millis}. */
+    boolean awaitRequests(int opcode, long count, long millis) throws InterruptedException {
+        return operations.awaitRequests(opcode, count, millis);
+    }
+
+    /** Waits until no file is open in passthrough or through the page cache; false after {@code millis}. */
+    boolean awaitFasterOpensClosed(long millis) throws InterruptedException {
+        return paths.awaitIdle(millis);
+    }
+
+    /** Waits until every notification queued for this mount's kernel has been written; false after {@code millis}. */
+    boolean awaitNotified(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        synchronized (notices) {
+            while (pendingNotices > 0) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return false;
+                }
+                notices.wait(left);
+            }
+            return true;
+        }
     }
 
     /** Requests the kernel sent so far, by opcode ({@code fuse.h}'s numbers, below 64). */
@@ -262,9 +285,9 @@ public final class FuseMount implements AutoCloseable {
         return paths.passthroughEnabled();
     }
 
-    /** Requests answered so far. */
+    /** Requests served so far (every opcode). */
     public long served() {
-        return served.get();
+        return java.util.Arrays.stream(operations.requestsByOpcode()).sum();
     }
 
     private void start(int threads) throws IOException {
@@ -401,6 +424,8 @@ public final class FuseMount implements AutoCloseable {
 
     private static final Notice STOP = new Notice(0, new byte[0]);
     private final java.util.concurrent.LinkedBlockingQueue<Notice> notices = new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Notifications queued and not yet written (guarded by {@link #notices}' monitor). */
+    private int pendingNotices;
     private Thread notifier;
 
     private void joinSource() {
@@ -442,7 +467,7 @@ public final class FuseMount implements AutoCloseable {
             b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_INODE_OUT, "ino"), node);
             b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_INODE_OUT, "off"), 0);
             b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_INODE_OUT, "len"), -1); // all of its data
-            notices.add(new Notice(Abi.NOTIFY_INVAL_INODE, b.array()));
+            queue(new Notice(Abi.NOTIFY_INVAL_INODE, b.array()));
         }
     }
 
@@ -456,7 +481,22 @@ public final class FuseMount implements AutoCloseable {
             b.putLong((int) Abi.off(Abi.NOTIFY_INVAL_ENTRY_OUT, "parent"), node);
             b.putInt((int) Abi.off(Abi.NOTIFY_INVAL_ENTRY_OUT, "namelen"), n.length);
             b.put(size, n);
-            notices.add(new Notice(Abi.NOTIFY_INVAL_ENTRY, b.array()));
+            queue(new Notice(Abi.NOTIFY_INVAL_ENTRY, b.array()));
+        }
+    }
+
+    private void queue(Notice n) {
+        synchronized (notices) {
+            pendingNotices++;
+        }
+        notices.add(n);
+    }
+
+    private void written() {
+        synchronized (notices) {
+            if (--pendingNotices == 0) {
+                notices.notifyAll();
+            }
         }
     }
 
@@ -486,6 +526,8 @@ public final class FuseMount implements AutoCloseable {
                         return; // unmounted
                     }
                     // ENOENT: the kernel no longer has that file or name cached
+                } finally {
+                    written();
                 }
             }
         } catch (InterruptedException e) {
@@ -533,7 +575,6 @@ public final class FuseMount implements AutoCloseable {
                         }
                     }
                 }
-                served.incrementAndGet();
                 if (result == Operations.NO_REPLY) {
                     continue;
                 }

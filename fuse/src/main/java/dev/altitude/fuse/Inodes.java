@@ -16,13 +16,16 @@ final class Inodes {
     static final class Node {
         final long id;
         final long ino;
+        /** What tells this file from a later one given the same inode number (its type), 0 if unknown. */
+        final long identity;
         /** Its names, the one reached last at the end. */
         final java.util.LinkedHashSet<String> paths = new java.util.LinkedHashSet<>();
         long lookups;
 
-        Node(long id, long ino, String path) {
+        Node(long id, long ino, long identity, String path) {
             this.id = id;
             this.ino = ino;
+            this.identity = identity;
             paths.add(path);
         }
 
@@ -38,17 +41,30 @@ final class Inodes {
     private long next = Abi.ROOT_ID + 1;
 
     Inodes() {
-        byId.put(Abi.ROOT_ID, new Node(Abi.ROOT_ID, -1, "/"));
+        byId.put(Abi.ROOT_ID, new Node(Abi.ROOT_ID, -1, 0, "/"));
     }
 
-    /** A lookup of {@code path}, whose source inode is {@code ino}: the node, its count one higher. */
+    /** A lookup of a file known by its inode number alone (no identity). */
     synchronized Node lookedUp(String path, long ino) {
+        return lookedUp(path, ino, 0);
+    }
+
+    /**
+     * A lookup of {@code path}, whose source inode is {@code ino} and {@code identity} (its type, 0 if unknown): the
+     * node, its count one higher. A source reuses the inode number of a deleted file for a new one
+     * while the kernel may still hold the old node: another identity is another file, and gets a node of its own.
+     */
+    synchronized Node lookedUp(String path, long ino, long identity) {
         if (path.equals("/")) {
             return byId.get(Abi.ROOT_ID);
         }
         Node n = ino >= 0 ? byIno.get(ino) : null;
+        if (n != null && identity != 0 && n.identity != 0 && n.identity != identity) {
+            byIno.remove(ino, n); // a recycled inode number: the old node lives on until the kernel forgets it
+            n = null;
+        }
         if (n == null) {
-            n = new Node(next++, ino, path);
+            n = new Node(next++, ino, identity, path);
             byId.put(n.id, n);
             if (ino >= 0) {
                 byIno.put(ino, n);

@@ -94,7 +94,6 @@ final class Operations {
     }
 
     private final DataPaths paths;
-    private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
     /** Requests by opcode (below 64), for what the mount reports. */
     private final java.util.concurrent.atomic.AtomicLongArray byOpcode = new java.util.concurrent.atomic.AtomicLongArray(64);
 
@@ -167,10 +166,38 @@ final class Operations {
         return inodes.nodeOf(path);
     }
 
+    /** Threads waiting in {@link #awaitRequests}: only then does a request's count wake anyone. */
+    private volatile int waiters;
+
     /** Counts a request by its opcode. */
     void count(int opcode) {
         if (opcode >= 0 && opcode < byOpcode.length()) {
             byOpcode.incrementAndGet(opcode);
+            if (waiters > 0) {
+                synchronized (byOpcode) {
+                    byOpcode.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Waits until at least {@code count} requests of {@code opcode} have arrived; false after {@code millis}. */
+    boolean awaitRequests(int opcode, long count, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        synchronized (byOpcode) {
+            waiters++;
+            try {
+                while (byOpcode.get(opcode) < count) {
+                    long left = (deadline - System.nanoTime()) / 1_000_000;
+                    if (left <= 0) {
+                        return false;
+                    }
+                    byOpcode.wait(left);
+                }
+                return true;
+            } finally {
+                waiters--;
+            }
         }
     }
 
@@ -277,10 +304,7 @@ final class Operations {
             case Abi.OPEN -> path == null ? -Libc.ENOENT : open(path, r.nodeid(), r.u32(Abi.OPEN_IN, "flags"),
                     r.u32(Abi.OPEN_IN, "open_flags"), r.who(), out);
             case Abi.CREATE -> path == null ? -Libc.ENOENT : createAndOpen(r, path, out);
-            case Abi.READ -> {
-                reads.increment();
-                yield read(r, out);
-            }
+            case Abi.READ -> read(r, out);
             case Abi.WRITE -> write(r, out);
             // a close(2) of one descriptor, which has nothing to do here (the handle's CLEANUP comes with RELEASE):
             // ENOSYS makes the kernel send no more FLUSH, so a close returns without a round trip
@@ -337,7 +361,15 @@ final class Operations {
         if (a == null) {
             return error[0];
         }
-        return entry(inodes.lookedUp(path, a.inode()), a, out);
+        return entry(inodes.lookedUp(path, a.inode(), identity(a)), a, out);
+    }
+
+    /**
+     * A file's identity beside its inode number: its type, which never changes for one file (the source may give a
+     * deleted file's number to a new one; a kernel node of another type would be refused as a bad inode).
+     */
+    private static long identity(IoResult.FileAttributes a) {
+        return a.kind().posixType() | 1;
     }
 
     private int entry(Inodes.Node n, IoResult.FileAttributes a, MemorySegment out) {
@@ -513,7 +545,7 @@ final class Operations {
                 a = q.data().result(IoResult.FileAttributes.class);
             }
         }
-        return entry(inodes.lookedUp(path, a.inode()), a, out);
+        return entry(inodes.lookedUp(path, a.inode(), identity(a)), a, out);
     }
 
     /** {@code MKNOD}: a FIFO, a socket (what {@code bind(2)} of a Unix socket makes), a device, or a plain file. */
@@ -919,11 +951,6 @@ final class Operations {
             c[i] = byOpcode.get(i);
         }
         return c;
-    }
-
-    /** READ requests the kernel sent so far. */
-    long reads() {
-        return reads.sum();
     }
 
     int openHandles() {

@@ -31,14 +31,8 @@ class DataPathTest extends MountingTest {
 
     /** Waits (bounded, to catch a hang) until the kernel released every open: no backing file, no page-cache open. */
     private static boolean released(FuseMount m) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (m.fasterOpens()[0] + m.fasterOpens()[1] > 0 || !m.volume().dataBypass().isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(5); // polling a condition the kernel changes; there is no event to wait on
-        }
-        return true;
+        // the kernel sends RELEASE after close(2) returns, on its own time
+        return m.awaitFasterOpensClosed(30_000) && m.volume().dataBypass().isEmpty();
     }
 
     private Bounded.Result reread(Path mnt) throws Exception {
@@ -133,7 +127,6 @@ class DataPathTest extends MountingTest {
                 assertThat(r.exit()).as(r.out()).isZero();
                 assertThat(reads.get()).as("a new open goes direct").isEqualTo(TIMES);
             }
-            // the kernel sends RELEASE after close(2) returns, on its own time
             assertThat(released(m)).as("released: " + m.volume().dataBypass()).isTrue();
         }
     }

@@ -39,4 +39,15 @@ class InodesTest {
         assertThat(t.path(file.id)).isEqualTo("/h");
         assertThat(t.size()).isEqualTo(5); // the root and four nodes
     }
+
+    /** A new file given a deleted one's inode number while the kernel still holds the old node gets a node of its own. */
+    @Test
+    void aRecycledInodeNumberIsAnotherNodeAndAHardLinkIsTheSame() {
+        Inodes t = new Inodes();
+        Inodes.Node old = t.lookedUp("/gone", 7, 100);
+        Inodes.Node fresh = t.lookedUp("/new", 7, 200);
+        assertThat(fresh.id).isNotEqualTo(old.id);
+        assertThat(t.path(old.id)).isEqualTo("/gone");
+        assertThat(t.lookedUp("/link", 7, 200)).isSameAs(fresh);
+    }
 }

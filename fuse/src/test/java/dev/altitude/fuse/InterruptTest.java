@@ -101,12 +101,8 @@ class InterruptTest extends MountingTest {
                     }
                 });
                 assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("open");
-                // the read is parked in the filter once the volume counts it: then abort
-                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-                while (m.requestsByOpcode()[Abi.READ] == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(5); // polling a counter the kernel's request moves; there is no event to wait on
-                }
-                assertThat(m.requestsByOpcode()[Abi.READ]).isPositive();
+                // abort once the READ has reached the daemon (the filter parks it there)
+                assertThat(m.awaitRequests(Abi.READ, 1, 30_000)).as("the READ arrived").isTrue();
                 Files.writeString(abort, "1");
                 var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
