@@ -56,7 +56,8 @@ class NonRootMountTest {
             }
         });
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            return new Daemon.Result(-1, "did not finish within 60 s: " + out.getNow(""), "");
         }
         return new Daemon.Result(p.exitValue(), out.get(60, TimeUnit.SECONDS), "");
     }
