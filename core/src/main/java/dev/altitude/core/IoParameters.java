@@ -98,21 +98,32 @@ public sealed interface IoParameters {
     /**
      * {@code IRP_MJ_CREATE}: open or create the file object's path; {@code linkTarget} is a link's target or a
      * hard link's existing file, {@code mode} a new entry's mode bits (null: the file system's default),
-     * {@code device} a new device's number ({@code st_rdev}; 0 for anything else).
+     * {@code device} a new device's number ({@code st_rdev}; 0 for anything else). {@code umask} is the creator's
+     * file mode creation mask (POSIX): a new entry gets {@code mode} without those bits, unless its directory has a
+     * default ACL, which then decides in their place (POSIX.1e); 0 when the front end applied it already or has none.
      */
     record Create(Set<Access> access, CreateDisposition disposition, Set<CreateOption> options, FileKind kind,
-                  String linkTarget, FileMode mode, long device) implements IoParameters {
+                  String linkTarget, FileMode mode, long device, int umask) implements IoParameters {
         public Create {
             access = Set.copyOf(access);
             options = Set.copyOf(options);
             Objects.requireNonNull(disposition, "disposition");
             Objects.requireNonNull(kind, "kind");
+            if ((umask & ~0777) != 0) {
+                throw new IllegalArgumentException("a umask has only permission bits: " + Integer.toOctalString(umask));
+            }
+        }
+
+        /** No umask left to apply. */
+        public Create(Set<Access> access, CreateDisposition disposition, Set<CreateOption> options, FileKind kind,
+                      String linkTarget, FileMode mode, long device) {
+            this(access, disposition, options, kind, linkTarget, mode, device, 0);
         }
 
         /** Anything but a device. */
         public Create(Set<Access> access, CreateDisposition disposition, Set<CreateOption> options, FileKind kind,
                       String linkTarget, FileMode mode) {
-            this(access, disposition, options, kind, linkTarget, mode, 0);
+            this(access, disposition, options, kind, linkTarget, mode, 0, 0);
         }
 
         public static Create open(Set<Access> access) {
@@ -284,8 +295,17 @@ public sealed interface IoParameters {
         }
     }
 
-    /** {@code IRP_MJ_DIRECTORY_CONTROL} (query directory) with an optional glob pattern. */
-    record DirectoryControl(String pattern) implements IoParameters {
+    /**
+     * {@code IRP_MJ_DIRECTORY_CONTROL} (query directory) with an optional glob pattern. {@code withAttributes}: each
+     * entry carries its file's attributes, as Windows' {@code FileIdFullDirectoryInformation} does and as FUSE's
+     * READDIRPLUS wants (a filter that changes what a query of a file's attributes gives must change these too);
+     * otherwise names and kinds, as {@code FileNamesInformation}.
+     */
+    record DirectoryControl(String pattern, boolean withAttributes) implements IoParameters {
+        /** Names and kinds only. */
+        public DirectoryControl(String pattern) {
+            this(pattern, false);
+        }
     }
 
     /** {@code IRP_MJ_FLUSH_BUFFERS}; {@code dataOnly} as {@code fdatasync}. */
@@ -326,12 +346,65 @@ public sealed interface IoParameters {
         }
     }
 
-    /** {@code IRP_MJ_QUERY_EA}: one name, or every name when {@code name} is null. */
-    record QueryEa(String name) implements IoParameters {
+    /**
+     * The namespace of an extended attribute. Windows has one; Linux has four, and a filter must be able to tell
+     * {@code user.comment} from {@code security.capability} (which gives an executable privileges) or
+     * {@code system.posix_acl_access} (an access control list). {@link #USER} is what every front end without
+     * namespaces (NIO's user-defined attributes) means.
+     */
+    enum EaNamespace {
+        USER("user."), TRUSTED("trusted."), SECURITY("security."), SYSTEM("system.");
+
+        private final String prefix;
+
+        EaNamespace(String prefix) {
+            this.prefix = prefix;
+        }
+
+        /** The prefix Linux gives the names of this namespace, with its dot. */
+        public String prefix() {
+            return prefix;
+        }
+
+        /** The namespace of a Linux attribute name ({@code "security.selinux"}); null if it names none of the four. */
+        public static EaNamespace of(String linuxName) {
+            for (EaNamespace n : values()) {
+                if (linuxName.startsWith(n.prefix) && linuxName.length() > n.prefix.length()) {
+                    return n;
+                }
+            }
+            return null;
+        }
     }
 
-    /** {@code IRP_MJ_SET_EA}: set {@code name} to {@code value}, or remove it when {@code value} is null. */
-    record SetEa(String name, byte[] value) implements IoParameters {
+    /**
+     * {@code IRP_MJ_QUERY_EA}: one name of {@code namespace}, or (null {@code name}) the names of {@code namespace}
+     * without its prefix, or (both null) every name the backend has, each with its Linux prefix.
+     */
+    record QueryEa(EaNamespace namespace, String name) implements IoParameters {
+        public QueryEa {
+            if (namespace == null && name != null) {
+                throw new IllegalArgumentException("a name needs its namespace");
+            }
+        }
+
+        /** One name (or every name, null) of the user namespace. */
+        public QueryEa(String name) {
+            this(EaNamespace.USER, name);
+        }
+    }
+
+    /** {@code IRP_MJ_SET_EA}: set {@code name} of {@code namespace} to {@code value}, or remove it when {@code value} is null. */
+    record SetEa(EaNamespace namespace, String name, byte[] value) implements IoParameters {
+        public SetEa {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(name, "name");
+        }
+
+        /** A name of the user namespace. */
+        public SetEa(String name, byte[] value) {
+            this(EaNamespace.USER, name, value);
+        }
     }
 
     /**

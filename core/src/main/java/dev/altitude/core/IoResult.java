@@ -81,8 +81,16 @@ public sealed interface IoResult {
                              long blockSize, boolean readOnly) implements IoResult {
     }
 
-    /** A directory entry returned by {@code DIRECTORY_CONTROL}; {@code size} is -1 when the listing does not say. */
-    record DirectoryEntry(String name, FileKind kind, long size) {
+    /**
+     * A directory entry returned by {@code DIRECTORY_CONTROL}; {@code size} is -1 when the listing does not say;
+     * {@code attributes} when the query asked for them and the backend had them (null otherwise, as for an entry
+     * gone between the listing and its look).
+     */
+    record DirectoryEntry(String name, FileKind kind, long size, FileAttributes attributes) {
+        /** An entry without its attributes. */
+        public DirectoryEntry(String name, FileKind kind, long size) {
+            this(name, kind, size, null);
+        }
     }
 
     /** The result of a directory query. */

@@ -39,7 +39,7 @@ final class Abi {
     // INIT flags (flags; bits 32..63 go to flags2)
     static final long ASYNC_READ = 1L << 0, POSIX_LOCKS = 1L << 1, ATOMIC_O_TRUNC = 1L << 3, EXPORT_SUPPORT = 1L << 4,
             BIG_WRITES = 1L << 5, DONT_MASK = 1L << 6, FLOCK_LOCKS = 1L << 10, AUTO_INVAL_DATA = 1L << 12,
-            DO_READDIRPLUS = 1L << 13, WRITEBACK_CACHE = 1L << 16, PARALLEL_DIROPS = 1L << 18,
+            DO_READDIRPLUS = 1L << 13, READDIRPLUS_AUTO = 1L << 14, WRITEBACK_CACHE = 1L << 16, PARALLEL_DIROPS = 1L << 18,
             HANDLE_KILLPRIV = 1L << 19, POSIX_ACL = 1L << 20, MAX_PAGES = 1L << 22, CACHE_SYMLINKS = 1L << 23,
             HANDLE_KILLPRIV_V2 = 1L << 28, INIT_EXT = 1L << 30, DIRECT_IO_ALLOW_MMAP = 1L << 36, PASSTHROUGH = 1L << 37;
 
@@ -139,11 +139,36 @@ final class Abi {
     static final StructLayout LSEEK_OUT = struct("fuse_lseek_out", u64("offset"));
 
     /** Every structure bound, for the layout test. */
+    static final StructLayout FILE_LOCK = struct("fuse_file_lock", u64("start"), u64("end"), u32("type"), u32("pid"));
+    static final StructLayout LK_IN = struct("fuse_lk_in", u64("fh"), u64("owner"), FILE_LOCK.withName("lk"),
+            u32("lk_flags"), u32("padding"));
+    static final StructLayout LK_OUT = struct("fuse_lk_out", FILE_LOCK.withName("lk"));
+    /** {@code fuse_lk_in.lk_flags}: the lock is a {@code flock(2)} one, not a POSIX record lock. */
+    static final int LK_FLOCK = 1;
+    /** {@code fuse_release_in.release_flags}: drop the {@code flock(2)} lock of the lock owner. */
+    static final int RELEASE_FLOCK_UNLOCK = 2;
+    /** {@code fuse_flush_in}/{@code fuse_release_in}: lock_owner is given. */
+    static final int READ_LOCKOWNER = 2;
+
+    // 7.39 (FUSE_STATX): newer than the installed header; AbiLayoutTest declares them as the kernel's uapi header does
+    // and checks them the same way
+    static final StructLayout SX_TIME = struct("fuse_sx_time", u64("tv_sec"), u32("tv_nsec"), u32("__reserved"));
+    static final StructLayout FUSE_STATX = struct("fuse_statx", u32("mask"), u32("blksize"), u64("attributes"), u32("nlink"),
+            u32("uid"), u32("gid"), u16("mode"), u16("__spare0"), u64("ino"), u64("size"), u64("blocks"),
+            u64("attributes_mask"), SX_TIME.withName("atime"), SX_TIME.withName("btime"), SX_TIME.withName("ctime"),
+            SX_TIME.withName("mtime"), u32("rdev_major"), u32("rdev_minor"), u32("dev_major"), u32("dev_minor"),
+            MemoryLayout.sequenceLayout(14, JAVA_LONG).withName("__spare2"));
+    static final StructLayout STATX_IN = struct("fuse_statx_in", u32("getattr_flags"), u32("reserved"), u64("fh"),
+            u32("sx_flags"), u32("sx_mask"));
+    static final StructLayout STATX_OUT = struct("fuse_statx_out", u64("attr_valid"), u32("attr_valid_nsec"), u32("flags"),
+            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("spare"), FUSE_STATX.withName("stat"));
+    static final List<StructLayout> NEWER_STRUCTS = List.of(SX_TIME, FUSE_STATX, STATX_IN, STATX_OUT);
+
     static final List<StructLayout> STRUCTS = List.of(IN_HEADER, OUT_HEADER, INIT_IN, INIT_OUT, ATTR, ENTRY_OUT,
             ATTR_OUT, GETATTR_IN, FORGET_IN, BATCH_FORGET_IN, FORGET_ONE, OPEN_IN, OPEN_OUT, CREATE_IN, MKNOD_IN,
             MKDIR_IN, RENAME2_IN, RENAME_IN, LINK_IN, SETATTR_IN, RELEASE_IN, FLUSH_IN, READ_IN, WRITE_IN, WRITE_OUT,
             KSTATFS, FSYNC_IN, ACCESS_IN, GETXATTR_IN, GETXATTR_OUT, SETXATTR_IN, INTERRUPT_IN, DIRENT, FALLOCATE_IN,
-            LSEEK_IN, LSEEK_OUT, NOTIFY_INVAL_INODE_OUT, NOTIFY_INVAL_ENTRY_OUT);
+            LSEEK_IN, LSEEK_OUT, NOTIFY_INVAL_INODE_OUT, NOTIFY_INVAL_ENTRY_OUT, FILE_LOCK, LK_IN, LK_OUT);
 
     /**
      * Every field's offset, computed once: a request's handling asks for a dozen of them, and walking a layout for
@@ -152,7 +177,7 @@ final class Abi {
     private static final Map<StructLayout, Map<String, Long>> OFFSETS = new IdentityHashMap<>();
 
     static {
-        for (StructLayout s : STRUCTS) {
+        for (StructLayout s : java.util.stream.Stream.concat(STRUCTS.stream(), NEWER_STRUCTS.stream()).toList()) {
             Map<String, Long> fields = new HashMap<>();
             for (MemoryLayout f : s.memberLayouts()) {
                 f.name().ifPresent(n -> fields.put(n, s.byteOffset(MemoryLayout.PathElement.groupElement(n))));

@@ -367,7 +367,7 @@ public final class FuseMount implements AutoCloseable {
                 }
             }
         }
-        return -Libc.EAGAIN;
+        return -Errnos.EAGAIN;
     }
 
     /** The INIT reply: the protocol version, and only the features this front end implements. */
@@ -386,7 +386,10 @@ public final class FuseMount implements AutoCloseable {
         }
         long wanted = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.PARALLEL_DIROPS
                 | Abi.HANDLE_KILLPRIV_V2 | Abi.INIT_EXT | (PASSTHROUGH ? Abi.PASSTHROUGH : 0)
-                | Abi.DIRECT_IO_ALLOW_MMAP; // a shared mapping of a direct file (SQLite's WAL index) goes through pages
+                | Abi.DIRECT_IO_ALLOW_MMAP // a shared mapping of a direct file (SQLite's WAL index) goes through pages
+                | Abi.DO_READDIRPLUS | Abi.READDIRPLUS_AUTO // ls -l: the attributes come with the names
+                | Abi.DONT_MASK // the umask comes with the request: a directory's default ACL may stand in its place
+                | Abi.POSIX_ACL; // the kernel checks access against the ACLs (as default_permissions does against modes)
         long agreed = offered & wanted;
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "max_readahead"), r.u32(Abi.INIT_IN, "max_readahead"));
@@ -522,7 +525,7 @@ public final class FuseMount implements AutoCloseable {
                 try {
                     Libc.write(fd, out, len, errno);
                 } catch (Libc.Errno e) {
-                    if (e.errno() == Libc.ENODEV) {
+                    if (e.errno() == Errnos.ENODEV) {
                         return; // unmounted
                     }
                     // ENOENT: the kernel no longer has that file or name cached
@@ -548,7 +551,7 @@ public final class FuseMount implements AutoCloseable {
                 try {
                     n = Libc.read(fd, in, errno);
                 } catch (Libc.Errno e) {
-                    if (e.errno() == Libc.EINTR || e.errno() == Libc.ENOENT || e.errno() == Libc.EAGAIN) {
+                    if (e.errno() == Errnos.EINTR || e.errno() == Errnos.ENOENT || e.errno() == Errnos.EAGAIN) {
                         continue; // interrupted, or a request the kernel withdrew
                     }
                     return; // ENODEV: unmounted
@@ -581,7 +584,7 @@ public final class FuseMount implements AutoCloseable {
                 try {
                     reply(fd, out, r.unique(), result, errno);
                 } catch (Libc.Errno e) {
-                    if (e.errno() == Libc.ENODEV) {
+                    if (e.errno() == Errnos.ENODEV) {
                         return;
                     }
                     // ENOENT: the request was interrupted and is gone; nothing to answer

@@ -146,12 +146,24 @@ final class Inodes {
         renamedKeeping(aside, b);
     }
 
-    /** {@code path} is no longer a name of the node that had it (a node's only name stays: the kernel forgets it). */
+    /**
+     * {@code path} is no longer a name of the node that had it. A node's only name stays its name (an open file's
+     * GETATTR still finds it through its handle until the kernel forgets the node), but the node no longer answers
+     * for its inode number: the source may give that number to the next file it makes, even of the same type (a
+     * directory removed, another made), and that file must get a node of its own, not the removed one's (whose
+     * kernel inode is dead: pjdfstest's mkdir failed under load when a new directory got it).
+     */
     synchronized void unlinked(String path) {
         Node n = byPath.get(path);
-        if (n != null && n.id != Abi.ROOT_ID && n.paths.size() > 1) {
+        if (n == null || n.id == Abi.ROOT_ID) {
+            return;
+        }
+        if (n.paths.size() > 1) {
             n.paths.remove(path);
             byPath.remove(path);
+        } else {
+            byIno.remove(n.ino, n);
+            byPath.remove(path, n);
         }
     }
 

@@ -32,13 +32,6 @@ final class Libc {
     static final long MS_NOSUID = 2;
     static final long MS_NODEV = 4;
     static final int MNT_DETACH = 2;
-    static final int EINTR = 4;
-    static final int ENOENT = 2;
-    static final int ENODEV = 19;
-    static final int EAGAIN = 11;
-    static final int EISDIR = 21;
-    static final int EINVAL = 22;
-    static final int EOPNOTSUPP = 95;
 
     static final int AT_FDCWD = -100;
     static final int O_WRONLY = 01;
@@ -73,7 +66,6 @@ final class Libc {
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
-    static final int ENXIO = 6;
     static final int SEEK_SET = 0;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
@@ -130,7 +122,7 @@ final class Libc {
     static final long DIRENT64_NAME = 19;
 
     /**
-     * A failed call: its name and errno. A failure is an answer here (a lookup of a missing name is ENOENT), so it
+     * A failed call: its name and errno. A failure is an answer here (a lookup of a missing name is Errnos.ENOENT), so it
      * costs no stack trace and its message is made only when someone reads it.
      */
     static final class Errno extends IOException {
@@ -556,7 +548,7 @@ final class Libc {
                 throw new Errno(argv.getFirst() + " did not finish within " + SPAWN_LIMIT_SECONDS + " s", 62); // ETIME
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new Errno(argv.getFirst() + " (interrupted)", EINTR);
+                throw new Errno(argv.getFirst() + " (interrupted)", Errnos.EINTR);
             } catch (java.util.concurrent.ExecutionException e) {
                 if (e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() instanceof Errno errno) {
                     throw errno;
@@ -581,7 +573,7 @@ final class Libc {
                     sys("waitpid", e -> (int) WAITPID.invokeExact(e, child, status, 0));
                     break;
                 } catch (Errno e) {
-                    if (e.errno() != EINTR) {
+                    if (e.errno() != Errnos.EINTR) {
                         throw new java.util.concurrent.CompletionException(e);
                     }
                 }

@@ -3,6 +3,7 @@ package dev.altitude.fuse;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.altitude.core.CallbackData;
 import dev.altitude.core.FileInformationClass;
@@ -62,9 +63,8 @@ final class Operations {
     }
 
     private volatile Changes changes;
-    private static final int ENOSYS = 38, EINVAL = 22, EBADF = 9, EACCES = 13, ERANGE = 34, ENODATA = 61,
-            EOPNOTSUPP = 95;
-    private static final String XATTR_USER = "user.";
+    /** setxattr(2)'s flags. */
+    private static final int XATTR_CREATE = 1, XATTR_REPLACE = 2;
     /** {@code FUSE_COMPAT_SETXATTR_IN_SIZE}. */
     private static final long SETXATTR_COMPAT_SIZE = 8;
 
@@ -264,7 +264,7 @@ final class Operations {
     /** The request's answer: its reply's length, or -errno, or {@link #NO_REPLY}. */
     private int serve(Request r, String path, MemorySegment out) {
         return switch (r.opcode()) {
-            case Abi.LOOKUP -> path == null ? -Libc.ENOENT : lookup(child(path, r.string(0)), r.who(), out);
+            case Abi.LOOKUP -> path == null ? -Errnos.ENOENT : lookup(child(path, r.string(0)), r.who(), out);
             case Abi.FORGET -> {
                 inodes.forget(r.nodeid(), r.u64(Abi.FORGET_IN, "nlookup"));
                 yield NO_REPLY;
@@ -278,37 +278,39 @@ final class Operations {
                 yield NO_REPLY;
             }
             case Abi.GETATTR -> getattr(r, path, out);
-            case Abi.SETATTR -> path == null ? -Libc.ENOENT : setattr(r, path, out);
-            case Abi.READLINK -> path == null ? -Libc.ENOENT : readlink(path, r.who(), out);
+            case Abi.STATX -> statx(r, path, out);
+            case Abi.SETATTR -> path == null ? -Errnos.ENOENT : setattr(r, path, out);
+            case Abi.READLINK -> path == null ? -Errnos.ENOENT : readlink(path, r.who(), out);
             case Abi.SYMLINK -> {
                 String name = r.string(0);
                 String target = r.string(r.stringEnd(0));
-                yield path == null ? -Libc.ENOENT : create(child(path, name), new IoParameters.Create(Set.of(),
+                yield path == null ? -Errnos.ENOENT : create(child(path, name), new IoParameters.Create(Set.of(),
                         CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK, target, null), -1, r.who(), out);
             }
-            case Abi.MKDIR -> path == null ? -Libc.ENOENT : create(child(path, r.string(Abi.MKDIR_IN.byteSize())),
+            case Abi.MKDIR -> path == null ? -Errnos.ENOENT : create(child(path, r.string(Abi.MKDIR_IN.byteSize())),
                     new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.CREATE,
                             Set.of(CreateOption.DIRECTORY_FILE), FileKind.DIRECTORY, null,
-                            FileMode.of(r.u32(Abi.MKDIR_IN, "mode"))), r.u32(Abi.MKDIR_IN, "mode") & 07777, r.who(), out);
-            case Abi.MKNOD -> path == null ? -Libc.ENOENT : mknod(r, path, out);
-            case Abi.UNLINK, Abi.RMDIR -> path == null ? -Libc.ENOENT : unlink(child(path, r.string(0)), r.who());
+                            FileMode.of(r.u32(Abi.MKDIR_IN, "mode") & 07777), 0, r.u32(Abi.MKDIR_IN, "umask") & 0777),
+                    r.u32(Abi.MKDIR_IN, "mode") & 07777, r.who(), out);
+            case Abi.MKNOD -> path == null ? -Errnos.ENOENT : mknod(r, path, out);
+            case Abi.UNLINK, Abi.RMDIR -> path == null ? -Errnos.ENOENT : unlink(child(path, r.string(0)), r.who());
             case Abi.RENAME -> rename(r, path, r.u64(Abi.RENAME_IN, "newdir"), 0, Abi.RENAME_IN.byteSize());
             case Abi.RENAME2 -> rename(r, path, r.u64(Abi.RENAME2_IN, "newdir"), r.u32(Abi.RENAME2_IN, "flags"),
                     Abi.RENAME2_IN.byteSize());
             case Abi.LINK -> {
                 String existing = inodes.path(r.u64(Abi.LINK_IN, "oldnodeid"));
-                yield path == null || existing == null ? -Libc.ENOENT
+                yield path == null || existing == null ? -Errnos.ENOENT
                         : create(child(path, r.string(Abi.LINK_IN.byteSize())), new IoParameters.Create(Set.of(),
                                 CreateDisposition.CREATE, Set.of(), FileKind.HARD_LINK, existing, null), -2, r.who(), out);
             }
-            case Abi.OPEN -> path == null ? -Libc.ENOENT : open(path, r.nodeid(), r.u32(Abi.OPEN_IN, "flags"),
+            case Abi.OPEN -> path == null ? -Errnos.ENOENT : open(path, r.nodeid(), r.u32(Abi.OPEN_IN, "flags"),
                     r.u32(Abi.OPEN_IN, "open_flags"), r.who(), out);
-            case Abi.CREATE -> path == null ? -Libc.ENOENT : createAndOpen(r, path, out);
+            case Abi.CREATE -> path == null ? -Errnos.ENOENT : createAndOpen(r, path, out);
             case Abi.READ -> read(r, out);
             case Abi.WRITE -> write(r, out);
             // a close(2) of one descriptor, which has nothing to do here (the handle's CLEANUP comes with RELEASE):
-            // ENOSYS makes the kernel send no more FLUSH, so a close returns without a round trip
-            case Abi.FLUSH -> -ENOSYS;
+            // Errnos.ENOSYS makes the kernel send no more FLUSH, so a close returns without a round trip
+            case Abi.FLUSH -> -Errnos.ENOSYS;
             case Abi.RELEASE, Abi.RELEASEDIR -> {
                 Open o = handles.remove(r.u64(Abi.RELEASE_IN, "fh"));
                 if (o != null) {
@@ -321,26 +323,28 @@ final class Operations {
             }
             case Abi.FSYNC, Abi.FSYNCDIR -> {
                 Open o = handles.get(r.u64(Abi.FSYNC_IN, "fh"));
-                yield o == null ? -EBADF : send(o.file, new IoParameters.FlushBuffers(
+                yield o == null ? -Errnos.EBADF : send(o.file, new IoParameters.FlushBuffers(
                         (r.u32(Abi.FSYNC_IN, "fsync_flags") & Abi.FSYNC_FDATASYNC) != 0), r.who()).code();
             }
-            case Abi.OPENDIR -> path == null ? -Libc.ENOENT : opendir(path, r.nodeid(), r.who(), out);
-            case Abi.READDIR -> readdir(r, out);
+            case Abi.OPENDIR -> path == null ? -Errnos.ENOENT : opendir(path, r.nodeid(), r.who(), out);
+            case Abi.READDIR -> readdir(r, null, out);
+            case Abi.READDIRPLUS -> readdir(r, path, out);
             case Abi.STATFS -> statfs(r.who(), out);
-            case Abi.ACCESS -> path == null ? -Libc.ENOENT : access(path, r.u32(Abi.ACCESS_IN, "mask"), r.who());
-            case Abi.GETXATTR -> path == null ? -Libc.ENOENT : getxattr(r, path, out);
-            case Abi.LISTXATTR -> path == null ? -Libc.ENOENT : listxattr(r, path, out);
-            case Abi.SETXATTR -> path == null ? -Libc.ENOENT : setxattr(r, path);
+            case Abi.ACCESS -> path == null ? -Errnos.ENOENT : access(path, r.u32(Abi.ACCESS_IN, "mask"), r.who());
+            case Abi.GETXATTR -> path == null ? -Errnos.ENOENT : getxattr(r, path, out);
+            case Abi.LISTXATTR -> path == null ? -Errnos.ENOENT : listxattr(r, path, out);
+            case Abi.SETXATTR -> path == null ? -Errnos.ENOENT : setxattr(r, path);
             case Abi.REMOVEXATTR -> {
                 String name = r.string(0);
-                yield path == null ? -Libc.ENOENT : !name.startsWith(XATTR_USER) ? -ENODATA
-                        : onPath(path, r.who(), new IoParameters.SetEa(name.substring(XATTR_USER.length()), null)).code();
+                IoParameters.EaNamespace ns = IoParameters.EaNamespace.of(name);
+                yield path == null ? -Errnos.ENOENT : ns == null ? -Errnos.EOPNOTSUPP
+                        : onPath(path, r.who(), new IoParameters.SetEa(ns, name.substring(ns.prefix().length()), null)).code();
             }
             case Abi.FALLOCATE -> fallocate(r);
             case Abi.LSEEK -> lseek(r, out);
             case Abi.INTERRUPT -> NO_REPLY; // FuseMount interrupts the worker serving the request
             case Abi.DESTROY -> 0;
-            default -> -ENOSYS;
+            default -> -Errnos.ENOSYS;
         };
     }
 
@@ -391,7 +395,7 @@ final class Operations {
     private static void attr(IoResult.FileAttributes a, MemorySegment s) {
         s.set(JAVA_LONG, Abi.off(Abi.ATTR, "ino"), a.inode());
         s.set(JAVA_LONG, Abi.off(Abi.ATTR, "size"), a.size());
-        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "blocks"), (a.allocationSize() >= 0 ? a.allocationSize() : a.size() + 511) / 512);
+        s.set(JAVA_LONG, Abi.off(Abi.ATTR, "blocks"), blocks(a));
         time(s, "atime", "atimensec", a.lastAccessTime());
         time(s, "mtime", "mtimensec", a.lastModifiedTime());
         time(s, "ctime", "ctimensec", a.changeTime() != null ? a.changeTime() : a.lastModifiedTime());
@@ -401,6 +405,11 @@ final class Operations {
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "gid"), a.group() == null ? 0 : a.group().id());
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "rdev"), kernelDevice(Math.max(0, a.rdev())));
         s.set(JAVA_INT, Abi.off(Abi.ATTR, "blksize"), 4096);
+    }
+
+    /** {@code st_blocks}: 512-byte units the file takes (its size rounded up where the backend does not say). */
+    private static long blocks(IoResult.FileAttributes a) {
+        return (a.allocationSize() >= 0 ? a.allocationSize() : a.size() + 511) / 512;
     }
 
     /** glibc's {@code dev_t} (makedev) in the kernel's 32-bit form (new_encode_dev). */
@@ -424,19 +433,66 @@ final class Operations {
     }
 
     private int getattr(Request r, String path, MemorySegment out) {
+        Done d = queried(r, Abi.GETATTR_IN, path);
+        return d.ok() ? attrOut(d.data().result(IoResult.FileAttributes.class), out) : d.code();
+    }
+
+    /**
+     * {@code STATX} (7.39), which the kernel sends when a caller asks for more than the basic fields (the birth time):
+     * the attributes as GETATTR gives them, with the creation time as {@code stx_btime}.
+     */
+    private int statx(Request r, String path, MemorySegment out) {
+        Done d = queried(r, Abi.STATX_IN, path);
+        if (!d.ok()) {
+            return d.code();
+        }
+        IoResult.FileAttributes a = d.data().result(IoResult.FileAttributes.class);
+        out.asSlice(0, Abi.STATX_OUT.byteSize()).fill((byte) 0);
+        out.set(JAVA_LONG, Abi.off(Abi.STATX_OUT, "attr_valid"), validSeconds);
+        MemorySegment x = out.asSlice(Abi.off(Abi.STATX_OUT, "stat"), Abi.FUSE_STATX.byteSize());
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "mask"), STATX_BASIC_STATS | STATX_BTIME);
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "blksize"), 4096);
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "nlink"), a.links() < 0 ? 1 : a.links());
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "uid"), a.owner() == null ? 0 : a.owner().id());
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "gid"), a.group() == null ? 0 : a.group().id());
+        x.set(JAVA_SHORT, Abi.off(Abi.FUSE_STATX, "mode"),
+                (short) (a.kind().posixType() | (a.mode() == null ? 0644 : a.mode().bits())));
+        x.set(JAVA_LONG, Abi.off(Abi.FUSE_STATX, "ino"), a.inode());
+        x.set(JAVA_LONG, Abi.off(Abi.FUSE_STATX, "size"), a.size());
+        x.set(JAVA_LONG, Abi.off(Abi.FUSE_STATX, "blocks"), blocks(a));
+        sxTime(x, "atime", a.lastAccessTime());
+        sxTime(x, "btime", a.creationTime());
+        sxTime(x, "ctime", a.changeTime() != null ? a.changeTime() : a.lastModifiedTime());
+        sxTime(x, "mtime", a.lastModifiedTime());
+        int rdev = kernelDevice(Math.max(0, a.rdev()));
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "rdev_major"), (rdev >>> 8) & 0xfff);
+        x.set(JAVA_INT, Abi.off(Abi.FUSE_STATX, "rdev_minor"), (rdev & 0xff) | ((rdev >>> 12) & 0xfff00));
+        return (int) Abi.STATX_OUT.byteSize();
+    }
+
+    private static final int STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;
+
+    private static void sxTime(MemorySegment x, String field, FileTime t) {
+        long at = Abi.off(Abi.FUSE_STATX, field);
+        java.time.Instant i = t.toInstant();
+        x.set(JAVA_LONG, at + Abi.off(Abi.SX_TIME, "tv_sec"), i.getEpochSecond());
+        x.set(JAVA_INT, at + Abi.off(Abi.SX_TIME, "tv_nsec"), i.getNano());
+    }
+
+    /** The attributes GETATTR and STATX ask for: of the open file the request names, else of the node's path. */
+    private Done queried(Request r, java.lang.foreign.StructLayout in, String path) {
         IoParameters q = new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation);
-        Open o = (r.u32(Abi.GETATTR_IN, "getattr_flags") & Abi.GETATTR_FH) != 0 ? handles.get(r.u64(Abi.GETATTR_IN, "fh"))
-                : null;
+        Open o = (r.u32(in, "getattr_flags") & Abi.GETATTR_FH) != 0 ? handles.get(r.u64(in, "fh")) : null;
         Done d = o != null ? send(o.file, q, r.who()) : path != null ? onPath(path, r.who(), q) : null;
-        if (d == null || d.code() == -Libc.ENOENT) {
+        if (d == null || d.code() == -Errnos.ENOENT) {
             // fstat of a file unlinked while open: the kernel names no handle, the node's last name is gone
             Open any = openOf(r.nodeid());
             if (any == null) {
-                return -Libc.ENOENT;
+                return new Done(-Errnos.ENOENT, null);
             }
             d = send(any.file, q, r.who());
         }
-        return d.ok() ? attrOut(d.data().result(IoResult.FileAttributes.class), out) : d.code();
+        return d;
     }
 
     private int setattr(Request r, String path, MemorySegment out) {
@@ -520,31 +576,36 @@ final class Operations {
     }
 
     /**
-     * A new entry, open as {@code fo}: its owner (the caller's), its attributes, its mode set when the daemon's umask
-     * (or the chown) left it other than {@code mode}; then the entry reply.
+     * A new entry, open as {@code fo}: its owner (the caller's), its attributes; then the entry reply. The backend gave
+     * it its mode (the umask, or the directory's default ACL); a change of owner clears a file's set-user-ID and
+     * set-group-ID bits, which are then set again as {@code mode} asked.
      */
     private int made(FileObject fo, String path, int mode, Requestor who, MemorySegment out) {
-        if (mode != -2 && (who.uid() > 0 || who.gid() > 0)) {
-            send(fo, IoParameters.SetSecurity.chown(who.uid() > 0 ? Principal.ofId(who.uid()) : null,
-                    who.gid() > 0 ? Principal.ofId(who.gid()) : null), who);
+        if (mode == -2 || who.uid() <= 0 && who.gid() <= 0) {
+            return madeEntry(fo, path, who, out);
         }
+        send(fo, IoParameters.SetSecurity.chown(who.uid() > 0 ? Principal.ofId(who.uid()) : null,
+                who.gid() > 0 ? Principal.ofId(who.gid()) : null), who);
         Done q = send(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation), who);
         if (!q.ok()) {
             return q.code();
         }
         IoResult.FileAttributes a = q.data().result(IoResult.FileAttributes.class);
-        if (mode >= 0 && a.mode() != null && a.kind() != FileKind.SYMBOLIC_LINK) {
-            int inherited = a.kind() == FileKind.DIRECTORY ? a.mode().bits() & FileMode.SET_GROUP_ID : 0;
-            int wanted = mode | inherited; // a directory made in a set-group-ID one inherits the bit
-            if (a.mode().bits() != wanted) {
-                send(fo, IoParameters.SetSecurity.mode(new FileMode(wanted)), who);
-                q = send(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation), who);
-                if (!q.ok()) {
-                    return q.code();
-                }
-                a = q.data().result(IoResult.FileAttributes.class);
-            }
+        int lost = mode < 0 || a.mode() == null || a.kind() == FileKind.DIRECTORY ? 0
+                : mode & (FileMode.SET_USER_ID | FileMode.SET_GROUP_ID) & ~a.mode().bits();
+        if (lost == 0) {
+            return entry(inodes.lookedUp(path, a.inode(), identity(a)), a, out);
         }
+        send(fo, IoParameters.SetSecurity.mode(new FileMode(a.mode().bits() | lost)), who);
+        return madeEntry(fo, path, who, out);
+    }
+
+    private int madeEntry(FileObject fo, String path, Requestor who, MemorySegment out) {
+        Done q = send(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation), who);
+        if (!q.ok()) {
+            return q.code();
+        }
+        IoResult.FileAttributes a = q.data().result(IoResult.FileAttributes.class);
         return entry(inodes.lookedUp(path, a.inode(), identity(a)), a, out);
     }
 
@@ -556,11 +617,12 @@ final class Operations {
         FileKind kind = FileKind.ofPosixMode(mode);
         if (kind == FileKind.DIRECTORY || kind == FileKind.SYMBOLIC_LINK
                 || kind == FileKind.FILE && (mode & 0170000) != 0100000 && (mode & 0170000) != 0) {
-            return -EINVAL; // mknod makes none of these
+            return -Errnos.EINVAL; // mknod makes none of these
         }
         long dev = glibcDevice(rdev);
         return create(path, new IoParameters.Create(kind == FileKind.FILE ? Set.of(Access.WRITE_DATA) : Set.of(),
-                CreateDisposition.CREATE, Set.of(), kind, null, FileMode.of(mode), dev), mode & 07777, r.who(), out);
+                CreateDisposition.CREATE, Set.of(), kind, null, FileMode.of(mode & 07777), dev,
+                r.u32(Abi.MKNOD_IN, "umask") & 0777), mode & 07777, r.who(), out);
     }
 
     private int unlink(String path, Requestor who) {
@@ -574,11 +636,11 @@ final class Operations {
     private int rename(Request r, String path, long newdir, int flags, long namesAt) {
         String to = inodes.path(newdir);
         if (path == null || to == null) {
-            return -Libc.ENOENT;
+            return -Errnos.ENOENT;
         }
         if ((flags & ~(Abi.RENAME_NOREPLACE | Abi.RENAME_EXCHANGE | Abi.RENAME_WHITEOUT)) != 0
                 || (flags & Abi.RENAME_EXCHANGE) != 0 && (flags & ~Abi.RENAME_EXCHANGE) != 0) {
-            return -EINVAL; // as renameat2: EXCHANGE goes with no other flag
+            return -Errnos.EINVAL; // as renameat2: EXCHANGE goes with no other flag
         }
         IoParameters.RenameKind kind = (flags & Abi.RENAME_EXCHANGE) != 0 ? IoParameters.RenameKind.EXCHANGE
                 : (flags & Abi.RENAME_WHITEOUT) != 0 ? IoParameters.RenameKind.WHITEOUT : IoParameters.RenameKind.MOVE;
@@ -682,7 +744,7 @@ final class Operations {
         access.add(Access.WRITE_DATA); // O_CREAT with O_RDONLY still creates
         FileObject fo = new FileObject(path);
         Done d = send(fo, new IoParameters.Create(access, disposition, options(flags), FileKind.FILE, null,
-                FileMode.of(mode)), r.who());
+                FileMode.of(mode), 0, r.u32(Abi.CREATE_IN, "umask") & 0777), r.who());
         if (!d.ok()) {
             return d.code();
         }
@@ -698,7 +760,7 @@ final class Operations {
     private int read(Request r, MemorySegment out) {
         Open o = handles.get(r.u64(Abi.READ_IN, "fh"));
         if (o == null) {
-            return -EBADF;
+            return -Errnos.EBADF;
         }
         int size = (int) Math.min(r.u32(Abi.READ_IN, "size") & 0xffffffffL, out.byteSize());
         java.nio.ByteBuffer into = out.asSlice(0, size).asByteBuffer();
@@ -713,7 +775,7 @@ final class Operations {
     private int write(Request r, MemorySegment out) {
         Open o = handles.get(r.u64(Abi.WRITE_IN, "fh"));
         if (o == null) {
-            return -EBADF;
+            return -Errnos.EBADF;
         }
         int size = r.u32(Abi.WRITE_IN, "size");
         java.nio.ByteBuffer from = r.buf().asSlice(HEADER + Abi.WRITE_IN.byteSize(), size).asByteBuffer();
@@ -731,17 +793,17 @@ final class Operations {
     }
 
     private static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10,
-            SEEK_DATA = 3, SEEK_HOLE = 4, ENXIO = 6;
+            SEEK_DATA = 3, SEEK_HOLE = 4;
 
     /** {@code FALLOCATE}: the range's blocks reserved, freed or zeroed, as a {@code FileAllocationInformation}. */
     private int fallocate(Request r) {
         Open o = handles.get(r.u64(Abi.FALLOCATE_IN, "fh"));
         if (o == null) {
-            return -EBADF;
+            return -Errnos.EBADF;
         }
         int mode = r.u32(Abi.FALLOCATE_IN, "mode");
         if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
-            return -EOPNOTSUPP; // collapse, insert, unshare: not in the model
+            return -Errnos.EOPNOTSUPP; // collapse, insert, unshare: not in the model
         }
         IoParameters.AllocationKind kind = (mode & FALLOC_FL_PUNCH_HOLE) != 0 ? IoParameters.AllocationKind.PUNCH_HOLE
                 : (mode & FALLOC_FL_ZERO_RANGE) != 0 ? IoParameters.AllocationKind.ZERO_RANGE
@@ -749,7 +811,7 @@ final class Operations {
         long offset = r.u64(Abi.FALLOCATE_IN, "offset");
         long length = r.u64(Abi.FALLOCATE_IN, "length");
         if (offset < 0 || length <= 0) {
-            return -EINVAL;
+            return -Errnos.EINVAL;
         }
         return send(o.file, new IoParameters.SetInformation(new FileInformation.Allocation(offset, length, kind,
                 (mode & FALLOC_FL_KEEP_SIZE) != 0)), r.who()).code();
@@ -759,17 +821,17 @@ final class Operations {
     private int lseek(Request r, MemorySegment out) {
         Open o = handles.get(r.u64(Abi.LSEEK_IN, "fh"));
         if (o == null) {
-            return -EBADF;
+            return -Errnos.EBADF;
         }
         int whence = r.u32(Abi.LSEEK_IN, "whence");
         if (whence != SEEK_DATA && whence != SEEK_HOLE) {
-            return -EINVAL;
+            return -Errnos.EINVAL;
         }
         CallbackData d = new CallbackData(o.file, IoParameters.FileSystemControl.queryAllocatedRanges(
                 r.u64(Abi.LSEEK_IN, "offset"), whence == SEEK_HOLE), r.who());
         NtStatus s = volume.perform(d);
         if (s.equals(NtStatus.END_OF_FILE)) {
-            return -ENXIO;
+            return -Errnos.ENXIO;
         }
         if (s.isFailure()) {
             return -PathCalls.errno(s, d);
@@ -810,14 +872,20 @@ final class Operations {
         }
     }
 
-    private int readdir(Request r, MemorySegment out) {
+    /**
+     * READDIR, and READDIRPLUS (the directory's path {@code dir} given): each entry with its node and attributes, so {@code ls -l} needs no LOOKUP
+     * per name. An entry given with a node counts as a lookup of it (the kernel forgets it later); {@code .},
+     * {@code ..} and an entry whose attributes are missing go with node 0, which the kernel takes as "no node given".
+     */
+    private int readdir(Request r, String dir, MemorySegment out) {
+        boolean plus = dir != null;
         Open o = handles.get(r.u64(Abi.READ_IN, "fh"));
         if (o == null) {
-            return -EBADF;
+            return -Errnos.EBADF;
         }
         long offset = r.u64(Abi.READ_IN, "offset");
         if (offset == 0 || o.listing == null) {
-            Done d = send(o.file, new IoParameters.DirectoryControl(null), r.who());
+            Done d = send(o.file, new IoParameters.DirectoryControl(null, plus), r.who());
             if (!d.ok()) {
                 return d.code();
             }
@@ -829,20 +897,29 @@ final class Operations {
         }
         List<IoResult.DirectoryEntry> all = o.listing;
         long size = Math.min(r.u32(Abi.READ_IN, "size") & 0xffffffffL, out.byteSize());
+        long head = plus ? Abi.ENTRY_OUT.byteSize() : 0;
         long at = 0;
         for (int i = (int) offset; i < all.size(); i++) {
-            byte[] name = all.get(i).name().getBytes(StandardCharsets.UTF_8);
-            long record = Abi.align8(Abi.DIRENT.byteSize() + name.length);
+            IoResult.DirectoryEntry entry = all.get(i);
+            byte[] name = entry.name().getBytes(StandardCharsets.UTF_8);
+            long record = Abi.align8(head + Abi.DIRENT.byteSize() + name.length);
             if (at + record > size) {
                 break;
             }
             MemorySegment e = out.asSlice(at, record);
             e.fill((byte) 0);
-            e.set(JAVA_LONG, Abi.off(Abi.DIRENT, "ino"), 0xffffffffL); // unknown here: ls -i asks GETATTR/LOOKUP
-            e.set(JAVA_LONG, Abi.off(Abi.DIRENT, "off"), i + 1);
-            e.set(JAVA_INT, Abi.off(Abi.DIRENT, "namelen"), name.length);
-            e.set(JAVA_INT, Abi.off(Abi.DIRENT, "type"), direntType(all.get(i).kind()));
-            MemorySegment.copy(name, 0, e, JAVA_BYTE, Abi.DIRENT.byteSize(), name.length);
+            long ino = 0xffffffffL; // unknown without attributes: ls -i asks GETATTR/LOOKUP
+            if (plus && entry.attributes() != null) {
+                IoResult.FileAttributes a = entry.attributes();
+                entry(inodes.lookedUp(child(dir, entry.name()), a.inode(), identity(a)), a, e);
+                ino = a.inode();
+            }
+            MemorySegment d = e.asSlice(head);
+            d.set(JAVA_LONG, Abi.off(Abi.DIRENT, "ino"), ino);
+            d.set(JAVA_LONG, Abi.off(Abi.DIRENT, "off"), i + 1);
+            d.set(JAVA_INT, Abi.off(Abi.DIRENT, "namelen"), name.length);
+            d.set(JAVA_INT, Abi.off(Abi.DIRENT, "type"), direntType(entry.kind()));
+            MemorySegment.copy(name, 0, d, JAVA_BYTE, Abi.DIRENT.byteSize(), name.length);
             at += record;
         }
         return (int) at;
@@ -873,10 +950,10 @@ final class Operations {
         }
         IoResult.AccessInformation may = d.data().result(IoResult.AccessInformation.class);
         boolean ok = ((mask & 4) == 0 || may.read()) && ((mask & 2) == 0 || may.write()) && ((mask & 1) == 0 || may.execute());
-        return ok ? 0 : -EACCES;
+        return ok ? 0 : -Errnos.EACCES;
     }
 
-    // ---- extended attributes (the user namespace) ------------------------------------------------------
+    // ---- extended attributes ------------------------------------------------------
 
     /** A getxattr or listxattr reply: the size alone when the caller asked for it (size 0), else the bytes. */
     private static int sized(Request r, byte[] value, MemorySegment out) {
@@ -887,29 +964,35 @@ final class Operations {
             return (int) Abi.GETXATTR_OUT.byteSize();
         }
         if (asked < value.length) {
-            return -ERANGE;
+            return -Errnos.ERANGE;
         }
         MemorySegment.copy(value, 0, out, JAVA_BYTE, 0, value.length);
         return value.length;
     }
 
+    /**
+     * Every namespace reaches the backend: the kernel checked before it sent the request that the caller may read or
+     * change {@code trusted.} (CAP_SYS_ADMIN) and {@code security.} names, and with FUSE_POSIX_ACL it checks and
+     * keeps the ACLs ({@code system.posix_acl_access}, {@code _default}) itself.
+     */
     private int getxattr(Request r, String path, MemorySegment out) {
         String name = r.string(Abi.GETXATTR_IN.byteSize());
-        if (!name.startsWith(XATTR_USER)) {
-            return -ENODATA;
+        IoParameters.EaNamespace ns = IoParameters.EaNamespace.of(name);
+        if (ns == null) {
+            return -Errnos.EOPNOTSUPP;
         }
-        Done d = onPath(path, r.who(), new IoParameters.QueryEa(name.substring(XATTR_USER.length())));
+        Done d = onPath(path, r.who(), new IoParameters.QueryEa(ns, name.substring(ns.prefix().length())));
         return d.ok() ? sized(r, d.data().result(IoResult.EaValue.class).value(), out) : d.code();
     }
 
     private int listxattr(Request r, String path, MemorySegment out) {
-        Done d = onPath(path, r.who(), new IoParameters.QueryEa(null));
+        Done d = onPath(path, r.who(), new IoParameters.QueryEa(null, null));
         if (!d.ok()) {
-            return d.code() == -EOPNOTSUPP ? sized(r, new byte[0], out) : d.code();
+            return d.code() == -Errnos.EOPNOTSUPP ? sized(r, new byte[0], out) : d.code();
         }
         StringBuilder names = new StringBuilder();
         for (String n : d.data().result(IoResult.EaNames.class).names()) {
-            names.append(XATTR_USER).append(n).append('\0');
+            names.append(n).append('\0');
         }
         return sized(r, names.toString().getBytes(StandardCharsets.UTF_8), out);
     }
@@ -919,11 +1002,24 @@ final class Operations {
         String name = r.string(at);
         long valueAt = r.stringEnd(at);
         int size = r.u32(Abi.SETXATTR_IN, "size");
-        if (!name.startsWith(XATTR_USER)) {
-            return -EOPNOTSUPP;
+        IoParameters.EaNamespace ns = IoParameters.EaNamespace.of(name);
+        if (ns == null) {
+            return -Errnos.EOPNOTSUPP;
+        }
+        String bare = name.substring(ns.prefix().length());
+        int flags = r.u32(Abi.SETXATTR_IN, "flags");
+        if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0) {
+            // XATTR_CREATE / XATTR_REPLACE: the names are looked at first (not atomic with the set: Windows has no such flag)
+            Done q = onPath(path, r.who(), new IoParameters.QueryEa(ns, bare));
+            if (q.ok() && (flags & XATTR_CREATE) != 0) {
+                return -Errnos.EEXIST;
+            }
+            if (!q.ok() && (flags & XATTR_REPLACE) != 0) {
+                return q.code();
+            }
         }
         byte[] value = r.buf().asSlice(HEADER + valueAt, size).toArray(JAVA_BYTE);
-        return onPath(path, r.who(), new IoParameters.SetEa(name.substring(XATTR_USER.length()), value)).code();
+        return onPath(path, r.who(), new IoParameters.SetEa(ns, bare, value)).code();
     }
 
     /** At unmount: every file and directory the kernel still had open is closed. */

@@ -50,7 +50,6 @@ import java.util.Set;
  * exactly what the source said.
  */
 public final class PosixBackend implements VolumeBackend {
-    private static final String XATTR_USER = "user.";
     private static final long RESOLVE = Libc.RESOLVE_BENEATH | Libc.RESOLVE_NO_SYMLINKS | Libc.RESOLVE_NO_MAGICLINKS;
     private static final int LISTING_BUFFER = 64 * 1024;
 
@@ -204,7 +203,7 @@ public final class PosixBackend implements VolumeBackend {
                 }
                 case IoParameters.SetSecurity s -> setSecurity(a, handle(fo), s);
                 case IoParameters.DirectoryControl d -> {
-                    List<IoResult.DirectoryEntry> entries = list(a, handle(fo), d.pattern());
+                    List<IoResult.DirectoryEntry> entries = list(a, handle(fo), d.pattern(), d.withAttributes());
                     data.setResult(new IoResult.DirectoryListing(entries));
                     data.complete(NtStatus.SUCCESS, entries.size());
                     return;
@@ -224,7 +223,7 @@ public final class PosixBackend implements VolumeBackend {
                                 data.setResult(new IoResult.Offset(Libc.lseek(handle(fo).fd, q.offset(),
                                         q.hole() ? Libc.SEEK_HOLE : Libc.SEEK_DATA)));
                             } catch (Libc.Errno e) {
-                                if (e.errno() != Libc.ENXIO) {
+                                if (e.errno() != Errnos.ENXIO) {
                                     throw e;
                                 }
                                 data.complete(NtStatus.END_OF_FILE, 0); // no data (or hole) at or after the offset
@@ -240,7 +239,7 @@ public final class PosixBackend implements VolumeBackend {
                     }
                 }
                 case IoParameters.QueryEa q -> {
-                    IoResult r = queryEa(a, handle(fo), q.name());
+                    IoResult r = queryEa(a, handle(fo), q);
                     if (r == null) {
                         data.complete(NtStatus.NO_EAS_ON_FILE, 0);
                         return;
@@ -347,7 +346,7 @@ public final class PosixBackend implements VolumeBackend {
      */
     private void create(Arena a, FileObject fo, IoParameters.Create c) throws IOException {
         String path = fo.path();
-        int mode = c.mode() == null ? -1 : c.mode().bits();
+        int asked = c.mode() == null ? -1 : c.mode().bits();
         int fd;
         boolean data = false;
         if (c.kind() == FileKind.FILE) {
@@ -355,17 +354,22 @@ public final class PosixBackend implements VolumeBackend {
             boolean read = access.contains(Access.READ_DATA);
             boolean write = access.contains(Access.WRITE_DATA) || access.contains(Access.APPEND_DATA);
             data = read || write || c.disposition() != IoParameters.CreateDisposition.OPEN;
-            // a trailing link: ELOOP for data (O_NOFOLLOW), the link itself for metadata (O_PATH | O_NOFOLLOW)
-            fd = openBeneath(a, relative(path), data ? openFlags(c, read, write) : Libc.O_PATH | Libc.O_NOFOLLOW,
-                    mode < 0 ? 0644 : mode, "open " + path);
+            int flags = data ? openFlags(c, read, write) : Libc.O_PATH | Libc.O_NOFOLLOW;
+            if ((flags & Libc.O_CREAT) == 0) {
+                // a trailing link: ELOOP for data (O_NOFOLLOW), the link itself for metadata (O_PATH | O_NOFOLLOW)
+                fd = openBeneath(a, relative(path), flags, 0, "open " + path);
+            } else {
+                fd = createFile(a, path, flags, c, asked < 0 ? 0644 : asked);
+            }
         } else if (c.kind() == FileKind.DIRECTORY && c.disposition() != IoParameters.CreateDisposition.CREATE) {
             fd = openBeneath(a, relative(path), Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0, "opendir " + path);
             data = true;
         } else {
             try (Parent p = parent(a, path)) {
                 MemorySegment name = a.allocateFrom(p.name());
+                int mode = modeOf(a, p, c, asked < 0 ? (c.kind() == FileKind.DIRECTORY ? 0755 : 0644) : asked);
                 switch (c.kind()) {
-                    case DIRECTORY -> Libc.mkdirat(p.fd(), name, mode < 0 ? 0755 : mode, "mkdir " + path);
+                    case DIRECTORY -> Libc.mkdirat(p.fd(), name, mode & ~DEFAULT_ACL, "mkdir " + path);
                     case SYMBOLIC_LINK -> Libc.symlinkat(a.allocateFrom(c.linkTarget()), p.fd(), name, "symlink " + path);
                     case HARD_LINK -> {
                         try (Parent existing = parent(a, c.linkTarget())) {
@@ -373,13 +377,106 @@ public final class PosixBackend implements VolumeBackend {
                         }
                     }
                     case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> Libc.mknodat(p.fd(), name,
-                            c.kind().posixType() | (mode < 0 ? 0644 : mode), c.device(), "mknod " + path);
+                            c.kind().posixType() | (mode & ~DEFAULT_ACL), c.device(), "mknod " + path);
                     case FILE -> throw new IllegalStateException("a file is opened above");
                 }
                 fd = Libc.openat(p.fd(), name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + path);
+                if (c.kind() != FileKind.SYMBOLIC_LINK && c.kind() != FileKind.HARD_LINK) {
+                    keepMode(a, fd, mode);
+                }
             }
         }
         fo.setBackendHandle(new Handle(fd, data));
+    }
+
+    /** Set in a {@link #modeOf} result: the directory has a default ACL, which decided the new entry's permissions. */
+    private static final int DEFAULT_ACL = 1 << 30;
+
+    /**
+     * The mode a new entry of {@code p} gets: {@code asked} without the creator's umask, unless the directory has a
+     * default ACL (then {@code asked} whole, marked {@link #DEFAULT_ACL}: the source file system masks it by the ACL).
+     */
+    private static int modeOf(Arena a, Parent p, IoParameters.Create c, int asked) {
+        if (c.umask() == 0 && PROCESS_UMASK == 0) {
+            return asked;
+        }
+        if (hasDefaultAcl(a, p.fd())) {
+            return asked | DEFAULT_ACL;
+        }
+        return asked & ~c.umask();
+    }
+
+    private static boolean hasDefaultAcl(Arena a, int dirFd) {
+        try {
+            return Libc.getxattr(a.allocateFrom("/proc/self/fd/" + dirFd), a.allocateFrom("system.posix_acl_default"),
+                    MemorySegment.NULL) > 0;
+        } catch (Libc.Errno e) {
+            return false; // ENODATA: none; EOPNOTSUPP: the source keeps no ACLs
+        }
+    }
+
+    /**
+     * The daemon's own umask applied too when the source made the entry (where no default ACL decided): the entry
+     * gets the mode it was to have, by {@code fchmod} of the new entry, never wider than that mode at any moment.
+     */
+    private static void keepMode(Arena a, int fd, int mode) throws Libc.Errno {
+        if ((mode & DEFAULT_ACL) == 0 && (mode & 0777 & PROCESS_UMASK) != 0) {
+            Libc.fchmodat2(fd, a.allocateFrom(""), mode & 07777, Libc.AT_EMPTY_PATH, "chmod");
+        }
+    }
+
+    /**
+     * A file open with {@code O_CREAT}. Where the mode needs the umask or the daemon's own umask undone, whether
+     * this open made the file decides: {@code O_EXCL} first, then (it exists) the open without {@code O_CREAT}.
+     */
+    private int createFile(Arena a, String path, int flags, IoParameters.Create c, int asked) throws IOException {
+        if (c.umask() == 0 && PROCESS_UMASK == 0) {
+            return openBeneath(a, relative(path), flags, asked, "open " + path);
+        }
+        int mode;
+        try (Parent p = parent(a, path)) {
+            mode = modeOf(a, p, c, asked);
+        }
+        if ((flags & Libc.O_EXCL) != 0) { // made by this open, or an error
+            int fd = openBeneath(a, relative(path), flags, mode & ~DEFAULT_ACL, "open " + path);
+            keepMode(a, fd, mode);
+            return fd;
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                int fd = openBeneath(a, relative(path), (flags | Libc.O_EXCL) & ~Libc.O_TRUNC, mode & ~DEFAULT_ACL,
+                        "open " + path);
+                keepMode(a, fd, mode);
+                return fd;
+            } catch (Libc.Errno e) {
+                if (e.errno() != Errnos.EEXIST) {
+                    throw e;
+                }
+            }
+            try {
+                return openBeneath(a, relative(path), flags & ~Libc.O_CREAT, 0, "open " + path);
+            } catch (Libc.Errno e) {
+                if (e.errno() != Errnos.ENOENT || attempt == 3) {
+                    throw e; // removed between the two opens, again and again
+                }
+            }
+        }
+    }
+
+    /** The daemon's umask, which the source applies to every entry it makes; read once from {@code /proc}. */
+    private static final int PROCESS_UMASK = processUmask();
+
+    private static int processUmask() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) {
+                    return Integer.parseInt(line.substring(6).strip(), 8);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through: assume the usual
+        }
+        return 022;
     }
 
     private static int openFlags(IoParameters.Create c, boolean read, boolean write) {
@@ -488,6 +585,25 @@ public final class PosixBackend implements VolumeBackend {
         MemorySegment st = a.allocate(Libc.STATX);
         Libc.statx(fd, a.allocateFrom(""), Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW,
                 Libc.STATX_BASIC_STATS | Libc.STATX_BTIME, st, "statx");
+        return attributes(st);
+    }
+
+    /** An entry of the directory open as {@code dirFd}, not followed if it is a link; null if it is gone. */
+    private static IoResult.FileAttributes attributesOf(Arena a, int dirFd, String name) throws Libc.Errno {
+        MemorySegment st = a.allocate(Libc.STATX);
+        try {
+            Libc.statx(dirFd, a.allocateFrom(name), Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS | Libc.STATX_BTIME,
+                    st, "statx");
+        } catch (Libc.Errno e) {
+            if (e.errno() == Errnos.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+        return attributes(st);
+    }
+
+    private static IoResult.FileAttributes attributes(MemorySegment st) {
         int mode = Short.toUnsignedInt(st.get(JAVA_SHORT, STX_MODE));
         FileTime mtime = time(st, STX_MTIME);
         boolean born = (st.get(JAVA_INT, STX_MASK) & Libc.STATX_BTIME) != 0;
@@ -537,7 +653,7 @@ public final class PosixBackend implements VolumeBackend {
                         try {
                             Libc.unlinkat(p.fd(), name, 0, "unlink " + fo.path());
                         } catch (Libc.Errno e) {
-                            if (e.errno() != Libc.EISDIR) {
+                            if (e.errno() != Errnos.EISDIR) {
                                 throw e;
                             }
                             Libc.unlinkat(p.fd(), name, Libc.AT_REMOVEDIR, "rmdir " + fo.path());
@@ -603,7 +719,9 @@ public final class PosixBackend implements VolumeBackend {
 
     // ---- directories --------------------------------------------------------------------------------
 
-    private static List<IoResult.DirectoryEntry> list(Arena a, Handle h, String pattern) throws IOException {
+    /** The entries but {@code .} and {@code ..}; with their attributes ({@code statx} of each name in the directory) if asked. */
+    private static List<IoResult.DirectoryEntry> list(Arena a, Handle h, String pattern, boolean withAttributes)
+            throws IOException {
         if (!h.data) {
             throw new NtStatusException(NtStatus.INVALID_PARAMETER, "a directory listing needs a directory opened for it");
         }
@@ -624,7 +742,9 @@ public final class PosixBackend implements VolumeBackend {
                 if (name.equals(".") || name.equals("..") || m != null && !m.matches(Path.of(name))) {
                     continue;
                 }
-                entries.add(new IoResult.DirectoryEntry(name, type == 0 ? FileKind.FILE : FileKind.ofPosixMode(type << 12), -1));
+                IoResult.FileAttributes attrs = withAttributes ? attributesOf(a, h.fd, name) : null;
+                entries.add(attrs != null ? new IoResult.DirectoryEntry(name, attrs.kind(), attrs.size(), attrs)
+                        : new IoResult.DirectoryEntry(name, type == 0 ? FileKind.FILE : FileKind.ofPosixMode(type << 12), -1));
             }
         }
     }
@@ -654,7 +774,7 @@ public final class PosixBackend implements VolumeBackend {
             Libc.fcntlLock(h.fd, !l.lock() || l.failImmediately() ? Libc.F_OFD_SETLK : Libc.F_OFD_SETLKW, f);
             return true;
         } catch (Libc.Errno e) {
-            if (e.errno() == Libc.EAGAIN || e.errno() == 13) {
+            if (e.errno() == Errnos.EAGAIN || e.errno() == 13) {
                 return false;
             }
             throw e;
@@ -666,25 +786,31 @@ public final class PosixBackend implements VolumeBackend {
         return a.allocateFrom("/proc/self/fd/" + h.fd);
     }
 
-    /** The {@code user.} attributes: one value, or (null name) the names without their prefix; null if it has none. */
-    private static IoResult queryEa(Arena a, Handle h, String name) throws Libc.Errno {
+    /**
+     * Extended attributes of every namespace (the kernel checked that the caller may touch {@code trusted.} and
+     * {@code security.} names before it sent the request): one value, or the names of one namespace without
+     * their prefix, or every name with its prefix; null if it has no such attribute.
+     */
+    private static IoResult queryEa(Arena a, Handle h, IoParameters.QueryEa q) throws Libc.Errno {
         MemorySegment path = self(a, h);
-        if (name == null) {
+        if (q.name() == null) {
             MemorySegment list = a.allocate(64 * 1024);
             long n = Libc.listxattr(path, list);
             List<String> names = new ArrayList<>();
             for (long at = 0; at < n; ) {
                 String each = list.getString(at);
                 at += each.getBytes(StandardCharsets.UTF_8).length + 1;
-                if (each.startsWith(XATTR_USER)) {
-                    names.add(each.substring(XATTR_USER.length()));
+                if (q.namespace() == null) {
+                    names.add(each);
+                } else if (each.startsWith(q.namespace().prefix())) {
+                    names.add(each.substring(q.namespace().prefix().length()));
                 }
             }
             return new IoResult.EaNames(names);
         }
         MemorySegment value = a.allocate(64 * 1024);
         try {
-            long n = Libc.getxattr(path, a.allocateFrom(XATTR_USER + name), value);
+            long n = Libc.getxattr(path, a.allocateFrom(q.namespace().prefix() + q.name()), value);
             return new IoResult.EaValue(value.asSlice(0, n).toArray(JAVA_BYTE));
         } catch (Libc.Errno e) {
             if (e.errno() == Errnos.ENODATA) {
@@ -696,7 +822,7 @@ public final class PosixBackend implements VolumeBackend {
 
     private static void setEa(Arena a, Handle h, IoParameters.SetEa e) throws Libc.Errno {
         MemorySegment path = self(a, h);
-        MemorySegment name = a.allocateFrom(XATTR_USER + e.name());
+        MemorySegment name = a.allocateFrom(e.namespace().prefix() + e.name());
         if (e.value() == null) {
             Libc.removexattr(path, name); // a missing one: ENODATA, NO_EAS_ON_FILE
         } else {

@@ -29,9 +29,35 @@ class AbiLayoutTest {
 
     @Test
     void everyBoundFieldSitsWhereTheKernelHeaderPutsIt() throws Exception {
+        Map<String, Long> expected = check("abi", "#include <linux/fuse.h>\n", Abi.STRUCTS);
+        assertThat(expected).hasSizeGreaterThan(150);
+    }
+
+    /** The structures of FUSE_STATX (7.39), as {@code include/uapi/linux/fuse.h} declares them. */
+    private static final String STATX_C = """
+            struct fuse_sx_time { int64_t tv_sec; uint32_t tv_nsec; int32_t __reserved; };
+            struct fuse_statx { uint32_t mask; uint32_t blksize; uint64_t attributes; uint32_t nlink; uint32_t uid;
+              uint32_t gid; uint16_t mode; uint16_t __spare0[1]; uint64_t ino; uint64_t size; uint64_t blocks;
+              uint64_t attributes_mask; struct fuse_sx_time atime; struct fuse_sx_time btime; struct fuse_sx_time ctime;
+              struct fuse_sx_time mtime; uint32_t rdev_major; uint32_t rdev_minor; uint32_t dev_major; uint32_t dev_minor;
+              uint64_t __spare2[14]; };
+            struct fuse_statx_in { uint32_t getattr_flags; uint32_t reserved; uint64_t fh; uint32_t sx_flags; uint32_t sx_mask; };
+            struct fuse_statx_out { uint64_t attr_valid; uint32_t attr_valid_nsec; uint32_t flags; uint64_t spare[2];
+              struct fuse_statx stat; };
+            """;
+
+    /** The structures newer than the installed header, against the uapi header's declarations copied above. */
+    @Test
+    void theStatxStructuresSitWhereTheUapiHeaderPutsThem() throws Exception {
+        Map<String, Long> expected = check("statx", "#include <stdint.h>\n" + STATX_C, Abi.NEWER_STRUCTS);
+        assertThat(expected).containsEntry("fuse_statx sizeof", 256L).containsEntry("fuse_statx_out sizeof", 288L);
+    }
+
+    /** Compiles a C program that prints each field's {@code offsetof} and each {@code sizeof}; compares them to the layouts. */
+    private Map<String, Long> check(String program, String declarations, List<StructLayout> structs) throws Exception {
         Map<String, Long> expected = new LinkedHashMap<>();
-        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <linux/fuse.h>\nint main(void) {\n");
-        for (StructLayout s : Abi.STRUCTS) {
+        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n" + declarations + "int main(void) {\n");
+        for (StructLayout s : structs) {
             String name = s.name().orElseThrow();
             expected.put(name + " sizeof", s.byteSize());
             c.append("  printf(\"%s sizeof %zu\\n\", \"").append(name).append("\", sizeof(struct ").append(name).append("));\n");
@@ -47,10 +73,10 @@ class AbiLayoutTest {
             }
         }
         c.append("  return 0;\n}\n");
-        Files.writeString(dir.resolve("abi.c"), c);
-        Bounded.Result cc = Bounded.run(dir, List.of("gcc", "-o", "abi", "abi.c"));
+        Files.writeString(dir.resolve(program + ".c"), c);
+        Bounded.Result cc = Bounded.run(dir, List.of("gcc", "-o", program, program + ".c"));
         assertThat(cc.exit()).as(cc.out()).isZero();
-        Bounded.Result run = Bounded.run(dir, List.of(dir.resolve("abi").toString()));
+        Bounded.Result run = Bounded.run(dir, List.of(dir.resolve(program).toString()));
         assertThat(run.exit()).as(run.out()).isZero();
         Map<String, Long> actual = new LinkedHashMap<>();
         for (String line : run.out().strip().split("\n")) {
@@ -58,7 +84,7 @@ class AbiLayoutTest {
             actual.put(kv.length == 3 ? kv[0] + " " + kv[1] : kv[0], Long.parseLong(kv[kv.length - 1]));
         }
         assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
-        assertThat(expected).hasSizeGreaterThan(150);
+        return expected;
     }
 
     @Test

@@ -47,6 +47,25 @@ class FuseDifferentialTest extends MountingTest {
             "/usr/bin/python3 -c \"import os; os.setxattr('a.txt', 'user.k', b'v1'); print(os.getxattr('a.txt', 'user.k'), "
                     + "os.listxattr('a.txt')); os.removexattr('a.txt', 'user.k'); print(os.listxattr('a.txt'))\"",
             "/usr/bin/python3 -c \"import os; os.getxattr('a.txt', 'user.none')\" 2>&1 | tail -1",
+            // every namespace (the tests run as root: trusted. and security. are root's), and setxattr's flags
+            "/usr/bin/python3 -c \"import os; os.setxattr('a.txt', 'trusted.t', b'tv'); os.setxattr('a.txt', 'security.s', b'sv'); "
+                    + "print(os.getxattr('a.txt', 'trusted.t'), os.getxattr('a.txt', 'security.s'), sorted(os.listxattr('a.txt'))); "
+                    + "os.removexattr('a.txt', 'trusted.t'); print(sorted(os.listxattr('a.txt')))\"",
+            "/usr/bin/python3 -c \"import os\nos.setxattr('a.txt', 'user.c', b'1', os.XATTR_CREATE)\ntry: os.setxattr('a.txt', 'user.c', b'2', os.XATTR_CREATE)\n"
+                    + "except OSError as e: print('create', e.errno)\ntry: os.setxattr('a.txt', 'user.none', b'2', os.XATTR_REPLACE)\n"
+                    + "except OSError as e: print('replace', e.errno)\nos.setxattr('a.txt', 'user.c', b'3', os.XATTR_REPLACE); "
+                    + "print(os.getxattr('a.txt', 'user.c')); os.removexattr('a.txt', 'user.c'); os.removexattr('a.txt', 'security.s')\"",
+            // POSIX ACLs: kept, inherited from a directory's default ACL (which then stands in for the umask), enforced
+            "touch acl && setfacl -m u:65534:r,g:65534:rw acl && getfacl -c acl && stat -c '%a' acl",
+            "mkdir acld && setfacl -d -m u:65534:rwx,g::r-x,o::- acld && (umask 077; touch acld/f; mkdir acld/g; mkfifo acld/p) "
+                    + "&& getfacl -c acld/f acld/g acld/p && stat -c '%a %n' acld/f acld/g acld/p",
+            "echo secret > acl2 && chmod 644 acl2 && setfacl -m u:65534:- acl2 && setpriv --reuid=65534 --regid=65534 --clear-groups cat acl2; "
+                    + "echo acl-cat=$?; setfacl -m u:65534:r acl2 && chmod 600 acl2 && setpriv --reuid=65534 --regid=65534 --clear-groups cat acl2; echo mask-cat=$?",
+            "rm -rf acl acl2 acld",
+            // the birth time (STATX) and ls -l's names with their attributes (READDIRPLUS)
+            "touch bt && [ \"$(stat -c '%W' bt)\" != 0 ] && [ \"$(stat -c '%W' bt)\" -le \"$(stat -c '%Y' bt)\" ] && echo born; rm bt",
+            "mkdir many && for i in $(seq 1 300); do echo $i > many/f$i; done && ls -li many | awk 'NR > 1 {print $6}' | sort -n | tail -1 "
+                    + "&& [ \"$(ls -i many/f7 | cut -d' ' -f1)\" = \"$(stat -c %i many/f7)\" ] && echo same-ino && rm -r many",
             "if command -v fio > /dev/null; then fio --name=small --rw=randrw --bs=4k --size=1m --verify=crc32c --verify_state_save=0 "
                     + "--ioengine=psync --output=/dev/null && echo fio-ok && rm -f small.*; else echo fio-ok; fi",
             // what POSIX programs need of the file system: special files and bits, the umask, open files that move

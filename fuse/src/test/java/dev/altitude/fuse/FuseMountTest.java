@@ -78,6 +78,33 @@ class FuseMountTest extends MountingTest {
         }
     }
 
+    /**
+     * {@code ls -l} of a directory the kernel has not seen: its names come with their attributes (READDIRPLUS), so the
+     * kernel asks no LOOKUP per name; {@code stat}'s birth time comes by STATX, and is the source's.
+     */
+    @Test
+    void aLongListingTakesNoLookupPerNameAndStatxGivesTheBirthTime() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Path many = Files.createDirectory(source.resolve("many"));
+        for (int i = 0; i < 100; i++) {
+            Files.writeString(many.resolve("f" + i), "x".repeat(i));
+        }
+        try (FilterManager manager = FilterManager.builder().verifier(true).build();
+             FuseMount m = FuseMount.mount(manager, "plus", source, mnt, 2)) {
+            long lookupsBefore = m.requestsByOpcode()[Abi.LOOKUP];
+            Bounded.Result r = sh(mnt, "ls -l many | awk 'NR > 1 {s += $5} END {print \"sum\", s, NR - 1}'");
+            assertThat(r.out()).as(r.out()).contains("sum 4950 100");
+            long[] byOpcode = m.requestsByOpcode();
+            assertThat(byOpcode[Abi.READDIRPLUS]).isPositive();
+            assertThat(byOpcode[Abi.LOOKUP] - lookupsBefore).as("LOOKUPs for 100 names listed with ls -l").isLessThan(10);
+            Bounded.Result born = sh(mnt, "stat -c %W many/f1");
+            Bounded.Result bare = sh(source, "stat -c %W many/f1");
+            assertThat(born.out().strip()).isEqualTo(bare.out().strip()).isNotEqualTo("0");
+            assertThat(m.requestsByOpcode()[Abi.STATX]).isPositive();
+        }
+    }
+
     @Test
     void theSourceSeesWhatTheMountWrote() throws Exception {
         Path source = Files.createDirectory(dir.resolve("source"));

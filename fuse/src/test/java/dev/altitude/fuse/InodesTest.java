@@ -50,4 +50,20 @@ class InodesTest {
         assertThat(t.path(old.id)).isEqualTo("/gone");
         assertThat(t.lookedUp("/link", 7, 200)).isSameAs(fresh);
     }
+
+    /**
+     * A directory removed and another made that the source gives the same inode number (same type, so no identity
+     * tells them apart) while the kernel still holds the removed one's node: the new one gets a node of its own.
+     */
+    @Test
+    void anUnlinkedOnlyNameFreesItsInodeNumberForTheNextFile() {
+        Inodes t = new Inodes();
+        Inodes.Node removed = t.lookedUp("/d1", 9, 0040001);
+        t.unlinked("/d1");
+        Inodes.Node made = t.lookedUp("/d2", 9, 0040001);
+        assertThat(made.id).isNotEqualTo(removed.id);
+        assertThat(t.path(removed.id)).as("the removed node keeps its last name for its open handles").isEqualTo("/d1");
+        assertThat(t.nodeOf("/d1")).isZero();
+        assertThat(t.nodeOf("/d2")).isEqualTo(made.id);
+    }
 }

@@ -70,10 +70,18 @@ class PosixLayoutTest {
                 "O_SYNC", "O_DIRECTORY", "O_NOFOLLOW", "O_PATH", "O_CLOEXEC", "AT_SYMLINK_NOFOLLOW", "AT_REMOVEDIR",
                 "AT_EACCESS", "AT_EMPTY_PATH", "RESOLVE_NO_MAGICLINKS", "RESOLVE_NO_SYMLINKS", "RESOLVE_BENEATH",
                 "RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT", "STATX_BASIC_STATS", "STATX_BTIME", "UTIME_OMIT",
-                "FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE", "FALLOC_FL_ZERO_RANGE", "ENXIO", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW", "F_RDLCK", "F_WRLCK", "F_UNLCK", "SEEK_SET", "SEEK_DATA",
+                "FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE", "FALLOC_FL_ZERO_RANGE", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW", "F_RDLCK", "F_WRLCK", "F_UNLCK", "SEEK_SET", "SEEK_DATA",
                 "SEEK_HOLE", "AF_UNIX", "SOCK_STREAM", "SOCK_CLOEXEC", "SOL_SOCKET", "SCM_RIGHTS", "MSG_CMSG_CLOEXEC")) {
             constants.put(name, ((Number) Libc.class.getDeclaredField(name).get(null)).longValue());
             c.append("  printf(\"%s %lld\\n\", \"").append(name).append("\", (long long) ").append(name).append(");\n");
+        }
+        // the one errno table of the module (Errnos): every value is errno.h's
+        for (java.lang.reflect.Field f : Errnos.class.getDeclaredFields()) {
+            if (f.getType() == int.class && java.lang.reflect.Modifier.isStatic(f.getModifiers()) && f.getName().startsWith("E")) {
+                constants.put(f.getName(), (long) f.getInt(null));
+                c.append("  printf(\"%s %lld\\n\", \"").append(f.getName()).append("\", (long long) ").append(f.getName())
+                        .append(");\n");
+            }
         }
         for (var sys : Map.of("SYS_OPENAT2", "SYS_openat2", "SYS_FCHMODAT2", "SYS_fchmodat2", "SYS_GETDENTS64",
                 "SYS_getdents64").entrySet()) {

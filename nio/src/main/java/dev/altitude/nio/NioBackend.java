@@ -212,7 +212,7 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.LockControl l -> lock(data, handle(fo), l);
-                case IoParameters.QueryEa q -> queryEa(data, handle(fo), q.name());
+                case IoParameters.QueryEa q -> queryEa(data, handle(fo), q);
                 case IoParameters.SetEa e -> setEa(data, handle(fo), e);
                 case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
                 case IoParameters.Close c -> {
@@ -513,15 +513,19 @@ public final class NioBackend implements VolumeBackend {
 
     /**
      * Extended attributes are the base's user-defined attributes ({@code user.*} on Linux, named without the
-     * prefix in NIO). A query of one name gives its bytes; of every name (null), the names.
+     * prefix in NIO): the other namespaces are out of NIO's reach. A query of one name gives its bytes; of every
+     * name (null), the names.
      */
-    private void queryEa(CallbackData data, Handle h, String name) throws IOException {
+    private void queryEa(CallbackData data, Handle h, IoParameters.QueryEa q) throws IOException {
         var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
-        if (view == null) {
+        if (view == null || q.namespace() != null && q.namespace() != IoParameters.EaNamespace.USER) {
             data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
             return;
         }
-        if (name == null) {
+        String name = q.name();
+        if (q.namespace() == null) {
+            data.setResult(new IoResult.EaNames(view.list().stream().map(n -> XATTR_USER + n).toList()));
+        } else if (name == null) {
             data.setResult(new IoResult.EaNames(view.list()));
         } else {
             if (!view.list().contains(name)) {
@@ -537,7 +541,7 @@ public final class NioBackend implements VolumeBackend {
 
     private void setEa(CallbackData data, Handle h, IoParameters.SetEa e) throws IOException {
         var view = Files.getFileAttributeView(h.path, java.nio.file.attribute.UserDefinedFileAttributeView.class, h.linkOptions());
-        if (view == null) {
+        if (view == null || e.namespace() != IoParameters.EaNamespace.USER) {
             data.complete(NtStatus.EAS_NOT_SUPPORTED, 0);
             return;
         }
