@@ -22,14 +22,8 @@ import java.lang.invoke.VarHandle;
  * Whoever claims an owed slot first runs its post-operation; the other does nothing: every owed
  * post-operation runs exactly once. A drained slot is the drainer's for good: its thread replaces it in
  * its frame instead of reusing it.
- *
- * <p>The fields the owning thread writes at every level of every operation sit between 128 bytes of padding on
- * each side ({@link SlotPadding}, {@link SlotFields}): a collection copies the slots of all threads into one
- * space in whatever order it finds them, and two threads' slots in one cache line made every filter on two
- * threads pay for the line moving between the cores (DispatchBenchmark.read2Threads, 10 filters: 1.5× the
- * time of the commit before the per-manager registry, which changed the order the collector visits frames in).
  */
-public final class OperationSlot extends SlotFields {
+public final class OperationSlot {
     public static final int FREE = 0;
     public static final int PRE = 1;
     public static final int PARKED = 2;
@@ -44,18 +38,33 @@ public final class OperationSlot extends SlotFields {
 
     static {
         try {
-            WORD = MethodHandles.lookup().findVarHandle(SlotFields.class, "word", long.class);
+            WORD = MethodHandles.lookup().findVarHandle(OperationSlot.class, "word", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    @SuppressWarnings("unused") // padding after the fields (see the class comment)
-    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
+    /** The frame (thread) this slot belongs to, and its level there. */
+    public final CallbackFrame frame;
+    public final int level;
+
+    // written by the owning thread before the state that publishes them; read by others after reading that state
+    private CallbackOwner owner;
+    private Object operation;
+    private Object post;
+    private Object completionContext;
+    /** When the post-operation became owed, to {@link CoarseClock}'s resolution (for the report). */
+    private long since;
+    /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
+    private boolean mustComplete;
+
+    @SuppressWarnings("unused") // accessed through WORD
+    private volatile long word;
 
     /** A slot at {@code level} of {@code frame} (jcstress states make their own, with no frame). */
     public OperationSlot(CallbackFrame frame, int level) {
-        super(frame, level);
+        this.frame = frame;
+        this.level = level;
     }
 
     /** Whose callback this is. */
@@ -195,38 +204,5 @@ public final class OperationSlot extends SlotFields {
             }
             w = again;
         }
-    }
-}
-
-/** 128 bytes before a slot's fields (the int fills the gap after the object header, so no field of a subclass lands there). */
-abstract class SlotPadding {
-    @SuppressWarnings("unused")
-    private int p00;
-    @SuppressWarnings("unused")
-    private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
-}
-
-/** What a slot holds; see {@link OperationSlot}. */
-abstract class SlotFields extends SlotPadding {
-    /** The frame (thread) this slot belongs to, and its level there. */
-    public final CallbackFrame frame;
-    public final int level;
-
-    // written by the owning thread before the state that publishes them; read by others after reading that state
-    CallbackOwner owner;
-    Object operation;
-    Object post;
-    Object completionContext;
-    /** When the post-operation became owed, to {@link dev.altitude.core.clock.CoarseClock}'s resolution (for the report). */
-    long since;
-    /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
-    boolean mustComplete;
-
-    @SuppressWarnings("unused") // accessed through OperationSlot's VarHandle
-    volatile long word;
-
-    SlotFields(CallbackFrame frame, int level) {
-        this.frame = frame;
-        this.level = level;
     }
 }
