@@ -146,7 +146,7 @@ final class Dispatch {
                     + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
             return false;
         }
-        slot.owe(post, completionContext, data.isDirty());
+        slot.owe(completionContext, data.isDirty());
         return true;
     }
 

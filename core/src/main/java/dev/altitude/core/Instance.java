@@ -151,7 +151,7 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         PostOpStatus s;
         data.armPend(true);
         try {
-            s = ((Callbacks.PostOperation) slot.post()).onPostOperation(data, this, slot.completionContext(), draining);
+            s = post[data.majorFunction().ordinal()].onPostOperation(data, this, slot.completionContext(), draining);
         } catch (RuntimeException | LinkageError | AssertionError e) {
             filter.callbackFailed(e, "post-operation " + data.majorFunction() + " of instance '" + name + "' on "
                     + volume.name() + " threw" + (draining ? " while draining" : "; the operation completes with STATUS_UNHANDLED_EXCEPTION"));

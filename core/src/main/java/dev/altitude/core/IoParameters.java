@@ -410,11 +410,29 @@ public sealed interface IoParameters {
     /**
      * {@code IRP_MJ_LOCK_CONTROL}: lock or unlock a byte range; {@code failImmediately} as
      * {@code SL_FAIL_IMMEDIATELY} (a lock that cannot be had at once fails with {@code STATUS_LOCK_NOT_GRANTED}).
+     * {@code test} asks what POSIX's {@code F_GETLK} asks (Windows has no such request): would the lock be granted
+     * now? Nothing is locked or unlocked; the result is an {@link IoResult.LockConflict} naming a lock in the way, or
+     * none when it would be granted.
      */
-    record LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately)
+    record LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately, boolean test)
             implements IoParameters {
+        public LockControl {
+            if (test && !lock) {
+                throw new IllegalArgumentException("a test is of a lock");
+            }
+        }
+
+        public LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately) {
+            this(offset, length, shared, lock, failImmediately, false);
+        }
+
         public LockControl(long offset, long length, boolean shared, boolean lock) {
-            this(offset, length, shared, lock, false);
+            this(offset, length, shared, lock, false, false);
+        }
+
+        /** {@code F_GETLK}: would a lock of the range be granted now? */
+        public static LockControl test(long offset, long length, boolean shared) {
+            return new LockControl(offset, length, shared, true, true, true);
         }
     }
 

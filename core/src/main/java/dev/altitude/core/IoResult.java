@@ -114,6 +114,13 @@ public sealed interface IoResult {
         }
     }
 
+    /**
+     * {@link IoParameters.LockControl#test}: a lock that stands in the way, its range ({@code length} {@link Long#MAX_VALUE}:
+     * to the end of the file and beyond), whether it is shared, and its holder's process id (0 if unknown).
+     */
+    record LockConflict(long offset, long length, boolean shared, int pid) implements IoResult {
+    }
+
     /** {@code FSCTL_QUERY_ALLOCATED_RANGES} (as {@code lseek} asks it): the offset found. */
     record Offset(long offset) implements IoResult {
     }

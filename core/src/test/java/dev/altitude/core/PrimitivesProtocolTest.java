@@ -88,7 +88,7 @@ class PrimitivesProtocolTest {
         assertThat(s.state()).isEqualTo(OperationSlot.FREE);
         s.enter(null, null);
         assertThat(s.state()).isEqualTo(OperationSlot.PRE);
-        s.owe(null, null, false);
+        s.owe(null, false);
         assertThat(s.state()).isEqualTo(OperationSlot.OWED);
         long first = s.generation();
         assertThat(s.claim()).as("its own thread runs the post-operation").isTrue();
@@ -97,7 +97,7 @@ class PrimitivesProtocolTest {
         assertThat(s.state()).isEqualTo(OperationSlot.FREE);
 
         s.enter(null, null);
-        s.owe(null, null, false);
+        s.owe(null, false);
         long second = s.generation();
         assertThat(second).as("each use is a generation of its own").isNotEqualTo(first);
         assertThat(s.claim(first)).as("a stale drainer's claim").isFalse();

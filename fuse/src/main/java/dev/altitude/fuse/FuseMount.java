@@ -52,6 +52,46 @@ public final class FuseMount implements AutoCloseable {
         this.paths = new DataPaths(fd);
         this.operations = new Operations(volume, paths, cacheSeconds);
         volume.reportDataBypass(operations::dataBypass);
+        operations.deferWith(this::answerLater);
+    }
+
+    /** Requests answered off the workers (a SETLKW that may wait long), by unique, with the thread answering each. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Thread> deferred = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Answers request {@code unique} on a thread of its own: the workers stay free to serve the unlock a waiting lock
+     * waits for. INTERRUPT interrupts that thread as it would a worker. The reply goes to the descriptor the request
+     * came from, which {@link #close} keeps open until every such thread has ended.
+     */
+    private void answerLater(long unique, java.util.function.IntSupplier answer) {
+        // the answer goes to the descriptor the request was read from: each clone has its own queue of requests
+        // being served, and the kernel matches a reply only against the queue of the descriptor it is written to
+        int device = fd;
+        for (Worker w : workers) {
+            if (w.thread == Thread.currentThread()) {
+                device = w.device;
+            }
+        }
+        int to = device;
+        Thread t = Thread.ofPlatform().name("altitude-fuse-lock-" + unique).daemon().unstarted(() -> {
+            int result;
+            try {
+                result = answer.getAsInt();
+            } catch (RuntimeException e) {
+                System.getLogger("dev.altitude.fuse").log(System.Logger.Level.WARNING, "a lock on " + mountPoint + " failed", e);
+                result = -Errnos.EIO;
+            } finally {
+                deferred.remove(unique);
+            }
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(Abi.OUT_HEADER.byteSize(), 8);
+                reply(to, out, unique, Math.min(0, result), Libc.errnoSegment(a));
+            } catch (Libc.Errno e) {
+                // ENOENT: the caller gave up (interrupted); ENODEV: unmounted
+            }
+        });
+        deferred.put(unique, t);
+        t.start();
     }
 
     /**
@@ -327,6 +367,21 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
+    /** Interrupts the threads answering deferred requests and waits for them (10 s at most); true if they ended. */
+    private boolean endDeferred() {
+        for (Thread t : deferred.values()) {
+            t.interrupt();
+        }
+        try {
+            for (Thread t : List.copyOf(deferred.values())) {
+                t.join(10_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return deferred.isEmpty();
+    }
+
     /** A worker: its thread, its descriptor of the session, and the request it serves now (0: none). */
     private static final class Worker {
         final int device;
@@ -359,6 +414,11 @@ public final class FuseMount implements AutoCloseable {
      * interrupt again if the request is still waiting.
      */
     private int interrupt(long unique) {
+        Thread later = deferred.get(unique);
+        if (later != null) {
+            later.interrupt();
+            return Operations.NO_REPLY;
+        }
         for (Worker w : workers) {
             synchronized (w) {
                 if (w.serving == unique) {
@@ -389,6 +449,7 @@ public final class FuseMount implements AutoCloseable {
                 | Abi.DIRECT_IO_ALLOW_MMAP // a shared mapping of a direct file (SQLite's WAL index) goes through pages
                 | Abi.DO_READDIRPLUS | Abi.READDIRPLUS_AUTO // ls -l: the attributes come with the names
                 | Abi.DONT_MASK // the umask comes with the request: a directory's default ACL may stand in its place
+                | Abi.POSIX_LOCKS // fcntl locks are the source's, seen by filters as LOCK_CONTROL
                 | Abi.POSIX_ACL; // the kernel checks access against the ACLs (as default_permissions does against modes)
         long agreed = offered & wanted;
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);
@@ -574,7 +635,13 @@ public final class FuseMount implements AutoCloseable {
                     } finally {
                         synchronized (w) {
                             w.serving = 0;
-                            Thread.interrupted(); // an interrupt meant for this request ends with it
+                            // an interrupt meant for this request ends with it, or goes on to the thread answering it
+                            if (Thread.interrupted()) {
+                                Thread later = deferred.get(r.unique());
+                                if (later != null) {
+                                    later.interrupt();
+                                }
+                            }
                         }
                     }
                 }
@@ -620,6 +687,7 @@ public final class FuseMount implements AutoCloseable {
         } finally {
             // the unmount aborts the connection once no one uses it: each worker's read ends with ENODEV
             boolean ended = join(10_000);
+            ended &= endDeferred();
             operations.closeAll();
             manager.dismountVolume(volume.name());
             ended = ended || join(10_000);

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -308,12 +309,19 @@ final class Operations {
             case Abi.CREATE -> path == null ? -Errnos.ENOENT : createAndOpen(r, path, out);
             case Abi.READ -> read(r, out);
             case Abi.WRITE -> write(r, out);
-            // a close(2) of one descriptor, which has nothing to do here (the handle's CLEANUP comes with RELEASE):
-            // Errnos.ENOSYS makes the kernel send no more FLUSH, so a close returns without a round trip
-            case Abi.FLUSH -> -Errnos.ENOSYS;
+            // a close(2) of one descriptor: only opens of files with lock owners ask for it (FOPEN_NOFLUSH otherwise),
+            // and it ends the POSIX locks of the closing process (the handle's CLEANUP comes with RELEASE)
+            case Abi.FLUSH -> {
+                locks.closed(r.nodeid(), r.u64(Abi.FLUSH_IN, "lock_owner"), r.who());
+                yield 0;
+            }
+            case Abi.GETLK -> getlk(r, out);
+            case Abi.SETLK, Abi.SETLKW -> setlk(r);
             case Abi.RELEASE, Abi.RELEASEDIR -> {
-                Open o = handles.remove(r.u64(Abi.RELEASE_IN, "fh"));
+                long fh = r.u64(Abi.RELEASE_IN, "fh");
+                Open o = handles.remove(fh);
                 if (o != null) {
+                    locks.released(o.node, fh, r.who());
                     close(o.file, r.who());
                     if (o.how != null) {
                         paths.release(o.node, o.how);
@@ -718,7 +726,9 @@ final class Operations {
         handles.put(fh, new Open(fo, node, how));
         out.asSlice(0, Abi.OPEN_OUT.byteSize()).fill((byte) 0);
         out.set(JAVA_LONG, Abi.off(Abi.OPEN_OUT, "fh"), fh);
-        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), how == null ? 0 : how.openFlags());
+        // no FLUSH at each close(2) unless the file has lock owners, whose locks a close ends
+        out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "open_flags"), (how == null ? 0 : how.openFlags())
+                | (locks.has(node) ? 0 : Abi.FOPEN_NOFLUSH));
         out.set(JAVA_INT, Abi.off(Abi.OPEN_OUT, "backing_id"), how == null ? 0 : how.backingId());
         return (int) Abi.OPEN_OUT.byteSize();
     }
@@ -925,6 +935,240 @@ final class Operations {
         return (int) at;
     }
 
+    // ---- POSIX record locks ------------------------------------------------------------------------------
+
+    /** What a SETLKW that must wait is handed to: it answers the request itself, off the workers. */
+    interface Deferrer {
+        void answerLater(long unique, java.util.function.IntSupplier answer);
+    }
+
+    private volatile Deferrer deferrer = (unique, answer) -> { throw new IllegalStateException("no deferrer"); };
+
+    void deferWith(Deferrer d) {
+        deferrer = d;
+    }
+
+    /** {@code OFFSET_MAX}: a lock's end "to the end of the file and beyond". */
+    private static final long OFFSET_MAX = Long.MAX_VALUE;
+
+    private static long lockLength(long start, long end) {
+        return end == OFFSET_MAX ? Long.MAX_VALUE : end - start + 1;
+    }
+
+    /** {@code GETLK}: the lock in the way, tested through the owner's own locking handle (its own locks are no conflict). */
+    private int getlk(Request r, MemorySegment out) {
+        Open o = handles.get(r.u64(Abi.LK_IN, "fh"));
+        if (o == null) {
+            return -Errnos.EBADF;
+        }
+        long start = lockStart(r);
+        long end = lockEnd(r);
+        int type = lockType(r);
+        FileObject through = locks.holder(o.node, r.u64(Abi.LK_IN, "owner"));
+        Done d = send(through != null ? through : o.file,
+                IoParameters.LockControl.test(start, lockLength(start, end), type == F_RDLCK), r.who());
+        if (!d.ok()) {
+            return d.code();
+        }
+        IoResult.LockConflict c = d.data().result() instanceof IoResult.LockConflict in ? in : null;
+        MemorySegment f = out.asSlice(Abi.off(Abi.LK_OUT, "lk"), Abi.FILE_LOCK.byteSize());
+        f.fill((byte) 0);
+        if (c == null) {
+            f.set(JAVA_INT, Abi.off(Abi.FILE_LOCK, "type"), F_UNLCK);
+        } else {
+            f.set(JAVA_LONG, Abi.off(Abi.FILE_LOCK, "start"), c.offset());
+            f.set(JAVA_LONG, Abi.off(Abi.FILE_LOCK, "end"),
+                    c.length() == Long.MAX_VALUE ? OFFSET_MAX : c.offset() + c.length() - 1);
+            f.set(JAVA_INT, Abi.off(Abi.FILE_LOCK, "type"), c.shared() ? F_RDLCK : F_WRLCK);
+            f.set(JAVA_INT, Abi.off(Abi.FILE_LOCK, "pid"), c.pid());
+        }
+        return (int) Abi.LK_OUT.byteSize();
+    }
+
+    /**
+     * {@code SETLK}/{@code SETLKW}: a lock or an unlock of the owner's range, as an {@code IRP_MJ_LOCK_CONTROL} through
+     * the filters on the owner's locking handle (one per file and lock owner, so a process's locks are one set, as
+     * POSIX has them, and another process's conflict with them and with locks taken on the source itself). A lock
+     * that may wait is answered off the workers, so waiting locks never leave none to serve the unlock they wait for.
+     */
+    private int setlk(Request r) {
+        Open o = handles.get(r.u64(Abi.LK_IN, "fh"));
+        if (o == null) {
+            return -Errnos.EBADF;
+        }
+        // everything read now: the worker's buffer holds the next request by the time a deferred lock runs
+        long start = lockStart(r);
+        long end = lockEnd(r);
+        int type = lockType(r);
+        long owner = r.u64(Abi.LK_IN, "owner");
+        long fh = r.u64(Abi.LK_IN, "fh");
+        int opcode = r.opcode();
+        Requestor who = r.who();
+        if (type == F_UNLCK) {
+            FileObject holder = locks.holder(o.node, owner);
+            return holder == null ? 0 : send(holder, new IoParameters.LockControl(start, lockLength(start, end), false,
+                    false), who).code();
+        }
+        java.util.function.IntSupplier lock = () -> {
+            FileObject holder;
+            try {
+                holder = locks.holderFor(o.node, owner, fh, inodes.path(o.node), who);
+            } catch (LockHolders.Refused e) {
+                return e.code;
+            }
+            return send(holder, new IoParameters.LockControl(start, lockLength(start, end), type == F_RDLCK, true,
+                    opcode == Abi.SETLK), who).code();
+        };
+        if (opcode == Abi.SETLK) {
+            return lock.getAsInt();
+        }
+        deferrer.answerLater(r.unique(), lock);
+        return NO_REPLY;
+    }
+
+    private static final int F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+
+    /** The fields of the request's {@code fuse_lk_in.lk}. */
+    private static long lockStart(Request r) {
+        return r.buf().get(JAVA_LONG, HEADER + Abi.off(Abi.LK_IN, "lk") + Abi.off(Abi.FILE_LOCK, "start"));
+    }
+
+    private static long lockEnd(Request r) {
+        return r.buf().get(JAVA_LONG, HEADER + Abi.off(Abi.LK_IN, "lk") + Abi.off(Abi.FILE_LOCK, "end"));
+    }
+
+    private static int lockType(Request r) {
+        return r.buf().get(JAVA_INT, HEADER + Abi.off(Abi.LK_IN, "lk") + Abi.off(Abi.FILE_LOCK, "type"));
+    }
+
+    private final LockHolders locks = new LockHolders();
+
+    /**
+     * The lock owners of each node, each with the handle the daemon locks through (opened for reading and writing,
+     * through the filters, as the owner's first lock asks). A close by the owner (FLUSH) or the release of the open
+     * its locks were taken through ends them all and closes the handle.
+     */
+    private final class LockHolders {
+        private final Map<Long, Map<Long, Holder>> byNode = new HashMap<>();
+
+        private static final class Holder {
+            final FileObject file;
+            final Set<Long> through = new java.util.HashSet<>();
+
+            Holder(FileObject file) {
+                this.file = file;
+            }
+        }
+
+        static final class Refused extends Exception {
+            final int code;
+
+            Refused(int code) {
+                super(null, null, false, false);
+                this.code = code;
+            }
+        }
+
+        synchronized boolean has(long node) {
+            return byNode.containsKey(node);
+        }
+
+        synchronized FileObject holder(long node, long owner) {
+            Map<Long, Holder> owners = byNode.get(node);
+            Holder h = owners == null ? null : owners.get(owner);
+            return h == null ? null : h.file;
+        }
+
+        FileObject holderFor(long node, long owner, long fh, String path, Requestor who) throws Refused {
+            synchronized (this) {
+                Map<Long, Holder> owners = byNode.get(node);
+                Holder h = owners == null ? null : owners.get(owner);
+                if (h != null) {
+                    h.through.add(fh);
+                    return h.file;
+                }
+            }
+            if (path == null) {
+                throw new Refused(-Errnos.ENOENT);
+            }
+            FileObject fo = new FileObject(path);
+            Done d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA, Access.WRITE_DATA), CreateDisposition.OPEN,
+                    Set.of(), FileKind.FILE, null, null), who);
+            if (!d.ok()) {
+                fo = new FileObject(path);
+                d = send(fo, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN, Set.of(),
+                        FileKind.FILE, null, null), who); // a read-only file takes read locks
+                if (!d.ok()) {
+                    throw new Refused(d.code());
+                }
+            }
+            FileObject other;
+            synchronized (this) {
+                Holder h = byNode.computeIfAbsent(node, n -> new HashMap<>()).get(owner);
+                if (h == null) {
+                    h = new Holder(fo);
+                    byNode.get(node).put(owner, h);
+                    h.through.add(fh);
+                    return fo;
+                }
+                h.through.add(fh); // another thread of the owner made one meanwhile
+                other = h.file;
+            }
+            close(fo, who);
+            return other;
+        }
+
+        /** FLUSH: the owner closed a descriptor of the file; POSIX ends all its locks on it. */
+        void closed(long node, long owner, Requestor who) {
+            Holder h;
+            synchronized (this) {
+                Map<Long, Holder> owners = byNode.get(node);
+                h = owners == null ? null : owners.remove(owner);
+                if (owners != null && owners.isEmpty()) {
+                    byNode.remove(node);
+                }
+            }
+            end(h, who);
+        }
+
+        /** RELEASE of {@code fh}: the owners that locked through it have closed it. */
+        void released(long node, long fh, Requestor who) {
+            List<Holder> ended = new ArrayList<>();
+            synchronized (this) {
+                Map<Long, Holder> owners = byNode.get(node);
+                if (owners == null) {
+                    return;
+                }
+                owners.values().removeIf(h -> h.through.contains(fh) && ended.add(h));
+                if (owners.isEmpty()) {
+                    byNode.remove(node);
+                }
+            }
+            for (Holder h : ended) {
+                end(h, who);
+            }
+        }
+
+        private void end(Holder h, Requestor who) {
+            if (h != null) {
+                send(h.file, new IoParameters.LockControl(0, Long.MAX_VALUE, false, false), who);
+                close(h.file, who);
+            }
+        }
+
+        /** At unmount: every handle closed. */
+        void closeAll() {
+            List<Holder> all = new ArrayList<>();
+            synchronized (this) {
+                byNode.values().forEach(m -> all.addAll(m.values()));
+                byNode.clear();
+            }
+            for (Holder h : all) {
+                close(h.file, Requestor.self());
+            }
+        }
+    }
+
     private int statfs(Requestor who, MemorySegment out) {
         Done d = onPath("/", who, new IoParameters.QueryVolumeInformation(
                 IoParameters.FsInformationClass.FileFsFullSizeInformation));
@@ -1054,6 +1298,7 @@ final class Operations {
     }
 
     void closeAll() {
+        locks.closeAll();
         for (Long fh : List.copyOf(handles.keySet())) {
             Open o = handles.remove(fh);
             if (o != null) {

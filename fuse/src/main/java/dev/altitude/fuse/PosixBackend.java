@@ -232,6 +232,12 @@ public final class PosixBackend implements VolumeBackend {
                         }
                     }
                 }
+                case IoParameters.LockControl l when l.test() -> {
+                    IoResult.LockConflict in = lockTest(a, handle(fo), l);
+                    if (in != null) {
+                        data.setResult(in);
+                    }
+                }
                 case IoParameters.LockControl l -> {
                     if (!lock(a, handle(fo), l)) {
                         data.complete(NtStatus.LOCK_NOT_GRANTED, 0);
@@ -762,23 +768,62 @@ public final class PosixBackend implements VolumeBackend {
 
     // ---- locks and extended attributes ----------------------------------------------------------------
 
-    /** A byte-range lock of the open file description ({@code F_OFD_SETLK[W]}); false when another holds it. */
+    /**
+     * A byte-range lock of the open file description ({@code F_OFD_SETLK}); false when another holds it and the
+     * request fails at once. A lock that waits is tried again and again (50 µs apart, doubling up to 20 ms) rather
+     * than waited for in {@code F_OFD_SETLKW}: only a signal ends that wait, and a caller interrupted meanwhile (FUSE's
+     * INTERRUPT interrupts the thread) must get {@code STATUS_CANCELLED} (EINTR) at once.
+     */
     private static boolean lock(Arena a, Handle h, IoParameters.LockControl l) throws Libc.Errno {
-        MemorySegment f = a.allocate(Libc.FLOCK);
-        f.fill((byte) 0);
-        f.set(JAVA_SHORT, 0, l.lock() ? (l.shared() ? Libc.F_RDLCK : Libc.F_WRLCK) : Libc.F_UNLCK);
-        f.set(JAVA_SHORT, 2, (short) Libc.SEEK_SET);
-        f.set(JAVA_LONG, 8, l.offset());
-        f.set(JAVA_LONG, 16, l.length() == Long.MAX_VALUE ? 0 : l.length());
+        MemorySegment f = flock(a, l.lock() ? (l.shared() ? Libc.F_RDLCK : Libc.F_WRLCK) : Libc.F_UNLCK, l.offset(),
+                l.length());
+        if (!l.lock() || l.failImmediately()) {
+            return setLock(h, f);
+        }
+        long pause = 50_000;
+        while (!setLock(h, f)) {
+            if (Thread.interrupted()) {
+                throw new NtStatusException(NtStatus.CANCELLED, "a lock wait was interrupted");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 20_000_000);
+        }
+        return true;
+    }
+
+    private static boolean setLock(Handle h, MemorySegment f) throws Libc.Errno {
         try {
-            Libc.fcntlLock(h.fd, !l.lock() || l.failImmediately() ? Libc.F_OFD_SETLK : Libc.F_OFD_SETLKW, f);
+            Libc.fcntlLock(h.fd, Libc.F_OFD_SETLK, f);
             return true;
         } catch (Libc.Errno e) {
-            if (e.errno() == Errnos.EAGAIN || e.errno() == 13) {
+            if (e.errno() == Errnos.EAGAIN || e.errno() == Errnos.EACCES) {
                 return false;
             }
             throw e;
         }
+    }
+
+    /** {@code F_OFD_GETLK}: a lock in the way of the one {@code t} tests, or null if it would be granted. */
+    private static IoResult.LockConflict lockTest(Arena a, Handle h, IoParameters.LockControl t) throws Libc.Errno {
+        MemorySegment f = flock(a, t.shared() ? Libc.F_RDLCK : Libc.F_WRLCK, t.offset(), t.length());
+        Libc.fcntlLock(h.fd, Libc.F_OFD_GETLK, f);
+        if (f.get(JAVA_SHORT, 0) == Libc.F_UNLCK) {
+            return null;
+        }
+        long length = f.get(JAVA_LONG, 16);
+        return new IoResult.LockConflict(f.get(JAVA_LONG, 8), length == 0 ? Long.MAX_VALUE : length,
+                f.get(JAVA_SHORT, 0) == Libc.F_RDLCK, Math.max(0, f.get(JAVA_INT, 24)));
+    }
+
+    /** A {@code struct flock} of {@code type} over a range ({@code length} {@link Long#MAX_VALUE}: to the end and beyond). */
+    private static MemorySegment flock(Arena a, short type, long offset, long length) {
+        MemorySegment f = a.allocate(Libc.FLOCK);
+        f.fill((byte) 0);
+        f.set(JAVA_SHORT, 0, type);
+        f.set(JAVA_SHORT, 2, (short) Libc.SEEK_SET);
+        f.set(JAVA_LONG, 8, offset);
+        f.set(JAVA_LONG, 16, length == Long.MAX_VALUE ? 0 : length);
+        return f;
     }
 
     /** The file itself, through its descriptor's {@code /proc} link (an {@code O_PATH} descriptor takes no xattr calls). */

@@ -23,7 +23,7 @@ public final class OperationSlotStress {
     private static OperationSlot owed() {
         OperationSlot slot = new OperationSlot(null, 0);
         slot.enter(null, null);
-        slot.owe(null, null, false);
+        slot.owe(null, false);
         return slot;
     }
 
@@ -94,7 +94,7 @@ public final class OperationSlotStress {
             if (r.r1) {
                 slot.free();
                 slot.enter(null, null); // the next operation: owed again, next generation
-                slot.owe(null, null, false);
+                slot.owe(null, false);
             }
         }
 

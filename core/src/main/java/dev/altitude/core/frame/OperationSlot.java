@@ -6,8 +6,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * One level of a thread's filter stack: the owner (an instance) whose pre-operation the thread is in, then the
- * post-operation that owner is owed. What the operation and the post-operation are is the owner's business: the
- * slot keeps them for whoever runs the post-operation. Slots belong to a thread's {@link CallbackFrame} and are reused
+ * post-operation that owner is owed (its own for the operation's major function). What the operation is, is the
+ * owner's business: the slot keeps it and the completion context for whoever runs the post-operation. Slots belong to a thread's {@link CallbackFrame} and are reused
  * from operation to operation; an instance's {@link CallbackRundown} finds its slots by looking at every
  * thread's frame, so taking and giving one back costs no shared write.
  *
@@ -51,7 +51,6 @@ public final class OperationSlot {
     // written by the owning thread before the state that publishes them; read by others after reading that state
     private CallbackOwner owner;
     private Object operation;
-    private Object post;
     private Object completionContext;
     /** When the post-operation became owed, to {@link CoarseClock}'s resolution (for the report). */
     private long since;
@@ -75,11 +74,6 @@ public final class OperationSlot {
     /** The operation the slot is in. */
     public Object operation() {
         return operation;
-    }
-
-    /** The owed post-operation (after {@link #owe}). */
-    public Object post() {
-        return post;
     }
 
     public Object completionContext() {
@@ -108,12 +102,16 @@ public final class OperationSlot {
     }
 
     /**
-     * The pre-operation asked for its post-operation: owed from now on. {@code mustComplete}: the operation's
-     * parameters were replaced, so a teardown must let it complete rather than drain it.
+     * The pre-operation asked for its post-operation (the owner's for the operation's major function): owed from now
+     * on. {@code mustComplete}: the operation's parameters were replaced, so a teardown must let it complete rather
+     * than drain it. A null context is not stored (the field is null since the slot was freed): a reference stored
+     * into a slot, a long-lived object, marks a card of the collector's card table (see docs/PERFORMANCE.md,
+     * "Dispatch on two threads").
      */
-    public void owe(Object post, Object completionContext, boolean mustComplete) {
-        this.post = post;
-        this.completionContext = completionContext;
+    public void owe(Object completionContext, boolean mustComplete) {
+        if (completionContext != null) {
+            this.completionContext = completionContext;
+        }
         this.since = CoarseClock.now();
         this.mustComplete = mustComplete;
         WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | OWED);
@@ -126,9 +124,8 @@ public final class OperationSlot {
 
     /** Drops what the finished operation referenced, so that an idle slot keeps nothing alive, and moves to {@code state}. */
     private void forget(int state) {
-        owner = null;
+        owner = null; // a null stored marks no card
         operation = null;
-        post = null;
         completionContext = null;
         WORD.setRelease(this, ((long) WORD.get(this) & ~STATE) | state);
     }
