@@ -957,16 +957,13 @@ final class Operations {
 
     /** {@code GETLK}: the lock in the way, tested through the owner's own locking handle (its own locks are no conflict). */
     private int getlk(Request r, MemorySegment out) {
-        Open o = handles.get(r.u64(Abi.LK_IN, "fh"));
-        if (o == null) {
+        LockRequest q = LockRequest.of(r, handles);
+        if (q == null) {
             return -Errnos.EBADF;
         }
-        long start = lockStart(r);
-        long end = lockEnd(r);
-        int type = lockType(r);
-        FileObject through = locks.holder(o.node, r.u64(Abi.LK_IN, "owner"));
-        Done d = send(through != null ? through : o.file,
-                IoParameters.LockControl.test(start, lockLength(start, end), type == F_RDLCK), r.who());
+        FileObject through = locks.holder(q.open.node, q.owner);
+        Done d = send(through != null ? through : q.open.file,
+                IoParameters.LockControl.test(q.start, q.length, q.type == F_RDLCK), r.who());
         if (!d.ok()) {
             return d.code();
         }
@@ -992,22 +989,22 @@ final class Operations {
      * that may wait is answered off the workers, so waiting locks never leave none to serve the unlock they wait for.
      */
     private int setlk(Request r) {
-        Open o = handles.get(r.u64(Abi.LK_IN, "fh"));
-        if (o == null) {
+        // everything read now: the worker's buffer holds the next request by the time a deferred lock runs
+        LockRequest q = LockRequest.of(r, handles);
+        if (q == null) {
             return -Errnos.EBADF;
         }
-        // everything read now: the worker's buffer holds the next request by the time a deferred lock runs
-        long start = lockStart(r);
-        long end = lockEnd(r);
-        int type = lockType(r);
-        long owner = r.u64(Abi.LK_IN, "owner");
-        long fh = r.u64(Abi.LK_IN, "fh");
+        Open o = q.open;
+        long start = q.start;
+        long length = q.length;
+        int type = q.type;
+        long owner = q.owner;
+        long fh = q.fh;
         int opcode = r.opcode();
         Requestor who = r.who();
         if (type == F_UNLCK) {
             FileObject holder = locks.holder(o.node, owner);
-            return holder == null ? 0 : send(holder, new IoParameters.LockControl(start, lockLength(start, end), false,
-                    false), who).code();
+            return holder == null ? 0 : send(holder, new IoParameters.LockControl(start, length, false, false), who).code();
         }
         java.util.function.IntSupplier lock = () -> {
             FileObject holder;
@@ -1016,8 +1013,8 @@ final class Operations {
             } catch (LockHolders.Refused e) {
                 return e.code;
             }
-            return send(holder, new IoParameters.LockControl(start, lockLength(start, end), type == F_RDLCK, true,
-                    opcode == Abi.SETLK), who).code();
+            return send(holder, new IoParameters.LockControl(start, length, type == F_RDLCK, true, opcode == Abi.SETLK),
+                    who).code();
         };
         if (opcode == Abi.SETLK) {
             return lock.getAsInt();
@@ -1028,17 +1025,20 @@ final class Operations {
 
     private static final int F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 
-    /** The fields of the request's {@code fuse_lk_in.lk}. */
-    private static long lockStart(Request r) {
-        return r.buf().get(JAVA_LONG, HEADER + Abi.off(Abi.LK_IN, "lk") + Abi.off(Abi.FILE_LOCK, "start"));
-    }
-
-    private static long lockEnd(Request r) {
-        return r.buf().get(JAVA_LONG, HEADER + Abi.off(Abi.LK_IN, "lk") + Abi.off(Abi.FILE_LOCK, "end"));
-    }
-
-    private static int lockType(Request r) {
-        return r.buf().get(JAVA_INT, HEADER + Abi.off(Abi.LK_IN, "lk") + Abi.off(Abi.FILE_LOCK, "type"));
+    /** A GETLK/SETLK/SETLKW request: its open, its range ({@code length} to the end and beyond: {@link Long#MAX_VALUE}). */
+    private record LockRequest(Open open, long fh, long owner, long start, long length, int type) {
+        static LockRequest of(Request r, Map<Long, Open> handles) {
+            long fh = r.u64(Abi.LK_IN, "fh");
+            Open o = handles.get(fh);
+            if (o == null) {
+                return null;
+            }
+            long lk = HEADER + Abi.off(Abi.LK_IN, "lk");
+            long start = r.buf().get(JAVA_LONG, lk + Abi.off(Abi.FILE_LOCK, "start"));
+            long end = r.buf().get(JAVA_LONG, lk + Abi.off(Abi.FILE_LOCK, "end"));
+            return new LockRequest(o, fh, r.u64(Abi.LK_IN, "owner"), start, lockLength(start, end),
+                    r.buf().get(JAVA_INT, lk + Abi.off(Abi.FILE_LOCK, "type")));
+        }
     }
 
     private final LockHolders locks = new LockHolders();
