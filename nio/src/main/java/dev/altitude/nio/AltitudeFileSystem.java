@@ -324,7 +324,19 @@ public final class AltitudeFileSystem extends FileSystem {
             }
         }
         if (o.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
-            setAttribute(target, "basic:lastModifiedTime", attrs.lastModifiedTime(), noFollow);
+            // as the JDK's copy: owner and group where allowed, permissions, then the times
+            if (!attrs.isSymbolicLink() && views.contains("posix")) {
+                java.nio.file.attribute.PosixFileAttributes posix = readAttributes(source,
+                        java.nio.file.attribute.PosixFileAttributes.class, noFollow);
+                try {
+                    setAttribute(target, "posix:owner", posix.owner(), true);
+                    setAttribute(target, "posix:group", posix.group(), true);
+                } catch (java.nio.file.FileSystemException e) {
+                    // not allowed to give the file away: the JDK copies without, too
+                }
+                setAttribute(target, "posix:permissions", posix.permissions(), true);
+            }
+            setTimes(target, attrs.lastModifiedTime(), attrs.lastAccessTime(), null, true);
         }
     }
 
@@ -432,10 +444,15 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     FileStore fileStore() throws IOException {
-        FileObject fo = openMeta((AltitudePath) getPath("/"), Set.of(Access.READ_ATTRIBUTES), false);
+        return fileStore((AltitudePath) getPath("/"));
+    }
+
+    /** The store {@code path} is on (the base may have more than one below its root), its link followed. */
+    FileStore fileStore(AltitudePath path) throws IOException {
+        FileObject fo = openMeta(path, Set.of(Access.READ_ATTRIBUTES), false);
         try {
             return new Store((IoResult.VolumeInformation) perform(fo, new IoParameters.QueryVolumeInformation(
-                    IoParameters.FsInformationClass.FileFsFullSizeInformation), "/", null).result(), views);
+                    IoParameters.FsInformationClass.FileFsFullSizeInformation), path.toString(), null).result(), views);
         } finally {
             close(fo);
         }
@@ -453,13 +470,40 @@ public final class AltitudeFileSystem extends FileSystem {
             close(fo);
             throw e;
         }
-        List<Path> entries = new ArrayList<>();
+        List<Path> all = new ArrayList<>();
         for (IoResult.DirectoryEntry e : listing.entries()) {
-            Path p = dir.resolve(e.name());
-            if (filter == null || filter.accept(p)) {
-                entries.add(p);
-            }
+            all.add(dir.resolve(e.name()));
         }
+        // the filter is asked as the iterator goes, as the JDK's: its IOException comes from the iterator, wrapped
+        Iterator<Path> entries = new Iterator<>() {
+            private int at;
+            private Path next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && at < all.size()) {
+                    Path p = all.get(at++);
+                    try {
+                        if (filter == null || filter.accept(p)) {
+                            next = p;
+                        }
+                    } catch (IOException e) {
+                        throw new java.nio.file.DirectoryIteratorException(e);
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Path next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                Path p = next;
+                next = null;
+                return p;
+            }
+        };
         return new DirectoryStream<>() {
             private boolean closed;
             private boolean iterated;
@@ -470,7 +514,7 @@ public final class AltitudeFileSystem extends FileSystem {
                     throw new IllegalStateException(closed ? "directory stream closed" : "iterator already obtained");
                 }
                 iterated = true;
-                return entries.iterator();
+                return entries;
             }
 
             @Override

@@ -302,6 +302,8 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
 
     @Override
     public boolean isSameFile(Path path, Path path2) throws IOException {
+        java.util.Objects.requireNonNull(path, "path");
+        java.util.Objects.requireNonNull(path2, "path2");
         if (path.equals(path2)) {
             return true;
         }
@@ -319,7 +321,7 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
 
     @Override
     public FileStore getFileStore(Path path) throws IOException {
-        return path(path).fs.fileStore();
+        return path(path).fs.fileStore(path(path));
     }
 
     @Override
@@ -330,10 +332,17 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
     @Override
     @SuppressWarnings("unchecked")
     public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
-        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class
-                || type == FileOwnerAttributeView.class) {
-            return (V) new View(path(path), type == BasicFileAttributeView.class ? "basic"
-                    : type == PosixFileAttributeView.class ? "posix" : "owner", AltitudeFileSystem.noFollow((Object[]) options));
+        // each view of exactly the kind asked for, as the JDK's: the basic one is no POSIX one, nor the owner one
+        AltitudePath p = path(path);
+        boolean noFollow = AltitudeFileSystem.noFollow((Object[]) options);
+        if (type == BasicFileAttributeView.class) {
+            return (V) new BasicView(new View(p, "basic", noFollow));
+        }
+        if (type == FileOwnerAttributeView.class && p.fs.supportedFileAttributeViews().contains("owner")) {
+            return (V) new OwnerView(new View(p, "owner", noFollow));
+        }
+        if (type == PosixFileAttributeView.class && p.fs.supportedFileAttributeViews().contains("posix")) {
+            return (V) new View(p, "posix", noFollow);
         }
         return null;
     }
@@ -353,7 +362,43 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
         path(path).fs.setAttribute(path(path), attribute, value, AltitudeFileSystem.noFollow((Object[]) options));
     }
 
-    /** Basic, POSIX and owner views, each read and write going through the volume. */
+    /** The basic view alone. */
+    private record BasicView(View v) implements BasicFileAttributeView {
+        @Override
+        public String name() {
+            return "basic";
+        }
+
+        @Override
+        public BasicFileAttributes readAttributes() throws IOException {
+            return v.readAttributes();
+        }
+
+        @Override
+        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+            v.setTimes(lastModifiedTime, lastAccessTime, createTime);
+        }
+    }
+
+    /** The owner view alone. */
+    private record OwnerView(View v) implements FileOwnerAttributeView {
+        @Override
+        public String name() {
+            return "owner";
+        }
+
+        @Override
+        public UserPrincipal getOwner() throws IOException {
+            return v.getOwner();
+        }
+
+        @Override
+        public void setOwner(UserPrincipal owner) throws IOException {
+            v.setOwner(owner);
+        }
+    }
+
+    /** The POSIX view (and what the basic and owner views delegate to), each read and write going through the volume. */
     private record View(AltitudePath path, String name, boolean noFollow) implements PosixFileAttributeView {
         @Override
         public PosixFileAttributes readAttributes() throws IOException {

@@ -53,6 +53,15 @@ final class FilteredFileChannel extends FileChannel {
 
     static FilteredFileChannel open(AltitudePath path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
+        // the options are checked before any I/O, as the JDK's provider does
+        for (OpenOption option : options) {
+            if (option == null) {
+                throw new NullPointerException("an open option is null");
+            }
+            if (!(option instanceof StandardOpenOption) && option != LinkOption.NOFOLLOW_LINKS) {
+                throw new UnsupportedOperationException(option + " is not an open option of Altitude's provider");
+            }
+        }
         boolean append = options.contains(StandardOpenOption.APPEND);
         boolean read = options.contains(StandardOpenOption.READ);
         boolean write = options.contains(StandardOpenOption.WRITE) || append;

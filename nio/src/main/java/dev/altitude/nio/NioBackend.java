@@ -198,9 +198,16 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.QueryVolumeInformation q -> {
-                    java.nio.file.FileStore store = Files.getFileStore(root);
+                    // the store of the file asked about (FileFsSizeInformation is of the volume the handle is on)
+                    java.nio.file.FileStore store = Files.getFileStore(fo.backendHandle() instanceof Handle h ? h.path : root);
+                    long block;
+                    try {
+                        block = store.getBlockSize();
+                    } catch (UnsupportedOperationException e) {
+                        block = 4096; // a store that does not say (jimfs): the usual page
+                    }
                     data.setResult(new IoResult.VolumeInformation(store.name(), store.type(), store.getTotalSpace(),
-                            store.getUnallocatedSpace(), store.getUsableSpace(), store.getBlockSize(), store.isReadOnly()));
+                            store.getUnallocatedSpace(), store.getUsableSpace(), block, store.isReadOnly()));
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.FileSystemControl f -> {
@@ -353,14 +360,16 @@ public final class NioBackend implements VolumeBackend {
     private IoResult.FileAttributes attributes(Handle h, boolean names) throws IOException {
         if (unixView) {
             Map<String, Object> m = Files.readAttributes(h.path, names ? UNIX_NAMED : UNIX_STAT, h.linkOptions());
-            int uid = (Integer) m.get("uid");
-            int gid = (Integer) m.get("gid");
-            return new IoResult.FileAttributes(kind(m), (Long) m.get("size"), (FileTime) m.get("lastModifiedTime"),
-                    (FileTime) m.get("lastAccessTime"), (FileTime) m.get("creationTime"), (FileTime) m.get("ctime"),
-                    FileMode.of((Integer) m.get("mode")),
+            // numbers as Number: the JDK's unix view gives longs and ints, jimfs's gives ints where the JDK has longs
+            int uid = ((Number) m.get("uid")).intValue();
+            int gid = ((Number) m.get("gid")).intValue();
+            return new IoResult.FileAttributes(kind(m), ((Number) m.get("size")).longValue(),
+                    (FileTime) m.get("lastModifiedTime"), (FileTime) m.get("lastAccessTime"),
+                    (FileTime) m.get("creationTime"), (FileTime) m.get("ctime"), FileMode.of(((Number) m.get("mode")).intValue()),
                     new Principal(uid, names ? ((UserPrincipal) m.get("owner")).getName() : null),
                     new Principal(gid, names ? ((GroupPrincipal) m.get("group")).getName() : null),
-                    (Long) m.get("ino"), (Long) m.get("dev"), (Integer) m.get("nlink"), (Long) m.get("rdev"));
+                    ((Number) m.get("ino")).longValue(), ((Number) m.get("dev")).longValue(),
+                    ((Number) m.get("nlink")).intValue(), ((Number) m.get("rdev")).longValue());
         }
         if (posixView) {
             PosixFileAttributes a = Files.readAttributes(h.path, PosixFileAttributes.class, h.linkOptions());
@@ -433,27 +442,25 @@ public final class NioBackend implements VolumeBackend {
     private void setSecurity(Handle h, IoParameters.SetSecurity s) throws IOException {
         // owner and group first: a chown clears set-user-ID and set-group-ID, so the mode asked for comes after it
         UserPrincipalLookupService users = h.path.getFileSystem().getUserPrincipalLookupService();
-        if (s.owner() != null) {
-            if (s.owner().hasId() && unixView) {
-                Files.setAttribute(h.path, "unix:uid", s.owner().id(), h.linkOptions());
-            } else {
-                Files.setAttribute(h.path, "owner:owner", users.lookupPrincipalByName(name(s.owner())), h.linkOptions());
-            }
+        // a base whose unix view is read-only (jimfs's) is set through its posix and owner views instead
+        if (s.owner() != null && !(s.owner().hasId() && unixView && setUnix(h, "unix:uid", s.owner().id()))) {
+            Files.setAttribute(h.path, "owner:owner", users.lookupPrincipalByName(name(s.owner())), h.linkOptions());
         }
-        if (s.group() != null) {
-            if (s.group().hasId() && unixView) {
-                Files.setAttribute(h.path, "unix:gid", s.group().id(), h.linkOptions());
-            } else {
-                Files.setAttribute(h.path, "posix:group", users.lookupPrincipalByGroupName(name(s.group())),
-                        h.linkOptions());
-            }
+        if (s.group() != null && !(s.group().hasId() && unixView && setUnix(h, "unix:gid", s.group().id()))) {
+            Files.setAttribute(h.path, "posix:group", users.lookupPrincipalByGroupName(name(s.group())), h.linkOptions());
         }
-        if (s.mode() != null) {
-            if (unixView) {
-                Files.setAttribute(h.path, "unix:mode", s.mode().bits(), h.linkOptions());
-            } else {
-                Files.setAttribute(h.path, "posix:permissions", s.mode().permissions(), h.linkOptions());
-            }
+        if (s.mode() != null && !(unixView && (s.mode().bits() & 07000) != 0 && setUnix(h, "unix:mode", s.mode().bits()))) {
+            Files.setAttribute(h.path, "posix:permissions", s.mode().permissions(), h.linkOptions());
+        }
+    }
+
+    /** Sets a {@code unix} attribute; false if the base's unix view does not take it. */
+    private static boolean setUnix(Handle h, String attribute, int value) throws IOException {
+        try {
+            Files.setAttribute(h.path, attribute, value, h.linkOptions());
+            return true;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return false;
         }
     }
 

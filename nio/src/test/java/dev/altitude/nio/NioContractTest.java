@@ -1,0 +1,185 @@
+package dev.altitude.nio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import dev.altitude.core.FilterManager;
+import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.DosFileAttributeView;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileOwnerAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contract of {@code java.nio.file} at its edges: each case runs on the JDK's own provider (on the disk) and on an
+ * Altitude volume over the disk and over jimfs, and must give the same result or throw the same exception type (jimfs
+ * itself does not keep all of the contract: a null or unknown open option goes unchecked there, for one). The store
+ * case compares with the base's own store instead. A case is a function of a directory holding a file {@code f}
+ * (mode 0640, a known modification time) and a directory {@code d}.
+ */
+class NioContractTest {
+    @TempDir
+    Path temp;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    interface Case {
+        Object run(Path root) throws Exception;
+    }
+
+    /** An option no provider knows. */
+    enum Unknown implements OpenOption { OPTION }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> all = new ArrayList<>();
+        for (String base : List.of("disk", "jimfs")) {
+            all.add(Arguments.of(base, "isSameFile(path, null)", (Case) root -> Files.isSameFile(root.resolve("f"), null)));
+            all.add(Arguments.of(base, "isSameFile(null, path)", (Case) root -> Files.isSameFile(null, root.resolve("f"))));
+            all.add(Arguments.of(base, "an open with a null option", (Case) root -> {
+                Set<OpenOption> options = new HashSet<>();
+                options.add(StandardOpenOption.READ);
+                options.add(null);
+                try (var c = Files.newByteChannel(root.resolve("f"), options)) {
+                    return c.size();
+                }
+            }));
+            all.add(Arguments.of(base, "an open with an unknown option, of a file that is not there", (Case) root -> {
+                try (var c = Files.newByteChannel(root.resolve("missing"), Set.of(StandardOpenOption.READ, Unknown.OPTION))) {
+                    return c.size();
+                }
+            }));
+            all.add(Arguments.of(base, "copy with COPY_ATTRIBUTES keeps permissions and times", (Case) root -> {
+                Files.copy(root.resolve("f"), root.resolve("g"), StandardCopyOption.COPY_ATTRIBUTES);
+                return PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("g"))) + " "
+                        + Files.getLastModifiedTime(root.resolve("g")).toMillis() + " "
+                        + Files.getOwner(root.resolve("g")).getName().equals(Files.getOwner(root.resolve("f")).getName());
+            }));
+            all.add(Arguments.of(base, "a directory filter's IOException comes from the iterator", (Case) root -> {
+                DirectoryStream.Filter<Path> failing = p -> {
+                    throw new IOException("no");
+                };
+                try (DirectoryStream<Path> s = Files.newDirectoryStream(root, failing)) {
+                    try {
+                        s.iterator().hasNext();
+                        return "no exception";
+                    } catch (DirectoryIteratorException e) {
+                        return "DirectoryIteratorException(" + e.getCause().getMessage() + ")";
+                    }
+                }
+            }));
+            all.add(Arguments.of(base, "each view is the kind asked for", (Case) root -> {
+                Path f = root.resolve("f");
+                return Files.getFileAttributeView(f, BasicFileAttributeView.class).name() + " "
+                        + (Files.getFileAttributeView(f, BasicFileAttributeView.class) instanceof PosixFileAttributeView) + " "
+                        + (Files.getFileAttributeView(f, FileOwnerAttributeView.class) instanceof PosixFileAttributeView) + " "
+                        + Files.getFileAttributeView(f, PosixFileAttributeView.class).name() + " "
+                        + Files.getFileAttributeView(f, FileOwnerAttributeView.class).name() + " "
+                        + new TreeSet<>(Files.readAttributes(f, "*").keySet()) + " "
+                        + new TreeSet<>(Files.readAttributes(f, "basic:*").keySet());
+            }));
+            all.add(Arguments.of(base, "the store claims the views it gives", (Case) root -> {
+                Path f = root.resolve("f");
+                FileStore store = Files.getFileStore(f);
+                Map<String, Class<? extends FileAttributeView>> views = Map.of("basic", BasicFileAttributeView.class,
+                        "posix", PosixFileAttributeView.class, "owner", FileOwnerAttributeView.class,
+                        "dos", DosFileAttributeView.class, "user", UserDefinedFileAttributeView.class);
+                // whether the store's two answers and the view agree (the JDK's on the disk gives dos and user views,
+                // which a volume need not: what must hold is that it claims what it gives)
+                TreeMap<String, Boolean> agree = new TreeMap<>();
+                for (var e : views.entrySet()) {
+                    boolean byName = store.supportsFileAttributeView(e.getKey());
+                    boolean byType = store.supportsFileAttributeView(e.getValue());
+                    boolean given = Files.getFileAttributeView(f, e.getValue()) != null;
+                    agree.put(e.getKey(), byName == byType && byType == given);
+                }
+                return agree;
+            }));
+            all.add(Arguments.of(base, "the store is the file's own", (Case) root -> {
+                FileStore store = Files.getFileStore(root.resolve("f"));
+                return store.type() + " " + store.getTotalSpace() + " " + store.isReadOnly();
+            }));
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("cases")
+    void altitudeKeepsTheContractAsTheBaseProviderDoes(String base, String name, Case c) throws Exception {
+        Path rawBase;
+        Path altBase;
+        if (base.equals("disk")) {
+            rawBase = Files.createDirectory(temp.resolve("raw"));
+            altBase = Files.createDirectory(temp.resolve("alt"));
+        } else {
+            FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
+                    .setAttributeViews("basic", "owner", "posix", "unix").build());
+            open.add(jimfs);
+            rawBase = Files.createDirectory(jimfs.getPath("/raw"));
+            altBase = Files.createDirectory(jimfs.getPath("/alt"));
+        }
+        for (Path b : List.of(rawBase, altBase)) {
+            Files.writeString(b.resolve("f"), "data");
+            Files.setPosixFilePermissions(b.resolve("f"), PosixFilePermissions.fromString("rw-r-----"));
+            Files.setLastModifiedTime(b.resolve("f"), FileTime.fromMillis(1_600_000_000_000L));
+            Files.createDirectory(b.resolve("d"));
+        }
+        Path jdk = Files.createDirectory(temp.resolve("jdk"));
+        for (Path b : List.of(jdk)) {
+            Files.writeString(b.resolve("f"), "data");
+            Files.setPosixFilePermissions(b.resolve("f"), PosixFilePermissions.fromString("rw-r-----"));
+            Files.setLastModifiedTime(b.resolve("f"), FileTime.fromMillis(1_600_000_000_000L));
+            Files.createDirectory(b.resolve("d"));
+        }
+        FilterManager manager = FilterManager.builder().verifier(true).build();
+        open.add(manager);
+        AltitudeFileSystem fs = AltitudeFileSystemProvider.mount(manager, "contract", altBase);
+        open.add(fs);
+        Trace.load(manager, "pass", "370000", false);
+        Path reference = name.equals("the store is the file's own") ? rawBase : jdk;
+        assertThat(outcome(c, fs.getPath("/"))).as(name).isEqualTo(outcome(c, reference));
+    }
+
+    private static String outcome(Case c, Path root) {
+        try {
+            return String.valueOf(c.run(root));
+        } catch (ClassCastException | IllegalArgumentException e) {
+            throw e; // a defect, not an outcome: no case here has the JDK throw either
+        } catch (Exception e) {
+            return e.getClass().getSimpleName();
+        }
+    }
+}
