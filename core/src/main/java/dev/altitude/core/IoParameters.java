@@ -412,27 +412,37 @@ public sealed interface IoParameters {
      * {@code SL_FAIL_IMMEDIATELY} (a lock that cannot be had at once fails with {@code STATUS_LOCK_NOT_GRANTED}).
      * {@code test} asks what POSIX's {@code F_GETLK} asks (Windows has no such request): would the lock be granted
      * now? Nothing is locked or unlocked; the result is an {@link IoResult.LockConflict} naming a lock in the way, or
-     * none when it would be granted.
+     * none when it would be granted. {@code wholeFile} is a BSD {@code flock(2)} lock (Windows has none either): of
+     * the whole file, held by the open file, and apart from byte-range locks (Linux keeps the two kinds from
+     * conflicting with each other).
      */
-    record LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately, boolean test)
-            implements IoParameters {
+    record LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately, boolean test,
+                       boolean wholeFile) implements IoParameters {
         public LockControl {
             if (test && !lock) {
                 throw new IllegalArgumentException("a test is of a lock");
             }
+            if (wholeFile && (test || offset != 0 || length != Long.MAX_VALUE)) {
+                throw new IllegalArgumentException("a whole-file lock is of the whole file, and not tested");
+            }
         }
 
         public LockControl(long offset, long length, boolean shared, boolean lock, boolean failImmediately) {
-            this(offset, length, shared, lock, failImmediately, false);
+            this(offset, length, shared, lock, failImmediately, false, false);
         }
 
         public LockControl(long offset, long length, boolean shared, boolean lock) {
-            this(offset, length, shared, lock, false, false);
+            this(offset, length, shared, lock, false, false, false);
         }
 
         /** {@code F_GETLK}: would a lock of the range be granted now? */
         public static LockControl test(long offset, long length, boolean shared) {
-            return new LockControl(offset, length, shared, true, true, true);
+            return new LockControl(offset, length, shared, true, true, true, false);
+        }
+
+        /** {@code flock(2)}: a shared or exclusive lock of the whole file, or ({@code lock} false) its unlock. */
+        public static LockControl wholeFile(boolean shared, boolean lock, boolean failImmediately) {
+            return new LockControl(0, Long.MAX_VALUE, shared, lock, failImmediately, false, true);
         }
     }
 

@@ -48,10 +48,10 @@ class PendingTest extends ManagerFixture {
         AtomicReference<CallbackData> r1 = new AtomicReference<>();
         Thread t1 = reader("/f", r1);
         Await.until("queued", () -> queue.size() == 1);
-        // parked without a timeout: it waits for the resume, it does not poll
-        Await.until("the requester parks", () -> t1.getState() == Thread.State.WAITING);
-        assertThat(queue.remove().completePendedPreOperation(PreOpStatus.SUCCESS_WITH_CALLBACK, "ctx1"))
-                .isEqualTo(NtStatus.SUCCESS);
+        CallbackData q1 = queue.remove();
+        // queued by the pre-operation before it returned PENDING: pended once the dispatch has taken that status
+        Await.until("pended", q1::isPended);
+        assertThat(q1.completePendedPreOperation(PreOpStatus.SUCCESS_WITH_CALLBACK, "ctx1")).isEqualTo(NtStatus.SUCCESS);
         Await.joined(t1);
         assertThat(r1.get().status()).isEqualTo(NtStatus.SUCCESS);
         assertThat(StandardCharsets.UTF_8.decode(r1.get().parameters(IoParameters.Read.class).buffer().flip()).toString())
@@ -78,6 +78,9 @@ class PendingTest extends ManagerFixture {
         Thread t = reader("/f", r);
         Await.until("queued", () -> queue.size() == 1);
         CallbackData d = queue.remove();
+        // queued by the pre-operation before it returned PENDING: pended once the dispatch has taken that status
+        // (under load the reader can still be on its way there when the queue shows it)
+        Await.until("pended", d::isPended);
         for (PreOpStatus bad : new PreOpStatus[] {PreOpStatus.PENDING, PreOpStatus.SYNCHRONIZE, PreOpStatus.DISALLOW_FASTIO}) {
             assertThat(d.completePendedPreOperation(bad, null)).isEqualTo(NtStatus.INVALID_PARAMETER);
         }

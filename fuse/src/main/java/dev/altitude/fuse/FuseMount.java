@@ -449,7 +449,7 @@ public final class FuseMount implements AutoCloseable {
                 | Abi.DIRECT_IO_ALLOW_MMAP // a shared mapping of a direct file (SQLite's WAL index) goes through pages
                 | Abi.DO_READDIRPLUS | Abi.READDIRPLUS_AUTO // ls -l: the attributes come with the names
                 | Abi.DONT_MASK // the umask comes with the request: a directory's default ACL may stand in its place
-                | Abi.POSIX_LOCKS // fcntl locks are the source's, seen by filters as LOCK_CONTROL
+                | Abi.POSIX_LOCKS | Abi.FLOCK_LOCKS // fcntl and flock locks are the source's, seen by filters as LOCK_CONTROL
                 | Abi.POSIX_ACL; // the kernel checks access against the ACLs (as default_permissions does against modes)
         long agreed = offered & wanted;
         out.set(JAVA_INT, Abi.off(Abi.INIT_OUT, "minor"), minor);

@@ -57,6 +57,10 @@ final class Libc {
     static final int STATX_BASIC_STATS = 0x7ff;
     static final int STATX_BTIME = 0x800;
     static final long UTIME_OMIT = (1L << 30) - 2;
+    static final int LOCK_SH = 1;
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
+    static final int LOCK_UN = 8;
     static final int F_OFD_GETLK = 36;
     static final int F_OFD_SETLK = 37;
     static final int F_OFD_SETLKW = 38;
@@ -197,6 +201,7 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FCNTL_LOCK = libc("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FLOCK_CALL = libc("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKETPAIR = libc("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle RECVMSG = libc("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SPAWN_ACTIONS_INIT = libc("posix_spawn_file_actions_init",
@@ -428,6 +433,11 @@ final class Libc {
 
     static void fcntlLock(int fd, int command, MemorySegment flock) throws Errno {
         sys("fcntl", e -> (int) FCNTL_LOCK.invokeExact(e, fd, command, flock));
+    }
+
+    /** {@code flock(2)}: a whole-file lock of the open file description. */
+    static void flock(int fd, int operation) throws Errno {
+        sys("flock", e -> (int) FLOCK_CALL.invokeExact(e, fd, operation));
     }
 
     static long getdents64(int fd, MemorySegment buf) throws Errno {

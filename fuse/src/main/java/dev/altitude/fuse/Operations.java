@@ -321,6 +321,9 @@ final class Operations {
                 long fh = r.u64(Abi.RELEASE_IN, "fh");
                 Open o = handles.remove(fh);
                 if (o != null) {
+                    if ((r.u32(Abi.RELEASE_IN, "release_flags") & Abi.RELEASE_FLOCK_UNLOCK) != 0) {
+                        locks.closed(o.node, r.u64(Abi.RELEASE_IN, "lock_owner"), r.who()); // its flock(2) lock
+                    }
                     locks.released(o.node, fh, r.who());
                     close(o.file, r.who());
                     if (o.how != null) {
@@ -983,7 +986,8 @@ final class Operations {
     }
 
     /**
-     * {@code SETLK}/{@code SETLKW}: a lock or an unlock of the owner's range, as an {@code IRP_MJ_LOCK_CONTROL} through
+     * {@code SETLK}/{@code SETLKW}: a lock or an unlock of the owner's range (or, {@code FUSE_LK_FLOCK}, a {@code flock(2)}
+     * lock of the whole file, owned by the open file: {@code LockControl.wholeFile}), as an {@code IRP_MJ_LOCK_CONTROL} through
      * the filters on the owner's locking handle (one per file and lock owner, so a process's locks are one set, as
      * POSIX has them, and another process's conflict with them and with locks taken on the source itself). A lock
      * that may wait is answered off the workers, so waiting locks never leave none to serve the unlock they wait for.
@@ -1002,9 +1006,11 @@ final class Operations {
         long fh = q.fh;
         int opcode = r.opcode();
         Requestor who = r.who();
+        boolean whole = q.wholeFile;
         if (type == F_UNLCK) {
             FileObject holder = locks.holder(o.node, owner);
-            return holder == null ? 0 : send(holder, new IoParameters.LockControl(start, length, false, false), who).code();
+            return holder == null ? 0 : send(holder, whole ? IoParameters.LockControl.wholeFile(false, false, true)
+                    : new IoParameters.LockControl(start, length, false, false), who).code();
         }
         java.util.function.IntSupplier lock = () -> {
             FileObject holder;
@@ -1013,8 +1019,8 @@ final class Operations {
             } catch (LockHolders.Refused e) {
                 return e.code;
             }
-            return send(holder, new IoParameters.LockControl(start, length, type == F_RDLCK, true, opcode == Abi.SETLK),
-                    who).code();
+            return send(holder, whole ? IoParameters.LockControl.wholeFile(type == F_RDLCK, true, opcode == Abi.SETLK)
+                    : new IoParameters.LockControl(start, length, type == F_RDLCK, true, opcode == Abi.SETLK), who).code();
         };
         if (opcode == Abi.SETLK) {
             return lock.getAsInt();
@@ -1026,7 +1032,7 @@ final class Operations {
     private static final int F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 
     /** A GETLK/SETLK/SETLKW request: its open, its range ({@code length} to the end and beyond: {@link Long#MAX_VALUE}). */
-    private record LockRequest(Open open, long fh, long owner, long start, long length, int type) {
+    private record LockRequest(Open open, long fh, long owner, long start, long length, int type, boolean wholeFile) {
         static LockRequest of(Request r, Map<Long, Open> handles) {
             long fh = r.u64(Abi.LK_IN, "fh");
             Open o = handles.get(fh);
@@ -1037,7 +1043,8 @@ final class Operations {
             long start = r.buf().get(JAVA_LONG, lk + Abi.off(Abi.FILE_LOCK, "start"));
             long end = r.buf().get(JAVA_LONG, lk + Abi.off(Abi.FILE_LOCK, "end"));
             return new LockRequest(o, fh, r.u64(Abi.LK_IN, "owner"), start, lockLength(start, end),
-                    r.buf().get(JAVA_INT, lk + Abi.off(Abi.FILE_LOCK, "type")));
+                    r.buf().get(JAVA_INT, lk + Abi.off(Abi.FILE_LOCK, "type")),
+                    (r.u32(Abi.LK_IN, "lk_flags") & Abi.LK_FLOCK) != 0);
         }
     }
 

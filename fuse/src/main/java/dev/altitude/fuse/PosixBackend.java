@@ -777,11 +777,28 @@ public final class PosixBackend implements VolumeBackend {
     private static boolean lock(Arena a, Handle h, IoParameters.LockControl l) throws Libc.Errno {
         MemorySegment f = flock(a, l.lock() ? (l.shared() ? Libc.F_RDLCK : Libc.F_WRLCK) : Libc.F_UNLCK, l.offset(),
                 l.length());
-        if (!l.lock() || l.failImmediately()) {
-            return setLock(h, f);
+        int whole = !l.lock() ? Libc.LOCK_UN : (l.shared() ? Libc.LOCK_SH : Libc.LOCK_EX) | Libc.LOCK_NB;
+        java.util.function.BooleanSupplier once = () -> {
+            try {
+                return l.wholeFile() ? setWholeFileLock(h, whole) : setLock(h, f);
+            } catch (Libc.Errno e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try {
+            if (!l.lock() || l.failImmediately()) {
+                return once.getAsBoolean();
+            }
+            return waitFor(once);
+        } catch (java.io.UncheckedIOException e) {
+            throw (Libc.Errno) e.getCause();
         }
+    }
+
+    /** Tries {@code once} until it succeeds, pausing between tries; interrupted: {@code STATUS_CANCELLED}. */
+    private static boolean waitFor(java.util.function.BooleanSupplier once) {
         long pause = 50_000;
-        while (!setLock(h, f)) {
+        while (!once.getAsBoolean()) {
             if (Thread.interrupted()) {
                 throw new NtStatusException(NtStatus.CANCELLED, "a lock wait was interrupted");
             }
@@ -789,6 +806,19 @@ public final class PosixBackend implements VolumeBackend {
             pause = Math.min(pause * 2, 20_000_000);
         }
         return true;
+    }
+
+    /** {@code flock(2)} without waiting; false when another open file holds it. */
+    private static boolean setWholeFileLock(Handle h, int operation) throws Libc.Errno {
+        try {
+            Libc.flock(h.fd, operation);
+            return true;
+        } catch (Libc.Errno e) {
+            if (e.errno() == Errnos.EAGAIN) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private static boolean setLock(Handle h, MemorySegment f) throws Libc.Errno {

@@ -38,8 +38,13 @@ class LockTest extends MountingTest {
         private final CompletableFuture<String> firstLine = new CompletableFuture<>();
 
         SourceLocker(Path file) throws Exception {
+            this(file, "lockf");
+        }
+
+        /** {@code call}: {@code lockf} (a POSIX record lock) or {@code flock} (a BSD whole-file lock). */
+        SourceLocker(Path file, String call) throws Exception {
             p = new ProcessBuilder("python3", "-c", "import fcntl, sys\nf = open(sys.argv[1], 'r+')\n"
-                    + "fcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\nsys.stdin.readline()", file.toString())
+                    + "fcntl." + call + "(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\nsys.stdin.readline()", file.toString())
                     .redirectErrorStream(true).start();
             Thread.ofPlatform().daemon().start(() -> {
                 try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
@@ -76,8 +81,12 @@ class LockTest extends MountingTest {
 
     /** Can another process lock {@code file} at once? */
     private static boolean lockableFromElsewhere(Path file) throws Exception {
+        return lockableFromElsewhere(file, "lockf");
+    }
+
+    private static boolean lockableFromElsewhere(Path file, String call) throws Exception {
         Bounded.Result r = Bounded.run(file.getParent(), List.of("python3", "-c", "import fcntl, sys\n"
-                + "f = open(sys.argv[1], 'r+')\ntry:\n  fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB); print('granted')\n"
+                + "f = open(sys.argv[1], 'r+')\ntry:\n  fcntl." + call + "(f, fcntl.LOCK_EX | fcntl.LOCK_NB); print('granted')\n"
                 + "except OSError: print('refused')", file.toString()));
         assertThat(r.exit()).as(r.out()).isZero();
         return r.out().strip().equals("granted");
@@ -136,6 +145,36 @@ class LockTest extends MountingTest {
                     .anyMatch(p -> p instanceof IoParameters.LockControl l && l.lock() && !l.failImmediately())
                     .anyMatch(p -> p instanceof IoParameters.LockControl l && !l.lock());
         }
+    }
+
+    /**
+     * {@code flock(2)} locks through the mount are the source's too, and apart from record locks, as Linux keeps them:
+     * a flock through the mount stops a flock on the source and the other way round, and neither stops a lockf.
+     */
+    @Test
+    void flockLocksAreTheSourcesAndApartFromRecordLocks() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Files.writeString(source.resolve("f"), "data");
+        List<IoParameters> seen = new CopyOnWriteArrayList<>();
+        try (FilterManager manager = FilterManager.builder().verifier(true).build()) {
+            TestFilters.load(manager, "locks", "370000", b -> b.onPreOperation(MajorFunction.LOCK_CONTROL, (data, objects) -> {
+                seen.add(data.parameters());
+                return PreOpStatus.SUCCESS_NO_CALLBACK;
+            }));
+            try (FuseMount m = FuseMount.mount(manager, "flocks", source, mnt, 2)) {
+                try (SourceLocker onSource = new SourceLocker(source.resolve("f"), "flock")) {
+                    assertThat(lockableFromElsewhere(mnt.resolve("f"), "flock")).as("a flock through the mount").isFalse();
+                    assertThat(lockableFromElsewhere(mnt.resolve("f"), "lockf")).as("a lockf through the mount").isTrue();
+                }
+                try (SourceLocker onMount = new SourceLocker(mnt.resolve("f"), "flock")) {
+                    assertThat(lockableFromElsewhere(source.resolve("f"), "flock")).as("a flock on the source").isFalse();
+                }
+                assertThat(lockableFromElsewhere(source.resolve("f"), "flock")).as("the holder through the mount ended")
+                        .isTrue();
+            }
+        }
+        assertThat(seen).anyMatch(p -> p instanceof IoParameters.LockControl l && l.wholeFile() && l.lock());
     }
 
     /** A caller waiting for a lock and interrupted: the kernel sends INTERRUPT, the wait ends, the caller returns. */
