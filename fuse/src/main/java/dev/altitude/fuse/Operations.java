@@ -998,29 +998,24 @@ final class Operations {
         if (q == null) {
             return -Errnos.EBADF;
         }
-        Open o = q.open;
-        long start = q.start;
-        long length = q.length;
-        int type = q.type;
-        long owner = q.owner;
-        long fh = q.fh;
         int opcode = r.opcode();
         Requestor who = r.who();
-        boolean whole = q.wholeFile;
-        if (type == F_UNLCK) {
-            FileObject holder = locks.holder(o.node, owner);
-            return holder == null ? 0 : send(holder, whole ? IoParameters.LockControl.wholeFile(false, false, true)
-                    : new IoParameters.LockControl(start, length, false, false), who).code();
+        boolean shared = q.type == F_RDLCK;
+        if (q.type == F_UNLCK) {
+            FileObject holder = locks.holder(q.open.node, q.owner);
+            return holder == null ? 0 : send(holder, q.wholeFile ? IoParameters.LockControl.wholeFile(false, false, true)
+                    : new IoParameters.LockControl(q.start, q.length, false, false), who).code();
         }
         java.util.function.IntSupplier lock = () -> {
             FileObject holder;
             try {
-                holder = locks.holderFor(o.node, owner, fh, inodes.path(o.node), who);
+                holder = locks.holderFor(q.open.node, q.owner, q.fh, inodes.path(q.open.node), who);
             } catch (LockHolders.Refused e) {
                 return e.code;
             }
-            return send(holder, whole ? IoParameters.LockControl.wholeFile(type == F_RDLCK, true, opcode == Abi.SETLK)
-                    : new IoParameters.LockControl(start, length, type == F_RDLCK, true, opcode == Abi.SETLK), who).code();
+            boolean now = opcode == Abi.SETLK;
+            return send(holder, q.wholeFile ? IoParameters.LockControl.wholeFile(shared, true, now)
+                    : new IoParameters.LockControl(q.start, q.length, shared, true, now), who).code();
         };
         if (opcode == Abi.SETLK) {
             return lock.getAsInt();
