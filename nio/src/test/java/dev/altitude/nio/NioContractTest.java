@@ -3,13 +3,11 @@ package dev.altitude.nio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import dev.altitude.core.FilterManager;
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
-import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -31,8 +29,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,19 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * case compares with the base's own store instead. A case is a function of a directory holding a file {@code f}
  * (mode 0640, a known modification time) and a directory {@code d}.
  */
-class NioContractTest {
-    @TempDir
-    Path temp;
-
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
-    }
-
+class NioContractTest extends TwoBases {
     interface Case {
         Object run(Path root) throws Exception;
     }
@@ -139,26 +123,12 @@ class NioContractTest {
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("cases")
     void altitudeKeepsTheContractAsTheBaseProviderDoes(String base, String name, Case c) throws Exception {
-        Path rawBase;
-        Path altBase;
-        if (base.equals("disk")) {
-            rawBase = Files.createDirectory(temp.resolve("raw"));
-            altBase = Files.createDirectory(temp.resolve("alt"));
-        } else {
-            FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-                    .setAttributeViews("basic", "owner", "posix", "unix").build());
-            open.add(jimfs);
-            rawBase = Files.createDirectory(jimfs.getPath("/raw"));
-            altBase = Files.createDirectory(jimfs.getPath("/alt"));
-        }
-        for (Path b : List.of(rawBase, altBase)) {
-            Files.writeString(b.resolve("f"), "data");
-            Files.setPosixFilePermissions(b.resolve("f"), PosixFilePermissions.fromString("rw-r-----"));
-            Files.setLastModifiedTime(b.resolve("f"), FileTime.fromMillis(1_600_000_000_000L));
-            Files.createDirectory(b.resolve("d"));
-        }
+        Path[] bases = bases(base, Configuration.unix().toBuilder().setAttributeViews("basic", "owner", "posix", "unix")
+                .build());
+        Path rawBase = bases[0];
+        Path altBase = bases[1];
         Path jdk = Files.createDirectory(temp.resolve("jdk"));
-        for (Path b : List.of(jdk)) {
+        for (Path b : List.of(rawBase, altBase, jdk)) {
             Files.writeString(b.resolve("f"), "data");
             Files.setPosixFilePermissions(b.resolve("f"), PosixFilePermissions.fromString("rw-r-----"));
             Files.setLastModifiedTime(b.resolve("f"), FileTime.fromMillis(1_600_000_000_000L));

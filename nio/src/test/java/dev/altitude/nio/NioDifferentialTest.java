@@ -4,14 +4,12 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import dev.altitude.core.FilterManager;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.CopyOption;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -26,8 +24,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,20 +34,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on the real disk and on jimfs. Sequences come from a seeded generator ({@code -Dnio.diff.seeds=N}, 40 by
  * default, 80 operations each) and from hand-written cases.
  */
-class NioDifferentialTest {
+class NioDifferentialTest extends TwoBases {
     private static final String[] NAMES = {"a", "b", "c", "d0", "d0/a", "d0/b", "d1", "d1/a", "d0/e/x", "s"};
     private static final String[] LINK_TARGETS = {"a", "d0", "d0/a", "missing", "../a", "s"};
-
-    @TempDir
-    Path temp;
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
-    }
 
     /** One operation, applied the same way under either root. */
     interface Op {
@@ -129,17 +114,9 @@ class NioDifferentialTest {
     // ---- the comparison ---------------------------------------------------------------------------------
 
     private void compare(String kind, List<Named> ops) throws Exception {
-        Path rawBase;
-        Path altBase;
-        if (kind.equals("disk")) {
-            rawBase = Files.createDirectory(temp.resolve("raw"));
-            altBase = Files.createDirectory(temp.resolve("alt"));
-        } else {
-            FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix());
-            open.add(jimfs);
-            rawBase = Files.createDirectory(jimfs.getPath("/raw"));
-            altBase = Files.createDirectory(jimfs.getPath("/alt"));
-        }
+        Path[] bases = bases(kind, Configuration.unix());
+        Path rawBase = bases[0];
+        Path altBase = bases[1];
         FilterManager manager = FilterManager.builder().verifier(true).build();
         open.add(manager);
         AltitudeFileSystem fs = AltitudeFileSystemProvider.mount(manager, "diff", altBase);
