@@ -74,13 +74,18 @@ public final class Volume {
      * that must see every read, not only page fills, has no {@link OperationFlag#SKIP_CACHED_IO})?
      */
     public boolean isFilteredWithout(MajorFunction major, OperationFlag flag) {
+        return filteringWithout(major, flag) != null;
+    }
+
+    /** The name of the first instance attached now that filters {@code major} without skipping {@code flag}'s kind; null if none. */
+    public String filteringWithout(MajorFunction major, OperationFlag flag) {
         for (Instance i : stack) {
             if ((i.pre[major.ordinal()] != null || i.post[major.ordinal()] != null)
                     && (i.skips[major.ordinal()] & flag.value()) == 0) {
-                return true;
+                return i.name();
             }
         }
-        return false;
+        return null;
     }
 
     private volatile java.util.function.Supplier<List<String>> dataBypass = List::of;

@@ -335,11 +335,32 @@ final class FilteredFileChannel extends FileChannel {
      */
     @Override
     public MappedByteBuffer map(MapMode mode, long at, long size) throws IOException {
-        if (fs.volume().isFiltered(MajorFunction.READ) || fs.volume().isFiltered(MajorFunction.WRITE)) {
-            throw new UnsupportedOperationException("FileChannel.map cannot be filtered: a filter on volume '"
-                    + fs.volume().name() + "' sees reads or writes, and mapped memory would bypass it");
-        }
+        checkMappable();
         return NioBackend.channelOf(fo).map(mode, at, size);
+    }
+
+    /** The JDK 22+ form, under the same rule as the other. */
+    @Override
+    public java.lang.foreign.MemorySegment map(MapMode mode, long offset, long size, java.lang.foreign.Arena arena)
+            throws IOException {
+        checkMappable();
+        return NioBackend.channelOf(fo).map(mode, offset, size, arena);
+    }
+
+    /**
+     * A mapping's pages are read and written past every filter, as Windows' paging I/O of a section: it is made on
+     * the base file when each instance that filters reads or writes skips paging I/O
+     * ({@code OperationFlag.SKIP_PAGING_IO}), and refused otherwise, naming the instance.
+     */
+    private void checkMappable() {
+        for (MajorFunction m : new MajorFunction[] {MajorFunction.READ, MajorFunction.WRITE}) {
+            String instance = fs.volume().filteringWithout(m, dev.altitude.core.OperationFlag.SKIP_PAGING_IO);
+            if (instance != null) {
+                throw new UnsupportedOperationException("FileChannel.map of " + path + " cannot be filtered: instance '"
+                        + instance + "' on volume '" + fs.volume().name() + "' sees " + m + " without skipping paging I/O"
+                        + " (OperationFlag.SKIP_PAGING_IO), and the pages of a mapping would pass it by");
+            }
+        }
     }
 
     @Override

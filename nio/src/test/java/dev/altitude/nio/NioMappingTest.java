@@ -231,9 +231,45 @@ class NioMappingTest {
         Files.writeString(base.resolve("m"), "mapped");
         try (FileChannel ch = FileChannel.open(fs.getPath("/m"), StandardOpenOption.READ)) {
             assertThatThrownBy(() -> ch.map(FileChannel.MapMode.READ_ONLY, 0, 6))
-                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("cannot be filtered");
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("cannot be filtered")
+                    .hasMessageContaining("instance 'trace Instance'").hasMessageContaining("SKIP_PAGING_IO");
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                assertThatThrownBy(() -> ch.map(FileChannel.MapMode.READ_ONLY, 0, 6, arena))
+                        .as("the JDK 22+ form, under the same rule").isInstanceOf(UnsupportedOperationException.class)
+                        .hasMessageContaining("instance 'trace Instance'");
+            }
         }
         assertThat(manager.unloadFilter("trace")).isEqualTo(NtStatus.SUCCESS);
+        try (FileChannel ch = FileChannel.open(fs.getPath("/m"), StandardOpenOption.READ)) {
+            var buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, 6);
+            byte[] b = new byte[6];
+            buf.get(b);
+            assertThat(new String(b, UTF_8)).isEqualTo("mapped");
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                var segment = ch.map(FileChannel.MapMode.READ_ONLY, 0, 6, arena);
+                assertThat(new String(segment.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), UTF_8)).isEqualTo("mapped");
+            }
+        }
+    }
+
+    /** A filter of reads that skips paging I/O lets a file be mapped: its pages are paging I/O, as on Windows. */
+    @Test
+    void mapIsAllowedWhenEveryReadOrWriteFilterSkipsPagingIo() throws IOException {
+        assertThat(manager.unloadFilter("trace")).isEqualTo(NtStatus.SUCCESS);
+        manager.registerDriver("pagingSkipper", () -> (mgr, config) -> {
+            dev.altitude.core.Filter[] f = new dev.altitude.core.Filter[1];
+            f[0] = mgr.registerFilter(dev.altitude.core.FilterRegistration.builder("pagingSkipper").altitude("360000")
+                    .onUnload(flags -> {
+                        f[0].unregister();
+                        return NtStatus.SUCCESS;
+                    })
+                    .onPreOperation(MajorFunction.READ, (data, objects) -> dev.altitude.core.PreOpStatus.SUCCESS_NO_CALLBACK,
+                            dev.altitude.core.OperationFlag.SKIP_PAGING_IO)
+                    .build());
+            return f[0].startFiltering();
+        });
+        assertThat(manager.loadFilter("pagingSkipper")).isEqualTo(NtStatus.SUCCESS);
+        Files.writeString(base.resolve("m"), "mapped");
         try (FileChannel ch = FileChannel.open(fs.getPath("/m"), StandardOpenOption.READ)) {
             var buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, 6);
             byte[] b = new byte[6];
