@@ -349,6 +349,9 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     void createSymbolicLink(AltitudePath link, Path target, FileAttribute<?>... attrs) throws IOException {
+        if (attrs.length > 0) {
+            throw new UnsupportedOperationException("initial file attributes are not supported when creating a symbolic link");
+        }
         String t = target instanceof AltitudePath a ? (a.isAbsolute() ? a.volumePath() : a.syntax.toString()) : target.toString();
         FileObject fo = open(link, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), FileKind.SYMBOLIC_LINK,
                 t, mode(attrs)));

@@ -24,6 +24,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -373,21 +374,30 @@ final class FilteredFileChannel extends FileChannel {
         return lock(at, size, shared, true);
     }
 
+    /**
+     * The locks this JVM holds through Altitude's channels, by file ({@code fileKey}, else the real path): as the
+     * JDK's provider keeps them, so that a lock overlapping one this JVM holds on the same file through any channel
+     * throws {@code OverlappingFileLockException} before any I/O, whatever the base does (jimfs grants anything).
+     */
+    private static final java.util.Map<Object, List<FileLock>> HELD = new java.util.HashMap<>();
+    /** The file's key in {@link #HELD}, found at the first lock. */
+    private Object lockKey;
+
+    private Object lockKey() throws IOException {
+        if (lockKey == null) {
+            lockKey = NioBackend.fileKeyOf(fo); // bookkeeping of this JVM's locks, as the JDK's own: no operation
+        }
+        return lockKey;
+    }
+
     private FileLock lock(long at, long size, boolean shared, boolean failImmediately) throws IOException {
         if (shared) {
             checkReadable();
         } else {
             checkWritable();
         }
-        CallbackData d = call(new IoParameters.LockControl(at, size, shared, true, failImmediately),
-                NtStatus.FILE_LOCK_CONFLICT, failImmediately ? NtStatus.LOCK_NOT_GRANTED : null);
-        if (d.status().equals(NtStatus.LOCK_NOT_GRANTED)) {
-            return null;
-        }
-        if (d.status().equals(NtStatus.FILE_LOCK_CONFLICT)) {
-            throw new java.nio.channels.OverlappingFileLockException();
-        }
-        return new FileLock(this, at, size, shared) {
+        Object key = lockKey();
+        FileLock lock = new FileLock(this, at, size, shared) {
             private volatile boolean valid = true;
 
             @Override
@@ -399,14 +409,63 @@ final class FilteredFileChannel extends FileChannel {
             public void release() throws IOException {
                 if (valid) {
                     valid = false;
-                    call(new IoParameters.LockControl(at, size, shared, false));
+                    forget(key, this);
+                    if (FilteredFileChannel.this.isOpen()) {
+                        call(new IoParameters.LockControl(at, size, shared, false));
+                    }
                 }
             }
         };
+        synchronized (HELD) {
+            List<FileLock> held = HELD.computeIfAbsent(key, k -> new java.util.ArrayList<>());
+            for (FileLock h : held) {
+                if (h.overlaps(at, size)) {
+                    throw new java.nio.channels.OverlappingFileLockException();
+                }
+            }
+            held.add(lock); // before the wait: another thread of this JVM asking for the range meanwhile overlaps
+        }
+        boolean granted = false;
+        try {
+            CallbackData d = call(new IoParameters.LockControl(at, size, shared, true, failImmediately),
+                    NtStatus.FILE_LOCK_CONFLICT, failImmediately ? NtStatus.LOCK_NOT_GRANTED : null);
+            if (d.status().equals(NtStatus.FILE_LOCK_CONFLICT)) {
+                throw new java.nio.channels.OverlappingFileLockException();
+            }
+            granted = !d.status().equals(NtStatus.LOCK_NOT_GRANTED);
+            return granted ? lock : null;
+        } finally {
+            if (!granted) {
+                forget(key, lock);
+            }
+        }
+    }
+
+    private static void forget(Object key, FileLock lock) {
+        synchronized (HELD) {
+            List<FileLock> held = HELD.get(key);
+            if (held != null) {
+                held.remove(lock);
+                if (held.isEmpty()) {
+                    HELD.remove(key);
+                }
+            }
+        }
     }
 
     @Override
     protected void implCloseChannel() {
+        if (lockKey != null) {
+            synchronized (HELD) {
+                List<FileLock> held = HELD.get(lockKey);
+                if (held != null) {
+                    held.removeIf(l -> l.acquiredBy() == this);
+                    if (held.isEmpty()) {
+                        HELD.remove(lockKey);
+                    }
+                }
+            }
+        }
         fs.close(fo);
     }
 }

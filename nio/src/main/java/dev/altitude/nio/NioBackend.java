@@ -566,6 +566,13 @@ public final class NioBackend implements VolumeBackend {
 
     private static final String XATTR_USER = "user.";
 
+    /** The base file's key ({@code fileKey}, else its real path) of an open file: where this JVM's locks of it are kept. */
+    static Object fileKeyOf(FileObject fo) throws IOException {
+        Handle h = handle(fo);
+        Object key = Files.readAttributes(h.path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        return key != null ? key : h.path.toRealPath().toString();
+    }
+
     /** The base channel of an open file, for what cannot be filtered ({@code map}). */
     static FileChannel channelOf(FileObject fo) {
         return handle(fo).channel;
