@@ -778,27 +778,19 @@ public final class PosixBackend implements VolumeBackend {
         MemorySegment f = flock(a, l.lock() ? (l.shared() ? Libc.F_RDLCK : Libc.F_WRLCK) : Libc.F_UNLCK, l.offset(),
                 l.length());
         int whole = !l.lock() ? Libc.LOCK_UN : (l.shared() ? Libc.LOCK_SH : Libc.LOCK_EX) | Libc.LOCK_NB;
-        java.util.function.BooleanSupplier once = () -> {
-            try {
-                return l.wholeFile() ? setWholeFileLock(h, whole) : setLock(h, f);
-            } catch (Libc.Errno e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
-        try {
-            if (!l.lock() || l.failImmediately()) {
-                return once.getAsBoolean();
-            }
-            return waitFor(once);
-        } catch (java.io.UncheckedIOException e) {
-            throw (Libc.Errno) e.getCause();
-        }
+        LockTry once = () -> l.wholeFile() ? setWholeFileLock(h, whole) : setLock(h, f);
+        return !l.lock() || l.failImmediately() ? once.granted() : waitFor(once);
     }
 
-    /** Tries {@code once} until it succeeds, pausing between tries; interrupted: {@code STATUS_CANCELLED}. */
-    private static boolean waitFor(java.util.function.BooleanSupplier once) {
+    /** One try at a lock: granted, or held by another. */
+    private interface LockTry {
+        boolean granted() throws Libc.Errno;
+    }
+
+    /** Tries {@code once} until it is granted, pausing between tries; interrupted: {@code STATUS_CANCELLED}. */
+    private static boolean waitFor(LockTry once) throws Libc.Errno {
         long pause = 50_000;
-        while (!once.getAsBoolean()) {
+        while (!once.granted()) {
             if (Thread.interrupted()) {
                 throw new NtStatusException(NtStatus.CANCELLED, "a lock wait was interrupted");
             }

@@ -566,11 +566,14 @@ public final class NioBackend implements VolumeBackend {
 
     private static final String XATTR_USER = "user.";
 
-    /** The base file's key ({@code fileKey}, else its real path) of an open file: where this JVM's locks of it are kept. */
+    /**
+     * Where this JVM's locks of an open file are kept: its base file system and the base file's key ({@code fileKey},
+     * else its real path). The file system is part of it: two jimfs instances give their files the same small keys.
+     */
     static Object fileKeyOf(FileObject fo) throws IOException {
         Handle h = handle(fo);
         Object key = Files.readAttributes(h.path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-        return key != null ? key : h.path.toRealPath().toString();
+        return List.of(h.path.getFileSystem(), key != null ? key : h.path.toRealPath().toString());
     }
 
     /** The base channel of an open file, for what cannot be filtered ({@code map}). */

@@ -3,11 +3,13 @@ package dev.altitude.nio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
 import dev.altitude.core.FilterManager;
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -256,6 +258,27 @@ class NioContractTest extends TwoBases {
         Trace.load(manager, "pass", "370000", false);
         Path reference = name.equals("the store is the file's own") ? rawBase : jdk;
         assertThat(outcome(c, fs.getPath("/"))).as(name).isEqualTo(outcome(c, reference));
+    }
+
+    /** The locks this JVM holds are kept per file: files of two jimfs bases, whose keys are alike, lock apart. */
+    @org.junit.jupiter.api.Test
+    void locksOfFilesOnTwoBasesAreApart() throws Exception {
+        FilterManager manager = FilterManager.builder().verifier(true).build();
+        open.add(manager);
+        List<java.nio.channels.FileChannel> channels = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            FileSystem jimfs = Jimfs.newFileSystem(Configuration.unix());
+            open.add(jimfs);
+            Path base = Files.createDirectory(jimfs.getPath("/base"));
+            Files.writeString(base.resolve("f"), "data");
+            AltitudeFileSystem fs = AltitudeFileSystemProvider.mount(manager, "locks" + i, base);
+            open.add(fs);
+            var c = java.nio.channels.FileChannel.open(fs.getPath("/f"), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            open.add(c);
+            channels.add(c);
+        }
+        assertThat(channels.get(0).tryLock()).isNotNull();
+        assertThat(channels.get(1).tryLock()).as("another base's file with the same key").isNotNull();
     }
 
     private static String outcome(Case c, Path root) {
