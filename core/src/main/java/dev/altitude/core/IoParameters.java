@@ -33,6 +33,7 @@ public sealed interface IoParameters {
             case Cleanup c -> MajorFunction.CLEANUP;
             case Close c -> MajorFunction.CLOSE;
             case Shutdown s -> MajorFunction.SHUTDOWN;
+            case AcquireForSectionSynchronization a -> MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION;
         };
     }
 
@@ -512,4 +513,23 @@ public sealed interface IoParameters {
     record Shutdown() implements IoParameters {
     }
 
+    /** The protection a mapping asks for ({@code PAGE_READONLY}, {@code PAGE_READWRITE}, {@code PAGE_WRITECOPY}). */
+    enum PageProtection {
+        READONLY, READWRITE, WRITECOPY
+    }
+
+    /**
+     * {@code IRP_MJ_ACQUIRE_FOR_SECTION_SYNCHRONIZATION}: a mapping of {@code size} bytes from {@code offset} of the
+     * open file is about to be made. A filter that must see every byte read (an on-access scanner that has not scanned
+     * the file yet) refuses it in its pre-operation, as on Windows (with {@code STATUS_ACCESS_DENIED}, say); once made,
+     * the mapping's pages are paging I/O, which reach no filter.
+     */
+    record AcquireForSectionSynchronization(PageProtection protection, long offset, long size) implements IoParameters {
+        public AcquireForSectionSynchronization {
+            Objects.requireNonNull(protection, "protection");
+            if (offset < 0 || size < 0) {
+                throw new IllegalArgumentException("negative offset or size");
+            }
+        }
+    }
 }

@@ -29,7 +29,12 @@ public enum MajorFunction {
     DEVICE_CHANGE(0x18),
     QUERY_QUOTA(0x19),
     SET_QUOTA(0x1A),
-    PNP(0x1B);
+    PNP(0x1B),
+    /**
+     * Not an IRP but a callback the filter manager presents as one, as Windows does ({@code (UCHAR)-1}): a mapping of
+     * a file is being made ({@code FileChannel.map}); a pre-operation may refuse it.
+     */
+    ACQUIRE_FOR_SECTION_SYNCHRONIZATION(-1);
 
     private static final MajorFunction[] BY_CODE = values();
 
@@ -50,7 +55,10 @@ public enum MajorFunction {
     }
 
     public static MajorFunction ofCode(int code) {
-        if (code < 0 || code >= BY_CODE.length) {
+        if (code == ACQUIRE_FOR_SECTION_SYNCHRONIZATION.code) {
+            return ACQUIRE_FOR_SECTION_SYNCHRONIZATION;
+        }
+        if (code < 0 || code >= PNP.code + 1) {
             throw new NtStatusException(NtStatus.INVALID_PARAMETER, "no major function " + code);
         }
         return BY_CODE[code];

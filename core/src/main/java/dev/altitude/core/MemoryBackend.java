@@ -67,6 +67,7 @@ public final class MemoryBackend implements VolumeBackend {
             case IoParameters.Close c -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.FlushBuffers f -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.Shutdown s -> data.complete(NtStatus.SUCCESS, 0);
+            case IoParameters.AcquireForSectionSynchronization a -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.QueryVolumeInformation q -> {
                 long used = 0;
                 for (Node n : nodes.values()) {

@@ -38,7 +38,8 @@ class OperationModelTest {
             IoParameters.FileSystemControl.getReparsePoint(),
             new IoParameters.Cleanup(),
             new IoParameters.Close(),
-            new IoParameters.Shutdown());
+            new IoParameters.Shutdown(),
+            new IoParameters.AcquireForSectionSynchronization(IoParameters.PageProtection.READONLY, 0, 1));
 
     @Test
     void everyParameterRecordHasItsOwnMajorFunctionFromOneTable() {

@@ -261,6 +261,7 @@ public final class PosixBackend implements VolumeBackend {
                     }
                 }
                 case IoParameters.Shutdown s -> { }
+                case IoParameters.AcquireForSectionSynchronization section -> { }
             }
             data.complete(NtStatus.SUCCESS, 0);
         } catch (Libc.Errno e) {

@@ -31,7 +31,7 @@ import java.util.Set;
  * An open file of a filtered volume: one file object (its stream-handle identity) for the channel's
  * life. Reads and writes at positions become {@code READ}/{@code WRITE}, size a query, truncate an
  * end-of-file set, force a flush, locks {@code LOCK_CONTROL}, and close {@code CLEANUP} then {@code CLOSE}.
- * {@link #map} cannot be filtered: it is refused unless no instance on the volume filters reads or writes.
+ * {@link #map} is {@code ACQUIRE_FOR_SECTION_SYNCHRONIZATION}, then the base file's mapping, whose pages pass no filter.
  */
 final class FilteredFileChannel extends FileChannel {
     private final AltitudeFileSystem fs;
@@ -331,28 +331,61 @@ final class FilteredFileChannel extends FileChannel {
     }
 
     /**
-     * Memory-mapped access bypasses every filter, so it is refused while any instance on the volume filters
-     * reads or writes; with none it maps the base file directly.
+     * A mapping, the Windows way: first {@code ACQUIRE_FOR_SECTION_SYNCHRONIZATION} through the filters (a
+     * pre-operation may refuse it), then the base file's own mapping, whose pages are paging I/O and reach no
+     * filter. So it is made only when every instance that filters reads or writes skips paging I/O
+     * ({@code OperationFlag.SKIP_PAGING_IO}), and refused otherwise, naming the instance.
      */
     @Override
     public MappedByteBuffer map(MapMode mode, long at, long size) throws IOException {
-        checkMappable();
+        acquireForSection(mode, at, size);
         return NioBackend.channelOf(fo).map(mode, at, size);
     }
 
-    /** The JDK 22+ form, under the same rule as the other. */
+    /** The JDK 22+ form, the same operation first. */
     @Override
     public java.lang.foreign.MemorySegment map(MapMode mode, long offset, long size, java.lang.foreign.Arena arena)
             throws IOException {
-        checkMappable();
+        java.util.Objects.requireNonNull(arena, "arena");
+        acquireForSection(mode, offset, size);
         return NioBackend.channelOf(fo).map(mode, offset, size, arena);
     }
 
-    /**
-     * A mapping's pages are read and written past every filter, as Windows' paging I/O of a section: it is made on
-     * the base file when each instance that filters reads or writes skips paging I/O
-     * ({@code OperationFlag.SKIP_PAGING_IO}), and refused otherwise, naming the instance.
-     */
+    private void acquireForSection(MapMode mode, long at, long size) throws IOException {
+        // the JDK's checks first, in its order, before any I/O
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        java.util.Objects.requireNonNull(mode, "mode");
+        if (at < 0) {
+            throw new IllegalArgumentException("Negative position");
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("Negative size");
+        }
+        if (at + size < 0) {
+            throw new IllegalArgumentException("Position + size overflow");
+        }
+        IoParameters.PageProtection protection;
+        if (mode == MapMode.READ_ONLY) {
+            protection = IoParameters.PageProtection.READONLY;
+        } else if (mode == MapMode.READ_WRITE) {
+            protection = IoParameters.PageProtection.READWRITE;
+        } else if (mode == MapMode.PRIVATE) {
+            protection = IoParameters.PageProtection.WRITECOPY;
+        } else {
+            throw new UnsupportedOperationException("map mode " + mode + " is not supported on Altitude volumes");
+        }
+        if (protection != IoParameters.PageProtection.READONLY && !writable) {
+            throw new NonWritableChannelException();
+        }
+        if (!readable) {
+            throw new NonReadableChannelException();
+        }
+        checkMappable();
+        call(new IoParameters.AcquireForSectionSynchronization(protection, at, size), null, null);
+    }
+
     private void checkMappable() {
         for (MajorFunction m : new MajorFunction[] {MajorFunction.READ, MajorFunction.WRITE}) {
             String instance = fs.volume().filteringWithout(m, dev.altitude.core.OperationFlag.SKIP_PAGING_IO);

@@ -229,6 +229,7 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.Shutdown s -> data.complete(NtStatus.SUCCESS, 0);
+                case IoParameters.AcquireForSectionSynchronization a -> data.complete(NtStatus.SUCCESS, 0);
             }
         } catch (IOException | RuntimeException e) {
             data.complete(NioErrors.toStatus(e), 0);

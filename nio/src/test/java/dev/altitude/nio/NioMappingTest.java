@@ -278,6 +278,68 @@ class NioMappingTest {
         }
     }
 
+    /**
+     * A mapping is {@code ACQUIRE_FOR_SECTION_SYNCHRONIZATION} through the filters, with its protection, offset and
+     * size, before the base maps anything: an on-access scanner refuses the mapping of a file it has not scanned
+     * (both {@code map} forms), and one it lets pass is mapped on the base file.
+     */
+    @Test
+    void mapIsAnAcquireForSectionSynchronizationAFilterMayRefuse() throws IOException {
+        assertThat(manager.unloadFilter("trace")).isEqualTo(NtStatus.SUCCESS);
+        List<IoParametersSeen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        manager.registerDriver("mapGate", () -> (mgr, config) -> {
+            Filter[] f = new Filter[1];
+            f[0] = mgr.registerFilter(FilterRegistration.builder("mapGate").altitude("360000")
+                    .onUnload(flags -> {
+                        f[0].unregister();
+                        return NtStatus.SUCCESS;
+                    })
+                    .onPreOperation(MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION, (data, objects) -> {
+                        var a = (dev.altitude.core.IoParameters.AcquireForSectionSynchronization) data.parameters();
+                        seen.add(new IoParametersSeen(data.fileObject().path(), a.protection(), a.offset(), a.size()));
+                        if (data.fileObject().path().endsWith("unscanned")) {
+                            data.complete(NtStatus.ACCESS_DENIED, 0);
+                            return PreOpStatus.COMPLETE;
+                        }
+                        return PreOpStatus.SUCCESS_NO_CALLBACK;
+                    })
+                    .build());
+            return f[0].startFiltering();
+        });
+        assertThat(manager.loadFilter("mapGate")).isEqualTo(NtStatus.SUCCESS);
+        Files.writeString(base.resolve("unscanned"), "secret");
+        Files.writeString(base.resolve("scanned"), "mapped");
+        try (FileChannel ch = FileChannel.open(fs.getPath("/unscanned"), StandardOpenOption.READ)) {
+            assertThatThrownBy(() -> ch.map(FileChannel.MapMode.READ_ONLY, 0, 6))
+                    .isInstanceOf(java.nio.file.AccessDeniedException.class).hasMessageContaining("/unscanned");
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                assertThatThrownBy(() -> ch.map(FileChannel.MapMode.READ_ONLY, 2, 4, arena))
+                        .isInstanceOf(java.nio.file.AccessDeniedException.class);
+            }
+            assertThatThrownBy(() -> ch.map(FileChannel.MapMode.READ_WRITE, 0, 6))
+                    .as("the JDK's own check comes first: no operation for a mapping the channel cannot make")
+                    .isInstanceOf(java.nio.channels.NonWritableChannelException.class);
+        }
+        try (FileChannel ch = FileChannel.open(fs.getPath("/scanned"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            var buf = ch.map(FileChannel.MapMode.READ_WRITE, 0, 6);
+            buf.put(0, (byte) 'M');
+            buf.force();
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                var segment = ch.map(FileChannel.MapMode.PRIVATE, 1, 5, arena);
+                assertThat(new String(segment.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), UTF_8)).isEqualTo("apped");
+            }
+        }
+        assertThat(Files.readString(base.resolve("scanned"))).isEqualTo("Mapped");
+        assertThat(seen).containsExactly(
+                new IoParametersSeen("/unscanned", dev.altitude.core.IoParameters.PageProtection.READONLY, 0, 6),
+                new IoParametersSeen("/unscanned", dev.altitude.core.IoParameters.PageProtection.READONLY, 2, 4),
+                new IoParametersSeen("/scanned", dev.altitude.core.IoParameters.PageProtection.READWRITE, 0, 6),
+                new IoParametersSeen("/scanned", dev.altitude.core.IoParameters.PageProtection.WRITECOPY, 1, 5));
+    }
+
+    record IoParametersSeen(String file, dev.altitude.core.IoParameters.PageProtection protection, long offset, long size) {
+    }
+
     @Test
     void eachChannelIsAStreamHandleAndEachFileOneStream() throws IOException {
         Map<String, Object> streamCtx = new ConcurrentHashMap<>();
