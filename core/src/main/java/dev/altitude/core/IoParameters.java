@@ -22,6 +22,7 @@ public sealed interface IoParameters {
             case QueryInformation q -> MajorFunction.QUERY_INFORMATION;
             case SetInformation s -> MajorFunction.SET_INFORMATION;
             case DirectoryControl d -> MajorFunction.DIRECTORY_CONTROL;
+            case NotifyChangeDirectory n -> MajorFunction.DIRECTORY_CONTROL;
             case FlushBuffers f -> MajorFunction.FLUSH_BUFFERS;
             case QueryVolumeInformation q -> MajorFunction.QUERY_VOLUME_INFORMATION;
             case QuerySecurity q -> MajorFunction.QUERY_SECURITY;
@@ -306,6 +307,34 @@ public sealed interface IoParameters {
         /** Names and kinds only. */
         public DirectoryControl(String pattern) {
             this(pattern, false);
+        }
+    }
+
+    /** What a change notification reports: a name added to, removed from, or modified in the directory. */
+    enum ChangeAction {
+        /** {@code FILE_ACTION_ADDED}. */
+        ADDED,
+        /** {@code FILE_ACTION_REMOVED}. */
+        REMOVED,
+        /** {@code FILE_ACTION_MODIFIED}. */
+        MODIFIED
+    }
+
+    /**
+     * {@code IRP_MJ_DIRECTORY_CONTROL} with the minor function {@code IRP_MN_NOTIFY_CHANGE_DIRECTORY}, on an open
+     * directory: the changes of the kinds in {@code actions} (Windows' completion filter) since the last one. The
+     * first on a handle arms the watch and completes with no changes; each later one completes with an
+     * {@link IoResult.DirectoryChanges} batch, which the post-operations see on its way up (a filter that hides a
+     * name from listings hides it here too), or with {@link NtStatus#NOTIFY_ENUM_DIR} when changes were lost, or
+     * {@link NtStatus#NOTIFY_CLEANUP} once the watch has ended (the directory was removed or its handle closed).
+     * A directory query ({@link DirectoryControl}) is the other minor function of the same major function.
+     */
+    record NotifyChangeDirectory(Set<ChangeAction> actions) implements IoParameters {
+        public NotifyChangeDirectory {
+            actions = Set.copyOf(actions);
+            if (actions.isEmpty()) {
+                throw new IllegalArgumentException("a change notification asks for at least one kind of change");
+            }
         }
     }
 

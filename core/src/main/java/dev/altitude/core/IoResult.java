@@ -100,6 +100,21 @@ public sealed interface IoResult {
         }
     }
 
+    /** One change in a watched directory: what happened to which name (a name in the directory, no path). */
+    record DirectoryChange(IoParameters.ChangeAction action, String name) {
+        public DirectoryChange {
+            java.util.Objects.requireNonNull(action, "action");
+            java.util.Objects.requireNonNull(name, "name");
+        }
+    }
+
+    /** The result of a change notification ({@code FILE_NOTIFY_INFORMATION} entries), oldest first. */
+    record DirectoryChanges(List<DirectoryChange> changes) implements IoResult {
+        public DirectoryChanges {
+            changes = List.copyOf(changes);
+        }
+    }
+
     /** {@code QUERY_EA} of one name: its value. */
     record EaValue(byte[] value) implements IoResult {
         public EaValue {

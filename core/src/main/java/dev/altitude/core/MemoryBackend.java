@@ -68,6 +68,7 @@ public final class MemoryBackend implements VolumeBackend {
             case IoParameters.FlushBuffers f -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.Shutdown s -> data.complete(NtStatus.SUCCESS, 0);
             case IoParameters.AcquireForSectionSynchronization a -> data.complete(NtStatus.SUCCESS, 0);
+            case IoParameters.NotifyChangeDirectory n -> data.complete(NtStatus.NOT_SUPPORTED, 0);
             case IoParameters.QueryVolumeInformation q -> {
                 long used = 0;
                 for (Node n : nodes.values()) {

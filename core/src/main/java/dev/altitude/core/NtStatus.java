@@ -26,6 +26,10 @@ public final class NtStatus {
     public static final NtStatus TIMEOUT = define("STATUS_TIMEOUT", 0x00000102);
     public static final NtStatus PENDING = define("STATUS_PENDING", 0x00000103);
     public static final NtStatus REPARSE = define("STATUS_REPARSE", 0x00000104);
+    /** A change notification ends because its directory handle was cleaned up (closed). */
+    public static final NtStatus NOTIFY_CLEANUP = define("STATUS_NOTIFY_CLEANUP", 0x0000010B);
+    /** More changes happened than a notification could hold: enumerate the directory again. */
+    public static final NtStatus NOTIFY_ENUM_DIR = define("STATUS_NOTIFY_ENUM_DIR", 0x0000010C);
     // warnings
     public static final NtStatus BUFFER_OVERFLOW = define("STATUS_BUFFER_OVERFLOW", 0x80000005);
     public static final NtStatus NO_MORE_FILES = define("STATUS_NO_MORE_FILES", 0x80000006);

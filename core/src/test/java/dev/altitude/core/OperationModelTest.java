@@ -41,6 +41,10 @@ class OperationModelTest {
             new IoParameters.Shutdown(),
             new IoParameters.AcquireForSectionSynchronization(IoParameters.PageProtection.READONLY, 0, 1));
 
+    /** Records of a second minor function of a major function: named after the minor function. */
+    static final List<IoParameters> MINOR = List.of(
+            new IoParameters.NotifyChangeDirectory(Set.of(IoParameters.ChangeAction.ADDED)));
+
     @Test
     void everyParameterRecordHasItsOwnMajorFunctionFromOneTable() {
         Set<Class<?>> covered = new HashSet<>();
@@ -50,6 +54,10 @@ class OperationModelTest {
             assertThat(majors.add(p.majorFunction())).as("%s has a major function of its own", p).isTrue();
             assertThat(p.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase())
                     .as("the record is named after its major function").isEqualTo(p.majorFunction().name());
+        }
+        for (IoParameters p : MINOR) {
+            covered.add(p.getClass());
+            assertThat(majors).as("%s: a minor function of a major function another record has", p).contains(p.majorFunction());
         }
         assertThat(covered).as("every parameter record is in the table")
                 .containsExactlyInAnyOrder(IoParameters.class.getPermittedSubclasses());

@@ -262,6 +262,8 @@ public final class PosixBackend implements VolumeBackend {
                 }
                 case IoParameters.Shutdown s -> { }
                 case IoParameters.AcquireForSectionSynchronization section -> { }
+                case IoParameters.NotifyChangeDirectory n -> throw new NtStatusException(NtStatus.NOT_SUPPORTED,
+                        "change notification is not supported by this backend");
             }
             data.complete(NtStatus.SUCCESS, 0);
         } catch (Libc.Errno e) {

@@ -130,6 +130,11 @@ public final class AltitudeFileSystem extends FileSystem {
         }
         if (open) {
             open = false;
+            List<AltitudeWatchService> watching;
+            synchronized (watchServices) {
+                watching = List.copyOf(watchServices);
+            }
+            watching.forEach(AltitudeWatchService::close);
             provider.forget(this);
             Volume v = volume;
             v.manager().dismountVolume(v.name());
@@ -209,8 +214,17 @@ public final class AltitudeFileSystem extends FileSystem {
 
     @Override
     public WatchService newWatchService() {
-        throw new UnsupportedOperationException("watch services are not supported on Altitude volumes");
+        if (!open) {
+            throw new ClosedFileSystemException();
+        }
+        AltitudeWatchService w = new AltitudeWatchService(this);
+        watchServices.add(w);
+        return w;
     }
+
+    /** The watch services made here: closing the file system closes them (their directory handles) first. */
+    private final Set<AltitudeWatchService> watchServices = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     // ---- operations -----------------------------------------------------------------------------------
 

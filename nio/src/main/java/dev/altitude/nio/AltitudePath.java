@@ -134,8 +134,13 @@ final class AltitudePath implements Path {
     }
 
     @Override
-    public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers) {
-        throw new UnsupportedOperationException("watch services are not supported on Altitude volumes");
+    public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers)
+            throws IOException {
+        Objects.requireNonNull(watcher, "watcher");
+        if (!(watcher instanceof AltitudeWatchService w) || w.fileSystem() != fs) {
+            throw new ProviderMismatchException("a watch service of another file system: " + watcher);
+        }
+        return w.register(this, events, modifiers);
     }
 
     @Override

@@ -63,6 +63,8 @@ public final class NioBackend implements VolumeBackend {
         final FileChannel channel;
         final boolean noFollow;
         final List<FileLock> locks = new ArrayList<>();
+        /** A directory handle's change notification, once armed. */
+        volatile BaseWatches.Watch watch;
         private final LinkOption[] linkOptions;
 
         Handle(Path path, FileChannel channel, boolean noFollow) {
@@ -82,6 +84,7 @@ public final class NioBackend implements VolumeBackend {
     private final boolean verbatimLinks;
     private final boolean unixView;
     private final boolean posixView;
+    private final BaseWatches watches;
 
     public NioBackend(Path root) throws IOException {
         this(root, false);
@@ -102,6 +105,13 @@ public final class NioBackend implements VolumeBackend {
         Set<String> views = this.root.getFileSystem().supportedFileAttributeViews();
         this.unixView = views.contains("unix");
         this.posixView = views.contains("posix");
+        this.watches = new BaseWatches(this.root.getFileSystem());
+    }
+
+    /** The volume is dismounted: its watches end. */
+    @Override
+    public void close() {
+        watches.close();
     }
 
     /** The base directory. */
@@ -190,6 +200,7 @@ public final class NioBackend implements VolumeBackend {
                     data.complete(NtStatus.SUCCESS, 0);
                 }
                 case IoParameters.DirectoryControl d -> list(data, handle(fo), d.pattern());
+                case IoParameters.NotifyChangeDirectory n -> notifyChange(data, handle(fo), n);
                 case IoParameters.FlushBuffers f -> {
                     Handle h = handle(fo);
                     if (h.channel != null) {
@@ -221,7 +232,12 @@ public final class NioBackend implements VolumeBackend {
                 case IoParameters.LockControl l -> lock(data, handle(fo), l);
                 case IoParameters.QueryEa q -> queryEa(data, handle(fo), q);
                 case IoParameters.SetEa e -> setEa(data, handle(fo), e);
-                case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
+                case IoParameters.Cleanup c -> {
+                    if (fo.backendHandle() instanceof Handle h && h.watch != null) {
+                        h.watch.cancel(); // as a cleanup completes the handle's notification on Windows
+                    }
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
                 case IoParameters.Close c -> {
                     if (fo.backendHandle() instanceof Handle h && h.channel != null) {
                         h.channel.close();
@@ -235,6 +251,32 @@ public final class NioBackend implements VolumeBackend {
             data.complete(NioErrors.toStatus(e), 0);
             data.setResult(new IoResult.BackendFailure(e));
         }
+    }
+
+    /**
+     * The first notification on a directory handle arms its watch (the base's watch service) and completes with no
+     * changes; each later one completes with the changes gathered since, {@code STATUS_NOTIFY_ENUM_DIR} when the
+     * base lost some, {@code STATUS_NOTIFY_CLEANUP} once the watch ended.
+     */
+    private void notifyChange(CallbackData data, Handle h, IoParameters.NotifyChangeDirectory n) throws IOException {
+        BaseWatches.Watch w = h.watch;
+        if (w == null) {
+            if (!Files.readAttributes(h.path, BasicFileAttributes.class, h.linkOptions()).isDirectory()) {
+                throw new java.nio.file.NotDirectoryException(h.path.toString());
+            }
+            h.watch = watches.watch(h.path, n.actions());
+            data.setResult(new IoResult.DirectoryChanges(List.of()));
+            data.complete(NtStatus.SUCCESS, 0);
+            return;
+        }
+        BaseWatches.Watch.Batch b = w.take();
+        data.setResult(new IoResult.DirectoryChanges(b.changes()));
+        data.complete(b.ended() ? NtStatus.NOTIFY_CLEANUP : b.lost() ? NtStatus.NOTIFY_ENUM_DIR : NtStatus.SUCCESS, 0);
+    }
+
+    /** The watch of a directory handle whose notification is armed (the front end listens to it); null if none. */
+    static BaseWatches.Watch watchOf(FileObject fo) {
+        return fo.backendHandle() instanceof Handle h ? h.watch : null;
     }
 
     private static Handle handle(FileObject fo) {

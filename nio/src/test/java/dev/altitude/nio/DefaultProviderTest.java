@@ -60,13 +60,17 @@ class DefaultProviderTest {
         Run r = run(List.of("-Daltitude.filters=nio-log", "-Dnio.log=" + log));
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("read hello, 1 entries, default file system dev.altitude.nio.AltitudeFileSystem");
+        assertThat(r.out()).contains("read hello, 1 entries, watched new.txt, default file system "
+                + "dev.altitude.nio.AltitudeFileSystem");
         List<String> lines = Files.readAllLines(log);
         String hello = dir.resolve("work/hello.txt").toString();
         assertThat(lines).containsSubsequence("CREATE " + hello, "WRITE " + hello, "CLEANUP " + hello, "CLOSE " + hello,
                 "CREATE " + hello, "READ " + hello, "CLOSE " + hello,
                 "DIRECTORY_CONTROL " + dir.resolve("work"),
-                "SET_INFORMATION " + hello, "SET_INFORMATION " + dir.resolve("work/moved.txt"));
+                "SET_INFORMATION " + hello, "SET_INFORMATION " + dir.resolve("work/moved.txt"),
+                "CREATE " + dir.resolve("work/w"), "DIRECTORY_CONTROL " + dir.resolve("work/w"),
+                "CREATE " + dir.resolve("work/w/new.txt"), "DIRECTORY_CONTROL " + dir.resolve("work/w"),
+                "CLEANUP " + dir.resolve("work/w"));
         assertThat(lines).as("java.io is not filtered").noneMatch(l -> l.contains("io.txt"));
         assertThat(lines).as("the manager is closed at exit: a mandatory unload").last().isEqualTo("UNLOAD [MANDATORY]");
         assertThat(dir.resolve("work/io.txt")).exists();

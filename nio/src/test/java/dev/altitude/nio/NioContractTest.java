@@ -15,6 +15,11 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.DosFileAttributeView;
 import java.nio.file.attribute.FileAttributeView;
@@ -229,6 +234,52 @@ class NioContractTest extends TwoBases {
                     return c.transferTo(-1, 4, java.nio.channels.Channels.newChannel(java.io.OutputStream.nullOutputStream()));
                 }
             }));
+            all.add(Arguments.of(base, "a watch of a file", (Case) root -> {
+                try (var w = root.getFileSystem().newWatchService()) {
+                    return root.resolve("f").register(w, StandardWatchEventKinds.ENTRY_CREATE);
+                }
+            }));
+            all.add(Arguments.of(base, "a watch of a directory that is not there", (Case) root -> {
+                try (var w = root.getFileSystem().newWatchService()) {
+                    return root.resolve("missing").register(w, StandardWatchEventKinds.ENTRY_CREATE);
+                }
+            }));
+            all.add(Arguments.of(base, "a watch of no kinds, and of OVERFLOW alone", (Case) root -> {
+                try (var w = root.getFileSystem().newWatchService()) {
+                    String none = outcome(r -> r.resolve("d").register(w), root);
+                    return none + " " + outcome(r -> r.resolve("d").register(w, StandardWatchEventKinds.OVERFLOW), root);
+                }
+            }));
+            all.add(Arguments.of(base, "a watch service used after close", (Case) root -> {
+                var w = root.getFileSystem().newWatchService();
+                w.close();
+                w.close();
+                return outcome(r -> r.resolve("d").register(w, StandardWatchEventKinds.ENTRY_CREATE), root) + " "
+                        + outcome(r -> w.poll(), root) + " " + outcome(r -> w.take(), root);
+            }));
+            all.add(Arguments.of(base, "a directory watched twice, then cancelled", (Case) root -> {
+                try (var w = root.getFileSystem().newWatchService()) {
+                    WatchKey a = root.resolve("d").register(w, StandardWatchEventKinds.ENTRY_CREATE);
+                    WatchKey b = root.resolve("d").register(w, StandardWatchEventKinds.ENTRY_DELETE);
+                    boolean same = a == b;
+                    boolean validBefore = a.isValid();
+                    a.cancel();
+                    return same + " " + validBefore + " " + a.isValid() + " " + a.reset() + " " + w.poll()
+                            + " " + a.watchable().equals(root.resolve("d"));
+                }
+            }));
+            all.add(Arguments.of(base, "the events of a watched directory", (Case) root -> {
+                try (var w = root.getFileSystem().newWatchService()) {
+                    WatchKey key = root.resolve("d").register(w, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_DELETE);
+                    Files.createFile(root.resolve("d/n"));
+                    List<String> seen = new ArrayList<>();
+                    seen.addAll(events(w, key));
+                    Files.delete(root.resolve("d/n"));
+                    seen.addAll(events(w, key));
+                    return seen + " " + key.isValid();
+                }
+            }));
             all.add(Arguments.of(base, "the store is the file's own", (Case) root -> {
                 FileStore store = Files.getFileStore(root.resolve("f"));
                 return store.type() + " " + store.getTotalSpace() + " " + store.isReadOnly();
@@ -241,7 +292,8 @@ class NioContractTest extends TwoBases {
     @MethodSource("cases")
     void altitudeKeepsTheContractAsTheBaseProviderDoes(String base, String name, Case c) throws Exception {
         Path[] bases = bases(base, Configuration.unix().toBuilder().setAttributeViews("basic", "owner", "posix", "unix")
-                .build());
+                .setWatchServiceConfiguration(com.google.common.jimfs.WatchServiceConfiguration.polling(10,
+                        TimeUnit.MILLISECONDS)).build());
         Path rawBase = bases[0];
         Path altBase = bases[1];
         Path jdk = Files.createDirectory(temp.resolve("jdk"));
@@ -279,6 +331,20 @@ class NioContractTest extends TwoBases {
         }
         assertThat(channels.get(0).tryLock()).isNotNull();
         assertThat(channels.get(1).tryLock()).as("another base's file with the same key").isNotNull();
+    }
+
+    /** The next signalled key's events, as {@code KIND name count}; the key is reset. (The wait only catches a hang.) */
+    static List<String> events(WatchService w, WatchKey expected) throws Exception {
+        WatchKey k = w.poll(60, TimeUnit.SECONDS);
+        assertThat(k).as("a key signalled within the minute").isSameAs(expected);
+        List<String> out = new ArrayList<>();
+        for (WatchEvent<?> e : k.pollEvents()) {
+            out.add(e.kind().name() + " " + e.context() + " " + e.count());
+            assertThat(e.context()).isInstanceOf(Path.class);
+            assertThat(((Path) e.context()).getFileSystem()).isSameAs(((Path) k.watchable()).getFileSystem());
+        }
+        k.reset();
+        return out;
     }
 
     private static String outcome(Case c, Path root) {

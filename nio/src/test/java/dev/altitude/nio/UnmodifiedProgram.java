@@ -23,7 +23,17 @@ public final class UnmodifiedProgram {
         try (FileOutputStream out = new FileOutputStream(dir.resolve("io.txt").toFile())) {
             out.write(1);
         }
-        System.out.println("read " + text + ", " + entries + " entries, default file system "
+        String watched;
+        Path w = Files.createDirectory(dir.resolve("w"));
+        try (var watcher = FileSystems.getDefault().newWatchService()) {
+            var key = w.register(watcher, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+            Files.createFile(w.resolve("new.txt"));
+            var signalled = watcher.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            watched = signalled == key ? key.pollEvents().get(0).context().toString() : "nothing";
+        }
+        Files.delete(w.resolve("new.txt"));
+        Files.delete(w);
+        System.out.println("read " + text + ", " + entries + " entries, watched " + watched + ", default file system "
                 + FileSystems.getDefault().getClass().getName());
     }
 }
