@@ -80,6 +80,28 @@ for op in ("read", "write"):
                                                                       met(ratio >= goal)))
 o.append("")
 
+# 2b. NIO small files
+o.append("## NIO small-file calls\n")
+o.append("The common calls of `Files` on small files (`NioSmallFileBenchmark`): `exists`, `readAttributes` (basic),"
+         " `readAllBytes` and `writeString` of 1 KiB, a directory stream of 100 entries, and a walk and copy"
+         " (`COPY_ATTRIBUTES`) of a tree of 3,000 files; baseline: the JDK's own provider on the same directory."
+         " Ratio = Altitude time / JDK time. Goals: ≤ 1.05× with no filter, ≤ 1.15× with one pass-through filter,"
+         " ≤ 1.3× with three.\n")
+o.append("| call | JDK | 0 filters | 1 filter | 3 filters | ratios (0 / 1 / 3) | goals |")
+o.append("| --- | --- | --- | --- | --- | --- | --- |")
+for op in ("exists", "readAttributes", "readAllBytes", "writeString", "directoryStream", "walkAndCopy"):
+    raw = res("NioSmallFileBenchmark." + op, filters="raw")[0]
+    cols = [res("NioSmallFileBenchmark." + op, filters=f)[0] for f in ("0", "1", "3")]
+    if raw is None or None in cols:
+        continue
+    unit = "ms" if op == "walkAndCopy" else "ns"
+    ratios = [c / raw for c in cols]
+    goals = [r <= g for r, g in zip(ratios, (1.05, 1.15, 1.3))]
+    o.append("| %s | %s | %s | %s | %s | %.2f / %.2f / %.2f | %s |" % (
+        op, fmt(raw, unit), *[fmt(c, unit) for c in cols], *ratios,
+        " / ".join("met" if g else "**not met**" for g in goals)))
+o.append("")
+
 # 3. ports
 o.append("## Port round trip, client in another process\n")
 o.append("A filter's message and the reply of a client in another JVM over the port's Unix socket; baseline: the same"

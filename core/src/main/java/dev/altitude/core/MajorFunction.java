@@ -49,6 +49,11 @@ public enum MajorFunction {
         return code;
     }
 
+    /** This function's bit in a set of them ({@code Volume.isFilteredAny}). */
+    public long bit() {
+        return 1L << ordinal();
+    }
+
     /** {@code IRP_MJ_CREATE}. */
     public String windowsName() {
         return "IRP_MJ_" + name();

@@ -27,6 +27,11 @@ public final class Volume {
 
     /** The instances operations are presented to, highest altitude first. Replaced, never changed. */
     private volatile Instance[] stack = EMPTY;
+    /**
+     * A bit ({@link MajorFunction#bit()}) for each major function some instance of the stack has a callback for: set
+     * before an instance enters the stack, cleared after it has left, so it never misses an attached instance.
+     */
+    private volatile long filtered;
     /** Every instance whose name and altitude are taken here: attaching, attached or tearing down. */
     private final List<Instance> members = new ArrayList<>();
 
@@ -61,12 +66,28 @@ public final class Volume {
 
     /** Does any instance attached now have a pre- or post-operation for {@code major}? */
     public boolean isFiltered(MajorFunction major) {
-        for (Instance i : stack) {
-            if (i.pre[major.ordinal()] != null || i.post[major.ordinal()] != null) {
-                return true;
+        return (filtered & major.bit()) != 0;
+    }
+
+    /**
+     * Does any instance attached now have a callback for any of {@code majors} (bits of {@link MajorFunction#bit()})?
+     * A front end asks it to take the base's own call for an operation no instance would see, as an operation under
+     * way when an instance attaches is not presented to it either.
+     */
+    public boolean isFilteredAny(long majors) {
+        return (filtered & majors) != 0;
+    }
+
+    private static long callbacksOf(Instance[] instances) {
+        long bits = 0;
+        for (Instance i : instances) {
+            for (MajorFunction m : MajorFunction.values()) {
+                if (i.pre[m.ordinal()] != null || i.post[m.ordinal()] != null) {
+                    bits |= m.bit();
+                }
             }
         }
-        return false;
+        return bits;
     }
 
     /**
@@ -262,6 +283,7 @@ public final class Volume {
             i--;
         }
         next[i] = inst;
+        filtered = callbacksOf(next);
         stack = next;
     }
 
@@ -273,6 +295,7 @@ public final class Volume {
                 System.arraycopy(cur, 0, next, 0, i);
                 System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
                 stack = next;
+                filtered = callbacksOf(next);
                 return;
             }
         }

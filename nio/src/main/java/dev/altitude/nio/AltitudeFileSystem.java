@@ -12,6 +12,7 @@ import dev.altitude.core.IoParameters.CreateOption;
 import dev.altitude.core.IoParameters.FileInformation;
 import dev.altitude.core.IoParameters.FileKind;
 import dev.altitude.core.IoResult;
+import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.Volume;
 import java.io.IOException;
@@ -228,6 +229,63 @@ public final class AltitudeFileSystem extends FileSystem {
 
     // ---- operations -----------------------------------------------------------------------------------
 
+    /** What every call on a path makes besides its own operation: the open, the cleanup and the close. */
+    private static final long HANDLE = MajorFunction.CREATE.bit() | MajorFunction.CLEANUP.bit()
+            | MajorFunction.CLOSE.bit();
+    private static final long QUERY = HANDLE | MajorFunction.QUERY_INFORMATION.bit();
+    private static final long LIST = HANDLE | MajorFunction.DIRECTORY_CONTROL.bit();
+    /** Everything a copy does: reads the source, its link or its attributes, makes and writes the target. */
+    private static final long COPY = QUERY | MajorFunction.READ.bit() | MajorFunction.WRITE.bit()
+            | MajorFunction.SET_INFORMATION.bit() | MajorFunction.SET_SECURITY.bit()
+            | MajorFunction.FILE_SYSTEM_CONTROL.bit();
+
+    /**
+     * Whether a call that would make only the operations {@code majors} is seen by no instance attached now: it is
+     * then the base's own call, at the base's cost (an instance attaching meanwhile does not see a call already
+     * under way, as on Windows). Never while the default provider is starting, nor once the file system is closed.
+     */
+    boolean unfiltered(long majors) {
+        Volume v = volume;
+        return v != null && open && !v.isFilteredAny(majors);
+    }
+
+    private java.nio.file.spi.FileSystemProvider baseProvider() {
+        return backend.root().getFileSystem().provider();
+    }
+
+    /** A base call's exception, naming the volume's paths. */
+    IOException onVolume(IOException e) {
+        return NioErrors.onVolume(e, backend::volumePathOf);
+    }
+
+    /** {@code Files.exists}: the JDK's own test where no instance sees it. */
+    boolean exists(AltitudePath path, boolean noFollow) {
+        if (unfiltered(QUERY)) {
+            return noFollow ? baseProvider().exists(path.basePath(), LinkOption.NOFOLLOW_LINKS)
+                    : baseProvider().exists(path.basePath());
+        }
+        try {
+            if (noFollow) {
+                attributes(path, false, true);
+            } else {
+                checkAccess(path);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code Files.isDirectory} and the like: the attributes, or null for a file that is not there. */
+    <A extends BasicFileAttributes> A readAttributesIfExists(AltitudePath path, Class<A> type, boolean noFollow)
+            throws IOException {
+        try {
+            return readAttributes(path, type, noFollow);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
     /** Sends one operation down the volume; a failure status becomes the exception Java expects. */
     CallbackData perform(FileObject fo, IoParameters p, String file, String other) throws IOException {
         if (!open) {
@@ -311,6 +369,14 @@ public final class AltitudeFileSystem extends FileSystem {
 
     /** A copy as a program would do it: the filters see the source read and the target written. */
     void copy(AltitudePath source, AltitudePath target, CopyOption... options) throws IOException {
+        if (unfiltered(COPY)) {
+            try {
+                baseProvider().copy(source.basePath(), target.basePath(), options);
+                return;
+            } catch (IOException e) {
+                throw onVolume(e);
+            }
+        }
         List<CopyOption> o = Arrays.asList(options);
         boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS);
         BasicFileAttributes attrs = readAttributes(source, BasicFileAttributes.class, noFollow);
@@ -399,6 +465,14 @@ public final class AltitudeFileSystem extends FileSystem {
         if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
             throw new UnsupportedOperationException(type.getName() + " is not supported on this volume");
         }
+        if (type == BasicFileAttributes.class && unfiltered(QUERY)) {
+            try {
+                return noFollow ? baseProvider().readAttributes(path.basePath(), type, LinkOption.NOFOLLOW_LINKS)
+                        : baseProvider().readAttributes(path.basePath(), type);
+            } catch (IOException e) {
+                throw onVolume(e);
+            }
+        }
         return Attributes.as(type, attributes(path, type != BasicFileAttributes.class, noFollow));
     }
 
@@ -432,6 +506,20 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     void checkAccess(AltitudePath path, AccessMode... modes) throws IOException {
+        if (unfiltered(QUERY)) {
+            try {
+                baseProvider().checkAccess(path.basePath(), modes);
+                return;
+            } catch (IOException e) {
+                throw onVolume(e);
+            }
+        }
+        if (modes.length == 0) {
+            // whether it is there at all: one look at it, no question of access
+            metaOperation(path, Set.of(Access.READ_ATTRIBUTES), false,
+                    new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation), null);
+            return;
+        }
         IoResult.AccessInformation may = (IoResult.AccessInformation) metaOperation(path, Set.of(Access.READ_ATTRIBUTES),
                 false, new IoParameters.QueryInformation(FileInformationClass.FileAccessInformation), null);
         for (AccessMode m : modes) {
@@ -477,6 +565,9 @@ public final class AltitudeFileSystem extends FileSystem {
 
     DirectoryStream<Path> newDirectoryStream(AltitudePath dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
         String glob = patternFor(filter);
+        if (unfiltered(LIST)) {
+            return baseDirectoryStream(dir, filter);
+        }
         FileObject fo = open(dir, new IoParameters.Create(Set.of(Access.READ_DATA), CreateDisposition.OPEN, Set.of(),
                 FileKind.DIRECTORY, null, null));
         IoResult.DirectoryListing listing;
@@ -540,6 +631,56 @@ public final class AltitudeFileSystem extends FileSystem {
                     closed = true;
                     AltitudeFileSystem.this.close(fo);
                 }
+            }
+        };
+    }
+
+    /** The base's own listing, its entries as paths of the volume, the filter asked as the iterator goes. */
+    private DirectoryStream<Path> baseDirectoryStream(AltitudePath dir, DirectoryStream.Filter<? super Path> filter)
+            throws IOException {
+        DirectoryStream<Path> base;
+        try {
+            base = baseProvider().newDirectoryStream(dir.basePath(), p -> true);
+        } catch (IOException e) {
+            throw onVolume(e);
+        }
+        return new DirectoryStream<>() {
+            @Override
+            public Iterator<Path> iterator() {
+                Iterator<Path> names = base.iterator();
+                return new Iterator<>() {
+                    private Path next;
+
+                    @Override
+                    public boolean hasNext() {
+                        while (next == null && names.hasNext()) {
+                            Path p = dir.resolve(names.next().getFileName().toString());
+                            try {
+                                if (filter == null || filter.accept(p)) {
+                                    next = p;
+                                }
+                            } catch (IOException e) {
+                                throw new java.nio.file.DirectoryIteratorException(e);
+                            }
+                        }
+                        return next != null;
+                    }
+
+                    @Override
+                    public Path next() {
+                        if (!hasNext()) {
+                            throw new java.util.NoSuchElementException();
+                        }
+                        Path p = next;
+                        next = null;
+                        return p;
+                    }
+                };
+            }
+
+            @Override
+            public void close() throws IOException {
+                base.close();
             }
         };
     }

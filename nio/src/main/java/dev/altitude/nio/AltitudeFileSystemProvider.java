@@ -314,6 +314,17 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
     }
 
     @Override
+    public boolean exists(Path path, LinkOption... options) {
+        return path(path).fs.exists(path(path), AltitudeFileSystem.noFollow((Object[]) options));
+    }
+
+    @Override
+    public <A extends BasicFileAttributes> A readAttributesIfExists(Path path, Class<A> type, LinkOption... options)
+            throws IOException {
+        return path(path).fs.readAttributesIfExists(path(path), type, AltitudeFileSystem.noFollow((Object[]) options));
+    }
+
+    @Override
     public boolean isHidden(Path path) {
         Path name = path.getFileName();
         return name != null && name.toString().startsWith(".");

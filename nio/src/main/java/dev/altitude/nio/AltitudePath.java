@@ -44,6 +44,17 @@ final class AltitudePath implements Path {
         return (fs.isDefault() ? abs : abs.normalize()).toString();
     }
 
+    /** The base file system's path of this one, made once (a relative one against user.dir as of then). */
+    private Path base;
+
+    Path basePath() {
+        Path b = base;
+        if (b == null) {
+            base = b = fs.backend().resolve(volumePath());
+        }
+        return b;
+    }
+
     @Override
     public AltitudeFileSystem getFileSystem() {
         return fs;

@@ -155,12 +155,43 @@ final class FilteredFileChannel extends FileChannel {
         if (!dst.hasRemaining()) {
             return 0;
         }
+        if (fs.unfiltered(READ_BIT)) {
+            try {
+                return NioBackend.channelOf(fo).read(dst, at); // no instance would see it: the base's own read
+            } catch (IOException e) {
+                throw baseFailure(e);
+            }
+        }
         CallbackData d = call(new IoParameters.Read(at, dst), NtStatus.END_OF_FILE, null);
         return d.status().equals(NtStatus.END_OF_FILE) ? -1 : (int) d.information();
     }
 
     private int writeAt(ByteBuffer src, long at) throws IOException {
+        if (fs.unfiltered(WRITE_BIT)) {
+            try {
+                FileChannel base = NioBackend.channelOf(fo);
+                return at == IoParameters.Write.APPEND ? base.write(src) : base.write(src, at);
+            } catch (IOException e) {
+                throw baseFailure(e);
+            }
+        }
         return (int) call(new IoParameters.Write(at, src)).information();
+    }
+
+    private static final long READ_BIT = MajorFunction.READ.bit();
+    private static final long WRITE_BIT = MajorFunction.WRITE.bit();
+
+    /** A base channel's failure: one that closed it (an interrupt) closes this channel too, as the JDK's does. */
+    private IOException baseFailure(IOException e) {
+        if (e instanceof ClosedChannelException) {
+            try {
+                close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            return e;
+        }
+        return fs.onVolume(e);
     }
 
     /**
@@ -177,7 +208,8 @@ final class FilteredFileChannel extends FileChannel {
             }
             return new ClosedByInterruptException();
         }
-        return fs.failure(s, path.toString(), null, d);
+        IOException e = fs.failure(s, path.toString(), null, d);
+        return e instanceof ClosedChannelException ? baseFailure(e) : e; // the base channel closed (an interrupt)
     }
 
     @Override

@@ -85,6 +85,9 @@ public final class NioBackend implements VolumeBackend {
     private final boolean unixView;
     private final boolean posixView;
     private final BaseWatches watches;
+    /** The base is the JDK's own file system of this host (whose paths java.io names too). */
+    private final boolean defaultBase;
+    private final boolean slashSeparated;
 
     public NioBackend(Path root) throws IOException {
         this(root, false);
@@ -106,6 +109,9 @@ public final class NioBackend implements VolumeBackend {
         this.unixView = views.contains("unix");
         this.posixView = views.contains("posix");
         this.watches = new BaseWatches(this.root.getFileSystem());
+        this.slashSeparated = this.root.getFileSystem().getSeparator().equals("/");
+        this.defaultBase = this.root.getFileSystem().provider().getScheme().equals("file")
+                && this.root.getFileSystem().provider().getClass().getName().startsWith("sun.nio.fs.");
     }
 
     /** The volume is dismounted: its watches end. */
@@ -127,6 +133,9 @@ public final class NioBackend implements VolumeBackend {
 
     /** The base path of a volume path ({@code /a/b} → {@code <root>/a/b}). */
     Path resolve(String volumePath) {
+        if (slashSeparated && volumePath.startsWith("/")) {
+            return root.resolve(volumePath.substring(1)); // the base parses the names itself, as it would them split
+        }
         Path p = root;
         for (String part : volumePath.split("/")) {
             if (!part.isEmpty()) {
@@ -373,8 +382,7 @@ public final class NioBackend implements VolumeBackend {
                 }
                 yield new IoResult.NormalizedName(volumePath(real));
             }
-            case FileAccessInformation -> new IoResult.AccessInformation(may(h, java.nio.file.AccessMode.READ),
-                    may(h, java.nio.file.AccessMode.WRITE), may(h, java.nio.file.AccessMode.EXECUTE));
+            case FileAccessInformation -> access(h);
             case FileAllInformation -> attributes(h, true);
             case FileBasicInformation, FileNetworkOpenInformation, FilePosixInformation, FileAttributeTagInformation ->
                     attributes(h, false);
@@ -389,7 +397,25 @@ public final class NioBackend implements VolumeBackend {
         return new IoResult.StandardInformation(a.size(), a.isDirectory());
     }
 
-    /** Whether the file may be accessed so; a missing file is an exception, not a no. */
+    /**
+     * What the caller may do with the file; a missing file is an exception, not a no. On the JDK's own file system the
+     * three checks are {@code access(2)} answers (as {@code java.io.File} asks them), not three exceptions to build.
+     */
+    private IoResult.AccessInformation access(Handle h) throws IOException {
+        if (defaultBase) {
+            java.io.File f = new java.io.File(h.path.toString());
+            boolean r = f.canRead();
+            boolean w = f.canWrite();
+            boolean x = f.canExecute();
+            if (!r && !w && !x) {
+                h.path.getFileSystem().provider().checkAccess(h.path); // there at all?
+            }
+            return new IoResult.AccessInformation(r, w, x);
+        }
+        return new IoResult.AccessInformation(may(h, java.nio.file.AccessMode.READ),
+                may(h, java.nio.file.AccessMode.WRITE), may(h, java.nio.file.AccessMode.EXECUTE));
+    }
+
     private static boolean may(Handle h, java.nio.file.AccessMode mode) throws IOException {
         try {
             h.path.getFileSystem().provider().checkAccess(h.path, mode);

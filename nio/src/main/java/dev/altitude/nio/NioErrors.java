@@ -110,6 +110,18 @@ public final class NioErrors {
         return e != null ? e : new FileSystemException(file, other, status.toString());
     }
 
+    /** An exception of the base file system, naming volume paths instead of base paths ({@code toVolume}). */
+    static IOException onVolume(IOException e, java.util.function.UnaryOperator<String> toVolume) {
+        if (e instanceof FileSystemException f) {
+            IOException again = rebuild(f, toVolume.apply(f.getFile()), toVolume.apply(f.getOtherFile()));
+            if (again != f) {
+                again.initCause(f);
+            }
+            return again;
+        }
+        return e;
+    }
+
     /** The same exception naming other paths; a class this does not know is returned as it is. */
     private static FileSystemException rebuild(FileSystemException f, String file, String other) {
         String reason = f.getReason();

@@ -340,6 +340,52 @@ class NioMappingTest {
     record IoParametersSeen(String file, dev.altitude.core.IoParameters.PageProtection protection, long offset, long size) {
     }
 
+    /**
+     * A call whose operations no attached instance has a callback for is the base's own call; one with an operation an
+     * instance filters goes through the stack, all of it. Counted by a filter of QUERY_INFORMATION alone.
+     */
+    @Test
+    void aCallNoInstanceWouldSeeIsTheBaseCallAndOneItWouldSeeGoesThroughTheStack() throws IOException {
+        assertThat(manager.unloadFilter("trace")).isEqualTo(NtStatus.SUCCESS);
+        Files.writeString(base.resolve("f"), "x");
+        Files.createDirectory(base.resolve("d"));
+        Files.writeString(base.resolve("d/e"), "y");
+        java.util.concurrent.atomic.AtomicInteger queries = new java.util.concurrent.atomic.AtomicInteger();
+        manager.registerDriver("queries", () -> (mgr, config) -> {
+            Filter[] f = new Filter[1];
+            f[0] = mgr.registerFilter(FilterRegistration.builder("queries").altitude("360000")
+                    .onUnload(flags -> {
+                        f[0].unregister();
+                        return NtStatus.SUCCESS;
+                    })
+                    .onPreOperation(MajorFunction.QUERY_INFORMATION, (data, objects) -> {
+                        queries.incrementAndGet();
+                        return PreOpStatus.SUCCESS_NO_CALLBACK;
+                    })
+                    .build());
+            return f[0].startFiltering();
+        });
+        assertThat(fs.volume().isFilteredAny(MajorFunction.QUERY_INFORMATION.bit())).isFalse();
+        assertThat(manager.loadFilter("queries")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(fs.volume().isFilteredAny(MajorFunction.QUERY_INFORMATION.bit() | MajorFunction.READ.bit())).isTrue();
+        assertThat(fs.volume().isFilteredAny(MajorFunction.READ.bit() | MajorFunction.CREATE.bit())).isFalse();
+        assertThat(Files.exists(fs.getPath("/f"))).isTrue();
+        assertThat(Files.readAttributes(fs.getPath("/f"), BasicFileAttributes.class).size()).isEqualTo(1);
+        assertThat(Files.isDirectory(fs.getPath("/d"))).isTrue();
+        assertThat(queries.get()).as("exists, readAttributes, isDirectory each query through the stack").isEqualTo(3);
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(fs.getPath("/d"))) {
+            assertThat(s).containsExactly(fs.getPath("/d/e"));
+        }
+        assertThat(queries.get()).as("a listing makes no query: the base's own").isEqualTo(3);
+        assertThat(manager.unloadFilter("queries")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(fs.volume().isFilteredAny(MajorFunction.QUERY_INFORMATION.bit())).isFalse();
+        assertThat(Files.exists(fs.getPath("/f"))).isTrue();
+        assertThat(Files.exists(fs.getPath("/missing"))).isFalse();
+        assertThatThrownBy(() -> Files.readAttributes(fs.getPath("/missing"), BasicFileAttributes.class))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessage("/missing");
+        assertThat(queries.get()).isEqualTo(3);
+    }
+
     @Test
     void eachChannelIsAStreamHandleAndEachFileOneStream() throws IOException {
         Map<String, Object> streamCtx = new ConcurrentHashMap<>();
