@@ -379,11 +379,13 @@ public final class AltitudeFileSystem extends FileSystem {
         }
         List<CopyOption> o = Arrays.asList(options);
         boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS);
-        BasicFileAttributes attrs = readAttributes(source, BasicFileAttributes.class, noFollow);
-        BasicFileAttributes existing = attributesIfExists(target);
+        boolean copyAttributes = o.contains(StandardCopyOption.COPY_ATTRIBUTES);
+        IoResult.FileAttributes attrs = attributes(source, copyAttributes, noFollow); // owner and group by name too
+        IoResult.FileAttributes existing = attributesIfExists(target);
         if (existing != null) {
             // as the JDK does: the same file (the target not followed) is no copy at all
-            boolean same = attrs.fileKey() != null ? attrs.fileKey().equals(existing.fileKey()) : source.equals(target);
+            boolean same = attrs.inode() >= 0 ? attrs.inode() == existing.inode() && attrs.device() == existing.device()
+                    : source.equals(target);
             if (same) {
                 return;
             }
@@ -392,39 +394,74 @@ public final class AltitudeFileSystem extends FileSystem {
             }
             delete(target);
         }
-        if (attrs.isSymbolicLink()) {
+        if (attrs.kind() == IoParameters.FileKind.SYMBOLIC_LINK) {
             createSymbolicLink(target, readSymbolicLink(source));
-        } else if (attrs.isDirectory()) {
-            createDirectory(target);
-        } else {
-            try (var in = FilteredFileChannel.open(source, Set.of(java.nio.file.StandardOpenOption.READ));
-                 var out = FilteredFileChannel.open(target, Set.of(java.nio.file.StandardOpenOption.WRITE,
-                         java.nio.file.StandardOpenOption.CREATE_NEW))) {
-                in.transferTo(0, Long.MAX_VALUE, out);
+            if (copyAttributes) {
+                setTimes(target, attrs.lastModifiedTime(), attrs.lastAccessTime(), null, true);
             }
+            return;
         }
-        if (o.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
-            // as the JDK's copy: owner and group where allowed, permissions, then the times
-            if (!attrs.isSymbolicLink() && views.contains("posix")) {
-                java.nio.file.attribute.PosixFileAttributes posix = readAttributes(source,
-                        java.nio.file.attribute.PosixFileAttributes.class, noFollow);
+        if (attrs.kind() == IoParameters.FileKind.DIRECTORY) {
+            createDirectory(target);
+            if (copyAttributes) {
+                FileObject fo = openMeta(target, Set.of(Access.WRITE_DAC, Access.WRITE_ATTRIBUTES), true);
                 try {
-                    setAttribute(target, "posix:owner", posix.owner(), true);
-                    setAttribute(target, "posix:group", posix.group(), true);
-                } catch (java.nio.file.FileSystemException e) {
-                    // not allowed to give the file away: the JDK copies without, too
+                    copyAttributes(attrs, p -> perform(fo, p, target.toString(), null));
+                } finally {
+                    close(fo);
                 }
-                setAttribute(target, "posix:permissions", posix.permissions(), true);
             }
-            setTimes(target, attrs.lastModifiedTime(), attrs.lastAccessTime(), null, true);
+            return;
+        }
+        java.util.EnumSet<java.nio.file.StandardOpenOption> read = java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ);
+        try (var in = FilteredFileChannel.open(source, noFollow ? Set.of(java.nio.file.StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS) : read);
+             var out = FilteredFileChannel.open(target, Set.of(java.nio.file.StandardOpenOption.WRITE,
+                     java.nio.file.StandardOpenOption.CREATE_NEW))) {
+            in.transferTo(0, Long.MAX_VALUE, out);
+            if (copyAttributes) {
+                copyAttributes(attrs, out::operate); // on the new file's own handle: no opens of their own
+            }
         }
     }
 
-    private BasicFileAttributes attributesIfExists(AltitudePath p) throws IOException {
+    /** An operation that throws the caller's exception for a failure. */
+    interface Operation {
+        void run(IoParameters p) throws IOException;
+    }
+
+    /**
+     * As the JDK's copy with {@code COPY_ATTRIBUTES}: owner and group where allowed (one change, as {@code fchown}),
+     * the permissions, then the times; each one operation on the target's handle.
+     */
+    private static void copyAttributes(IoResult.FileAttributes a, Operation on) throws IOException {
+        if (a.hasPosix()) {
+            try {
+                on.run(IoParameters.SetSecurity.chown(a.owner(), a.group()));
+            } catch (java.nio.file.FileSystemException e) {
+                // not allowed to give the file away: the JDK copies without, too
+            }
+            on.run(IoParameters.SetSecurity.mode(FileMode.of(a.mode().permissions())));
+        }
+        on.run(new IoParameters.SetInformation(new FileInformation.Basic(null, a.lastAccessTime(), a.lastModifiedTime(),
+                null)));
+    }
+
+    /** The file's attributes (its link not followed), or null for one that is not there; no exception made for that. */
+    private IoResult.FileAttributes attributesIfExists(AltitudePath p) throws IOException {
+        FileObject fo = openMeta(p, Set.of(Access.READ_ATTRIBUTES), true);
         try {
-            return readAttributes(p, BasicFileAttributes.class, true);
-        } catch (java.nio.file.NoSuchFileException e) {
-            return null;
+            CallbackData d = new CallbackData(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation));
+            NtStatus s = send(d);
+            if (s.equals(NtStatus.OBJECT_NAME_NOT_FOUND) || s.equals(NtStatus.OBJECT_PATH_NOT_FOUND)) {
+                return null;
+            }
+            if (s.isFailure()) {
+                throw failure(s, p.toString(), null, d);
+            }
+            return (IoResult.FileAttributes) d.result();
+        } finally {
+            close(fo);
         }
     }
 

@@ -132,6 +132,11 @@ final class FilteredFileChannel extends FileChannel {
         return call(p, null, null);
     }
 
+    /** One operation on this channel's file (a copy sets the new file's attributes so); a failure throws. */
+    void operate(IoParameters p) throws IOException {
+        call(p, null, null);
+    }
+
     private void checkReadable() throws ClosedChannelException {
         if (!isOpen()) {
             throw new ClosedChannelException();

@@ -196,6 +196,22 @@ class NioMappingTest {
         assertThat(Files.readString(base.resolve("dst"))).isEqualTo("data");
     }
 
+    /** With COPY_ATTRIBUTES the new file's owner, mode and times are set on its own handle, as the JDK's fchown, fchmod, futimens. */
+    @Test
+    void aCopyWithItsAttributesSetsThemOnTheNewFilesHandle() throws IOException {
+        Files.writeString(base.resolve("src"), "data");
+        Files.setPosixFilePermissions(base.resolve("src"), PosixFilePermissions.fromString("r-x------"));
+        Files.setLastModifiedTime(base.resolve("src"), FileTime.fromMillis(1_500_000_000_000L));
+        trace.take();
+        Files.copy(fs.getPath("/src"), fs.getPath("/dst"), StandardCopyOption.COPY_ATTRIBUTES);
+        List<String> dst = trace.take().stream().filter(l -> l.contains("/dst")).toList();
+        assertThat(dst).containsExactly("CREATE /dst OPEN", "QUERY_INFORMATION /dst FileBasicInformation", "CLEANUP /dst",
+                "CLOSE /dst", "CREATE /dst CREATE", "WRITE /dst", "SET_SECURITY /dst", "SET_SECURITY /dst",
+                "SET_INFORMATION /dst FileBasicInformation", "CLEANUP /dst", "CLOSE /dst");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(base.resolve("dst")))).isEqualTo("r-x------");
+        assertThat(Files.getLastModifiedTime(base.resolve("dst")).toMillis()).isEqualTo(1_500_000_000_000L);
+    }
+
     @Test
     void pathsBehaveLikeTheBaseOnesAndUrisRoundTrip() throws IOException {
         Path p = fs.getPath("/a/b/../c");
