@@ -82,9 +82,10 @@ public sealed interface IoResult {
     }
 
     /**
-     * A directory entry returned by {@code DIRECTORY_CONTROL}; {@code size} is -1 when the listing does not say;
-     * {@code attributes} when the query asked for them and the backend had them (null otherwise, as for an entry
-     * gone between the listing and its look).
+     * A directory entry returned by {@code DIRECTORY_CONTROL}; {@code kind} is null when the listing does not say
+     * without a look at each entry (a {@code java.nio} base, as Windows' {@code FileNamesInformation} names only);
+     * {@code size} is -1 when the listing does not say; {@code attributes} when the query asked for them and the
+     * backend had them (null otherwise, as for an entry gone between the listing and its look).
      */
     record DirectoryEntry(String name, FileKind kind, long size, FileAttributes attributes) {
         /** An entry without its attributes. */

@@ -863,8 +863,9 @@ final class Operations {
     }
 
     /** {@code DT_*} of a kind. */
+    /** The dirent type of an entry's kind; {@code DT_UNKNOWN} (0) when the listing did not say. */
     private static int direntType(FileKind k) {
-        return k.posixType() >>> 12;
+        return k == null ? 0 : k.posixType() >>> 12;
     }
 
     /**

@@ -380,7 +380,8 @@ public final class AltitudeFileSystem extends FileSystem {
         List<CopyOption> o = Arrays.asList(options);
         boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS);
         boolean copyAttributes = o.contains(StandardCopyOption.COPY_ATTRIBUTES);
-        IoResult.FileAttributes attrs = attributes(source, copyAttributes, noFollow); // owner and group by name too
+        // owner and group by name too, where the base cannot take their numbers (the JDK's can: no name to look up)
+        IoResult.FileAttributes attrs = attributes(source, copyAttributes && !backend.ownersById(), noFollow);
         IoResult.FileAttributes existing = attributesIfExists(target);
         if (existing != null) {
             // as the JDK does: the same file (the target not followed) is no copy at all
@@ -418,7 +419,7 @@ public final class AltitudeFileSystem extends FileSystem {
                 LinkOption.NOFOLLOW_LINKS) : read);
              var out = FilteredFileChannel.open(target, Set.of(java.nio.file.StandardOpenOption.WRITE,
                      java.nio.file.StandardOpenOption.CREATE_NEW))) {
-            in.transferTo(0, Long.MAX_VALUE, out);
+            in.transferTo(0, Long.MAX_VALUE, out, attrs.size());
             if (copyAttributes) {
                 copyAttributes(attrs, out::operate); // on the new file's own handle: no opens of their own
             }

@@ -312,8 +312,15 @@ final class FilteredFileChannel extends FileChannel {
 
     @Override
     public long transferTo(long at, long count, WritableByteChannel target) throws IOException {
+        return transferTo(at, count, target, TRANSFER);
+    }
+
+    private static final int TRANSFER = 64 * 1024;
+
+    /** As {@link #transferTo(long, long, WritableByteChannel)}, its buffer no bigger than {@code expected} needs (a copy knows the size). */
+    long transferTo(long at, long count, WritableByteChannel target, long expected) throws IOException {
         checkReadable();
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 64 * 1024));
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.min(count, TRANSFER), Math.max(expected + 1, 1)));
         long done = 0;
         while (done < count) {
             buf.clear().limit((int) Math.min(buf.capacity(), count - done));

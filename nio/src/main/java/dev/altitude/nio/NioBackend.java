@@ -114,6 +114,11 @@ public final class NioBackend implements VolumeBackend {
                 && this.root.getFileSystem().provider().getClass().getName().startsWith("sun.nio.fs.");
     }
 
+    /** Whether owners and groups are set by number here (the JDK's own {@code unix:uid}), without their names. */
+    boolean ownersById() {
+        return defaultBase && unixView;
+    }
+
     /** The volume is dismounted: its watches end. */
     @Override
     public void close() {
@@ -208,7 +213,7 @@ public final class NioBackend implements VolumeBackend {
                     setSecurity(handle(fo), s);
                     data.complete(NtStatus.SUCCESS, 0);
                 }
-                case IoParameters.DirectoryControl d -> list(data, handle(fo), d.pattern());
+                case IoParameters.DirectoryControl d -> list(data, handle(fo), d.pattern(), d.withAttributes());
                 case IoParameters.NotifyChangeDirectory n -> notifyChange(data, handle(fo), n);
                 case IoParameters.FlushBuffers f -> {
                     Handle h = handle(fo);
@@ -537,14 +542,27 @@ public final class NioBackend implements VolumeBackend {
         return p.name() != null ? p.name() : Integer.toString(p.id());
     }
 
-    private void list(CallbackData data, Handle h, String pattern) throws IOException {
+    /**
+     * A listing: names alone (java.nio gives no entry's kind without a look at it, which the JDK's own stream does not
+     * take either), or each with its attributes when asked ({@code withAttributes}).
+     */
+    private void list(CallbackData data, Handle h, String pattern, boolean withAttributes) throws IOException {
         PathMatcher m = pattern == null ? null : h.path.getFileSystem().getPathMatcher("glob:" + pattern);
         List<IoResult.DirectoryEntry> entries = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(h.path)) {
             for (Path child : ds) {
                 Path name = child.getFileName();
                 if (m == null || m.matches(name)) {
-                    entries.add(new IoResult.DirectoryEntry(name.toString(), kind(child), -1));
+                    IoResult.FileAttributes a = null;
+                    if (withAttributes) {
+                        try {
+                            a = attributes(new Handle(child, null, true), false);
+                        } catch (IOException gone) {
+                            // gone between the listing and the look: listed without its attributes
+                        }
+                    }
+                    entries.add(a == null ? new IoResult.DirectoryEntry(name.toString(), null, -1)
+                            : new IoResult.DirectoryEntry(name.toString(), a.kind(), a.size(), a));
                 }
             }
         }
@@ -553,14 +571,6 @@ public final class NioBackend implements VolumeBackend {
     }
 
     /** What a listed entry is, not following a link; one gone since the listing counts as a file. */
-    private static FileKind kind(Path child) {
-        try {
-            return kind(Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException gone) {
-            return FileKind.FILE;
-        }
-    }
-
     private void lock(CallbackData data, Handle h, IoParameters.LockControl l) throws IOException {
         if (l.lock()) {
             FileLock lock = l.failImmediately() ? h.channel.tryLock(l.offset(), l.length(), l.shared())
