@@ -15,6 +15,7 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -309,6 +310,12 @@ public final class AltitudeFileSystemProvider extends FileSystemProvider {
         }
         if (!(path2 instanceof AltitudePath b) || b.fs != path(path).fs) {
             return false;
+        }
+        // as the JDK: the same file when its identity is (hard links are), else when the real paths are
+        Object k1 = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        Object k2 = Files.readAttributes(path2, BasicFileAttributes.class).fileKey();
+        if (k1 != null && k2 != null) {
+            return k1.equals(k2);
         }
         return path.toRealPath().equals(path2.toRealPath());
     }

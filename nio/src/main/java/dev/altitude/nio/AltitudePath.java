@@ -40,9 +40,16 @@ final class AltitudePath implements Path {
      * absolute: the base file system resolves {@code ..} after symbolic links, as it would without Altitude.
      */
     String volumePath() {
-        Path abs = fs.absolute(syntax);
-        return (fs.isDefault() ? abs : abs.normalize()).toString();
+        String v = volume;
+        if (v == null) {
+            Path abs = fs.absolute(syntax);
+            volume = v = (fs.isDefault() ? abs : abs.normalize()).toString();
+        }
+        return v;
     }
+
+    /** Made once (a path is immutable; a race makes it twice, alike). */
+    private String volume;
 
     /** The base file system's path of this one, made once (a relative one against user.dir as of then). */
     private Path base;

@@ -185,6 +185,7 @@ final class FilteredFileChannel extends FileChannel {
 
     private static final long READ_BIT = MajorFunction.READ.bit();
     private static final long WRITE_BIT = MajorFunction.WRITE.bit();
+    private static final long QUERY_BIT = MajorFunction.QUERY_INFORMATION.bit();
 
     /** A base channel's failure: one that closed it (an interrupt) closes this channel too, as the JDK's does. */
     private IOException baseFailure(IOException e) {
@@ -286,6 +287,13 @@ final class FilteredFileChannel extends FileChannel {
 
     @Override
     public long size() throws IOException {
+        if (isOpen() && fs.unfiltered(QUERY_BIT)) {
+            try {
+                return NioBackend.channelOf(fo).size();
+            } catch (IOException e) {
+                throw baseFailure(e);
+            }
+        }
         return call(new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation))
                 .result(dev.altitude.core.IoResult.StandardInformation.class).endOfFile();
     }

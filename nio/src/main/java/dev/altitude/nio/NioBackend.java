@@ -456,8 +456,19 @@ public final class NioBackend implements VolumeBackend {
                 a.creationTime(), null, null, null, null, -1, -1, -1, -1);
     }
 
+    /** The kind as the view's own tests say it (jimfs's {@code unix:mode} has no type bits), the mode telling the others apart. */
     private static FileKind kind(Map<String, Object> unix) {
-        return FileKind.ofPosixMode((Integer) unix.get("mode"));
+        if (Boolean.TRUE.equals(unix.get("isSymbolicLink"))) {
+            return FileKind.SYMBOLIC_LINK;
+        }
+        if (Boolean.TRUE.equals(unix.get("isDirectory"))) {
+            return FileKind.DIRECTORY;
+        }
+        if (Boolean.TRUE.equals(unix.get("isRegularFile"))) {
+            return FileKind.FILE;
+        }
+        FileKind k = FileKind.ofPosixMode((Integer) unix.get("mode"));
+        return k.isOther() ? k : FileKind.FIFO;
     }
 
     private static FileKind kind(BasicFileAttributes a) {

@@ -291,6 +291,146 @@ class NioContractTest extends TwoBases {
                     c.close();
                 }
             }));
+            all.add(Arguments.of(base, "a reader of a file that is not there", (Case) root -> {
+                try (var r = Files.newBufferedReader(root.resolve("missing"))) {
+                    return r.readLine();
+                }
+            }));
+            all.add(Arguments.of(base, "two attributes of two views by name", (Case) root ->
+                    new TreeMap<>(Files.readAttributes(root.resolve("f"), "posix:permissions,size")).toString()));
+            all.add(Arguments.of(base, "a modification time set and read back", (Case) root -> {
+                Files.setLastModifiedTime(root.resolve("f"), FileTime.fromMillis(1_234_567_890_000L));
+                return Files.getLastModifiedTime(root.resolve("f")).toMillis();
+            }));
+            all.add(Arguments.of(base, "isSameFile of two spellings, of a hard link, of another file", (Case) root -> {
+                Files.createLink(root.resolve("g"), root.resolve("f"));
+                return Files.isSameFile(root.resolve("f"), root.resolve("d/../f")) + " "
+                        + Files.isSameFile(root.resolve("f"), root.resolve("g")) + " "
+                        + Files.isSameFile(root.resolve("f"), root.resolve("d"));
+            }));
+            all.add(Arguments.of(base, "a temporary file in a directory", (Case) root -> {
+                Path t = Files.createTempFile(root.resolve("d"), "p", ".s");
+                // (not its permissions: the JDK's helper asks for rw------- only on the default file system)
+                return t.getParent().equals(root.resolve("d")) + " " + t.getFileName().toString().startsWith("p")
+                        + " " + Files.size(t);
+            }));
+            all.add(Arguments.of(base, "a listing of a file", (Case) root -> {
+                try (var l = Files.list(root.resolve("f"))) {
+                    return l.count();
+                }
+            }));
+            all.add(Arguments.of(base, "a file moved onto itself, and copied onto itself", (Case) root -> {
+                Files.move(root.resolve("f"), root.resolve("f"));
+                Files.copy(root.resolve("f"), root.resolve("f"));
+                return Files.readString(root.resolve("f"));
+            }));
+            all.add(Arguments.of(base, "a copy replacing a directory with entries, and an empty one", (Case) root -> {
+                Files.writeString(root.resolve("d/x"), "x");
+                String full = outcome(r -> Files.copy(r.resolve("f"), r.resolve("d"), StandardCopyOption.REPLACE_EXISTING), root);
+                Files.createDirectory(root.resolve("e"));
+                Files.copy(root.resolve("f"), root.resolve("e"), StandardCopyOption.REPLACE_EXISTING);
+                return full + " " + Files.readString(root.resolve("e"));
+            }));
+            all.add(Arguments.of(base, "delete and deleteIfExists of a file that is not there", (Case) root ->
+                    outcome(r -> { Files.delete(r.resolve("missing")); return "deleted"; }, root) + " "
+                            + Files.deleteIfExists(root.resolve("missing"))));
+            if (base.equals("disk")) all.add(Arguments.of(base, "createDirectories below a file, and of one that exists", (Case) root ->
+                    outcome(r -> Files.createDirectories(r.resolve("f/x/y")), root) + " "
+                            + Files.createDirectories(root.resolve("d")).equals(root.resolve("d"))));
+            all.add(Arguments.of(base, "an appending output stream", (Case) root -> {
+                try (var out = Files.newOutputStream(root.resolve("f"), StandardOpenOption.APPEND)) {
+                    out.write("++".getBytes());
+                }
+                return Files.readString(root.resolve("f"));
+            }));
+            all.add(Arguments.of(base, "a channel read past the end, and written past it", (Case) root -> {
+                try (var c = java.nio.channels.FileChannel.open(root.resolve("f"), StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
+                    int past = c.position(100).read(java.nio.ByteBuffer.allocate(4));
+                    c.write(java.nio.ByteBuffer.wrap(new byte[] {'z'}), 8);
+                    java.nio.ByteBuffer all8 = java.nio.ByteBuffer.allocate(16);
+                    int n = c.read(all8, 0);
+                    return past + " " + c.size() + " " + n + " " + java.util.Arrays.toString(
+                            java.util.Arrays.copyOf(all8.array(), n));
+                }
+            }));
+            all.add(Arguments.of(base, "truncate to more than the size, and below the position", (Case) root -> {
+                try (var c = java.nio.channels.FileChannel.open(root.resolve("f"), StandardOpenOption.WRITE)) {
+                    c.truncate(100);
+                    long after = c.size();
+                    c.position(3);
+                    c.truncate(1);
+                    return after + " " + c.size() + " " + c.position();
+                }
+            }));
+            all.add(Arguments.of(base, "locks a channel's mode does not allow", (Case) root -> {
+                try (var r = java.nio.channels.FileChannel.open(root.resolve("f"), StandardOpenOption.READ);
+                     var w = java.nio.channels.FileChannel.open(root.resolve("d").resolveSibling("f"), StandardOpenOption.WRITE)) {
+                    return outcome(x -> r.tryLock(), root) + " " + outcome(x -> w.tryLock(0, 1, true), root);
+                }
+            }));
+            all.add(Arguments.of(base, "transferFrom past the end of the file", (Case) root -> {
+                try (var c = java.nio.channels.FileChannel.open(root.resolve("f"), StandardOpenOption.WRITE)) {
+                    return c.transferFrom(java.nio.channels.Channels.newChannel(new java.io.ByteArrayInputStream(
+                            new byte[] {1, 2})), 100, 2) + " " + c.size();
+                }
+            }));
+            all.add(Arguments.of(base, "an appending channel writes at the end whatever its position", (Case) root -> {
+                try (var c = Files.newByteChannel(root.resolve("f"), StandardOpenOption.APPEND)) {
+                    c.position(0);
+                    c.write(java.nio.ByteBuffer.wrap("!".getBytes()));
+                    return c.position() + " " + Files.readString(root.resolve("f"));
+                }
+            }));
+            all.add(Arguments.of(base, "symbolic links: made, read, made again, tested", (Case) root -> {
+                Files.createSymbolicLink(root.resolve("l"), root.resolve("f").getFileName());
+                String again = outcome(r -> Files.createSymbolicLink(r.resolve("l"), r.resolve("f").getFileName()), root);
+                return Files.readSymbolicLink(root.resolve("l")) + " " + again + " " + Files.isSymbolicLink(root.resolve("l"))
+                        + " " + Files.isRegularFile(root.resolve("l")) + " "
+                        + Files.isRegularFile(root.resolve("l"), java.nio.file.LinkOption.NOFOLLOW_LINKS) + " "
+                        + Files.readString(root.resolve("l"));
+            }));
+            all.add(Arguments.of(base, "a glob listing", (Case) root -> {
+                Files.writeString(root.resolve("a.txt"), "a");
+                Files.writeString(root.resolve("b.txt"), "b");
+                Files.writeString(root.resolve("c.bin"), "c");
+                TreeSet<String> names = new TreeSet<>();
+                try (DirectoryStream<Path> s = Files.newDirectoryStream(root, "*.txt")) {
+                    s.forEach(p -> names.add(p.getFileName().toString()));
+                }
+                return names;
+            }));
+            all.add(Arguments.of(base, "walk and find", (Case) root -> {
+                Files.writeString(root.resolve("d/x"), "x");
+                Files.createDirectory(root.resolve("d/e"));
+                Files.writeString(root.resolve("d/e/y"), "y");
+                TreeSet<String> walked = new TreeSet<>();
+                try (var w = Files.walk(root.resolve("d"))) {
+                    w.forEach(p -> walked.add(root.relativize(p).toString()));
+                }
+                try (var w = Files.walk(root.resolve("d"), 1); var f = Files.find(root, 5,
+                        (p, a) -> a.isRegularFile() && p.getFileName().toString().equals("y"))) {
+                    return walked + " " + w.count() + " " + f.map(p -> root.relativize(p).toString()).toList();
+                }
+            }));
+            all.add(Arguments.of(base, "a hidden file, and a file's lines", (Case) root -> {
+                Files.writeString(root.resolve(".h"), "1\n2\n3");
+                try (var lines = Files.lines(root.resolve(".h"))) {
+                    return Files.isHidden(root.resolve(".h")) + " " + Files.isHidden(root.resolve("f")) + " " + lines.count();
+                }
+            }));
+            all.add(Arguments.of(base, "a directory moved, and a file moved into it", (Case) root -> {
+                Files.move(root.resolve("d"), root.resolve("d2"));
+                Files.move(root.resolve("f"), root.resolve("d2/f"));
+                return Files.exists(root.resolve("d")) + " " + Files.readString(root.resolve("d2/f")) + " "
+                        + Files.exists(root.resolve("f"));
+            }));
+            all.add(Arguments.of(base, "permissions set through the view and read back", (Case) root -> {
+                var v = Files.getFileAttributeView(root.resolve("f"), PosixFileAttributeView.class);
+                v.setPermissions(PosixFilePermissions.fromString("r--r--r--"));
+                return PosixFilePermissions.toString(v.readAttributes().permissions()) + " "
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("f")));
+            }));
             all.add(Arguments.of(base, "the store is the file's own", (Case) root -> {
                 FileStore store = Files.getFileStore(root.resolve("f"));
                 return store.type() + " " + store.getTotalSpace() + " " + store.isReadOnly();
