@@ -153,7 +153,7 @@ class NioMappingTest {
                 "CREATE /s OPEN", "FILE_SYSTEM_CONTROL /s", "CLEANUP /s", "CLOSE /s",
                 "CREATE /h CREATE", "CLEANUP /h", "CLOSE /h");
         assertThat(Files.readString(fs.getPath("/s"))).isEqualTo("A");
-        assertThat(Files.isSameFile(fs.getPath("/h"), fs.getPath("/c"))).isFalse(); // different names: real paths differ
+        assertThat(Files.isSameFile(fs.getPath("/h"), fs.getPath("/c"))).isTrue(); // as the JDK: one file, two names
         trace.take();
         Files.delete(fs.getPath("/h"));
         assertThat(trace.take()).containsExactly("CREATE /h OPEN", "SET_INFORMATION /h FileDispositionInformation",
