@@ -620,36 +620,7 @@ public final class AltitudeFileSystem extends FileSystem {
         for (IoResult.DirectoryEntry e : listing.entries()) {
             all.add(dir.resolve(e.name()));
         }
-        // the filter is asked as the iterator goes, as the JDK's: its IOException comes from the iterator, wrapped
-        Iterator<Path> entries = new Iterator<>() {
-            private int at;
-            private Path next;
-
-            @Override
-            public boolean hasNext() {
-                while (next == null && at < all.size()) {
-                    Path p = all.get(at++);
-                    try {
-                        if (filter == null || filter.accept(p)) {
-                            next = p;
-                        }
-                    } catch (IOException e) {
-                        throw new java.nio.file.DirectoryIteratorException(e);
-                    }
-                }
-                return next != null;
-            }
-
-            @Override
-            public Path next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
-                }
-                Path p = next;
-                next = null;
-                return p;
-            }
-        };
+        Iterator<Path> entries = accepted(all.iterator(), filter);
         return new DirectoryStream<>() {
             private boolean closed;
             private boolean iterated;
@@ -673,6 +644,41 @@ public final class AltitudeFileSystem extends FileSystem {
         };
     }
 
+    /**
+     * The entries {@code filter} accepts, asked as the iterator goes, as the JDK's: the filter's IOException comes
+     * from the iterator, wrapped in {@code DirectoryIteratorException}.
+     */
+    private static Iterator<Path> accepted(Iterator<Path> all, DirectoryStream.Filter<? super Path> filter) {
+        return new Iterator<>() {
+            private Path next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && all.hasNext()) {
+                    Path p = all.next();
+                    try {
+                        if (filter == null || filter.accept(p)) {
+                            next = p;
+                        }
+                    } catch (IOException e) {
+                        throw new java.nio.file.DirectoryIteratorException(e);
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Path next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                Path p = next;
+                next = null;
+                return p;
+            }
+        };
+    }
+
     /** The base's own listing, its entries as paths of the volume, the filter asked as the iterator goes. */
     private DirectoryStream<Path> baseDirectoryStream(AltitudePath dir, DirectoryStream.Filter<? super Path> filter)
             throws IOException {
@@ -686,34 +692,17 @@ public final class AltitudeFileSystem extends FileSystem {
             @Override
             public Iterator<Path> iterator() {
                 Iterator<Path> names = base.iterator();
-                return new Iterator<>() {
-                    private Path next;
-
+                return accepted(new Iterator<>() {
                     @Override
                     public boolean hasNext() {
-                        while (next == null && names.hasNext()) {
-                            Path p = dir.resolve(names.next().getFileName().toString());
-                            try {
-                                if (filter == null || filter.accept(p)) {
-                                    next = p;
-                                }
-                            } catch (IOException e) {
-                                throw new java.nio.file.DirectoryIteratorException(e);
-                            }
-                        }
-                        return next != null;
+                        return names.hasNext();
                     }
 
                     @Override
                     public Path next() {
-                        if (!hasNext()) {
-                            throw new java.util.NoSuchElementException();
-                        }
-                        Path p = next;
-                        next = null;
-                        return p;
+                        return dir.resolve(names.next().getFileName().toString());
                     }
-                };
+                }, filter);
             }
 
             @Override

@@ -303,26 +303,16 @@ class NioMappingTest {
     void mapIsAnAcquireForSectionSynchronizationAFilterMayRefuse() throws IOException {
         assertThat(manager.unloadFilter("trace")).isEqualTo(NtStatus.SUCCESS);
         List<IoParametersSeen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        manager.registerDriver("mapGate", () -> (mgr, config) -> {
-            Filter[] f = new Filter[1];
-            f[0] = mgr.registerFilter(FilterRegistration.builder("mapGate").altitude("360000")
-                    .onUnload(flags -> {
-                        f[0].unregister();
-                        return NtStatus.SUCCESS;
-                    })
-                    .onPreOperation(MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION, (data, objects) -> {
-                        var a = (dev.altitude.core.IoParameters.AcquireForSectionSynchronization) data.parameters();
-                        seen.add(new IoParametersSeen(data.fileObject().path(), a.protection(), a.offset(), a.size()));
-                        if (data.fileObject().path().endsWith("unscanned")) {
-                            data.complete(NtStatus.ACCESS_DENIED, 0);
-                            return PreOpStatus.COMPLETE;
-                        }
-                        return PreOpStatus.SUCCESS_NO_CALLBACK;
-                    })
-                    .build());
-            return f[0].startFiltering();
-        });
-        assertThat(manager.loadFilter("mapGate")).isEqualTo(NtStatus.SUCCESS);
+        OneFilter.load(manager, "mapGate", "360000", b -> b
+                .onPreOperation(MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION, (data, objects) -> {
+                    var a = (dev.altitude.core.IoParameters.AcquireForSectionSynchronization) data.parameters();
+                    seen.add(new IoParametersSeen(data.fileObject().path(), a.protection(), a.offset(), a.size()));
+                    if (data.fileObject().path().endsWith("unscanned")) {
+                        data.complete(NtStatus.ACCESS_DENIED, 0);
+                        return PreOpStatus.COMPLETE;
+                    }
+                    return PreOpStatus.SUCCESS_NO_CALLBACK;
+                }));
         Files.writeString(base.resolve("unscanned"), "secret");
         Files.writeString(base.resolve("scanned"), "mapped");
         try (FileChannel ch = FileChannel.open(fs.getPath("/unscanned"), StandardOpenOption.READ)) {
@@ -367,22 +357,12 @@ class NioMappingTest {
         Files.createDirectory(base.resolve("d"));
         Files.writeString(base.resolve("d/e"), "y");
         java.util.concurrent.atomic.AtomicInteger queries = new java.util.concurrent.atomic.AtomicInteger();
-        manager.registerDriver("queries", () -> (mgr, config) -> {
-            Filter[] f = new Filter[1];
-            f[0] = mgr.registerFilter(FilterRegistration.builder("queries").altitude("360000")
-                    .onUnload(flags -> {
-                        f[0].unregister();
-                        return NtStatus.SUCCESS;
-                    })
-                    .onPreOperation(MajorFunction.QUERY_INFORMATION, (data, objects) -> {
-                        queries.incrementAndGet();
-                        return PreOpStatus.SUCCESS_NO_CALLBACK;
-                    })
-                    .build());
-            return f[0].startFiltering();
-        });
         assertThat(fs.volume().isFilteredAny(MajorFunction.QUERY_INFORMATION.bit())).isFalse();
-        assertThat(manager.loadFilter("queries")).isEqualTo(NtStatus.SUCCESS);
+        OneFilter.load(manager, "queries", "360000", b -> b
+                .onPreOperation(MajorFunction.QUERY_INFORMATION, (data, objects) -> {
+                    queries.incrementAndGet();
+                    return PreOpStatus.SUCCESS_NO_CALLBACK;
+                }));
         assertThat(fs.volume().isFilteredAny(MajorFunction.QUERY_INFORMATION.bit() | MajorFunction.READ.bit())).isTrue();
         assertThat(fs.volume().isFilteredAny(MajorFunction.READ.bit() | MajorFunction.CREATE.bit())).isFalse();
         assertThat(Files.exists(fs.getPath("/f"))).isTrue();

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.WatchServiceConfiguration;
-import dev.altitude.core.Filter;
 import dev.altitude.core.FilterManager;
-import dev.altitude.core.FilterRegistration;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.IoResult;
 import dev.altitude.core.MajorFunction;
@@ -54,36 +52,26 @@ class NioWatchTest extends TwoBases {
         final AtomicInteger notifications = new AtomicInteger();
 
         void load(FilterManager manager) {
-            manager.registerDriver("hider", () -> (mgr, config) -> {
-                Filter[] f = new Filter[1];
-                f[0] = mgr.registerFilter(FilterRegistration.builder("hider").altitude("360000")
-                        .onUnload(flags -> {
-                            f[0].unregister();
-                            return NtStatus.SUCCESS;
-                        })
-                        .onOperation(MajorFunction.DIRECTORY_CONTROL, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
-                                (data, objects, context, draining) -> {
-                                    if (draining) {
-                                        return PostOpStatus.FINISHED_PROCESSING;
-                                    }
-                                    switch (data.result()) {
-                                        case IoResult.DirectoryListing l -> data.setResult(new IoResult.DirectoryListing(
-                                                l.entries().stream().filter(e -> !e.name().startsWith("hidden")).toList()));
-                                        case IoResult.DirectoryChanges c -> {
-                                            notifications.incrementAndGet();
-                                            List<IoResult.DirectoryChange> shown = c.changes().stream()
-                                                    .filter(e -> !e.name().startsWith("hidden")).toList();
-                                            hiddenEvents.addAndGet(c.changes().size() - shown.size());
-                                            data.setResult(new IoResult.DirectoryChanges(shown));
-                                        }
-                                        case null, default -> { }
-                                    }
+            OneFilter.load(manager, "hider", "360000", b -> b
+                    .onOperation(MajorFunction.DIRECTORY_CONTROL, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
+                            (data, objects, context, draining) -> {
+                                if (draining) {
                                     return PostOpStatus.FINISHED_PROCESSING;
-                                })
-                        .build());
-                return f[0].startFiltering();
-            });
-            assertThat(manager.loadFilter("hider")).isEqualTo(NtStatus.SUCCESS);
+                                }
+                                switch (data.result()) {
+                                    case IoResult.DirectoryListing l -> data.setResult(new IoResult.DirectoryListing(
+                                            l.entries().stream().filter(e -> !e.name().startsWith("hidden")).toList()));
+                                    case IoResult.DirectoryChanges c -> {
+                                        notifications.incrementAndGet();
+                                        List<IoResult.DirectoryChange> shown = c.changes().stream()
+                                                .filter(e -> !e.name().startsWith("hidden")).toList();
+                                        hiddenEvents.addAndGet(c.changes().size() - shown.size());
+                                        data.setResult(new IoResult.DirectoryChanges(shown));
+                                    }
+                                    case null, default -> { }
+                                }
+                                return PostOpStatus.FINISHED_PROCESSING;
+                            }));
         }
     }
 
@@ -144,24 +132,14 @@ class NioWatchTest extends TwoBases {
     @Test
     void aFilterMayRefuseAWatch() throws Exception {
         mount("disk");
-        manager.registerDriver("refuser", () -> (mgr, config) -> {
-            Filter[] f = new Filter[1];
-            f[0] = mgr.registerFilter(FilterRegistration.builder("refuser").altitude("360000")
-                    .onUnload(flags -> {
-                        f[0].unregister();
-                        return NtStatus.SUCCESS;
-                    })
-                    .onPreOperation(MajorFunction.DIRECTORY_CONTROL, (data, objects) -> {
-                        if (data.parameters() instanceof IoParameters.NotifyChangeDirectory) {
-                            data.complete(NtStatus.ACCESS_DENIED, 0);
-                            return PreOpStatus.COMPLETE;
-                        }
-                        return PreOpStatus.SUCCESS_NO_CALLBACK;
-                    })
-                    .build());
-            return f[0].startFiltering();
-        });
-        assertThat(manager.loadFilter("refuser")).isEqualTo(NtStatus.SUCCESS);
+        OneFilter.load(manager, "refuser", "360000", b -> b
+                .onPreOperation(MajorFunction.DIRECTORY_CONTROL, (data, objects) -> {
+                    if (data.parameters() instanceof IoParameters.NotifyChangeDirectory) {
+                        data.complete(NtStatus.ACCESS_DENIED, 0);
+                        return PreOpStatus.COMPLETE;
+                    }
+                    return PreOpStatus.SUCCESS_NO_CALLBACK;
+                }));
         Path dir = Files.createDirectory(fs.getPath("/d"));
         try (WatchService w = fs.newWatchService()) {
             assertThatThrownBy(() -> dir.register(w, StandardWatchEventKinds.ENTRY_CREATE))
