@@ -700,7 +700,13 @@ public final class AltitudeFileSystem extends FileSystem {
 
                     @Override
                     public Path next() {
-                        return dir.resolve(names.next().getFileName().toString());
+                        // the base's entry is the new path's base path; its name joins the volume's syntax unparsed
+                        // where both are of one provider (a volume on the disk, the default file system)
+                        Path entry = names.next();
+                        Path name = entry.getFileName();
+                        Path syntax = name.getFileSystem().provider() == dir.syntax.getFileSystem().provider()
+                                ? dir.syntax.resolve(name) : dir.syntax.resolve(name.toString());
+                        return new AltitudePath(AltitudeFileSystem.this, syntax, entry);
                     }
                 }, filter);
             }

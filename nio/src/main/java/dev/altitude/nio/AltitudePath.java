@@ -23,6 +23,12 @@ final class AltitudePath implements Path {
         this.syntax = syntax;
     }
 
+    /** A path whose base path is known already (an entry of the base's own listing). */
+    AltitudePath(AltitudeFileSystem fs, Path syntax, Path base) {
+        this(fs, syntax);
+        this.base = base;
+    }
+
     private AltitudePath wrap(Path p) {
         return p == null ? null : new AltitudePath(fs, p);
     }
