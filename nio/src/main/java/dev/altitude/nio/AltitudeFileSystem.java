@@ -265,24 +265,29 @@ public final class AltitudeFileSystem extends FileSystem {
                     : baseProvider().exists(path.basePath());
         }
         try {
-            if (noFollow) {
-                attributes(path, false, true);
-            } else {
-                checkAccess(path);
+            if (!noFollow) {
+                checkAccess(path); // one plain look (FileStandardInformation), cheaper than the attributes
+                return true;
             }
-            return true;
+            return attributesIfExists(path, false, true) != null;
         } catch (IOException e) {
-            return false;
+            return false; // as the JDK's: a file that cannot be looked at does not exist for the caller
         }
     }
 
-    /** {@code Files.isDirectory} and the like: the attributes, or null for a file that is not there. */
+    /** {@code Files.isDirectory} and the like: the attributes, or null for a file that is not there (no exception made). */
     <A extends BasicFileAttributes> A readAttributesIfExists(AltitudePath path, Class<A> type, boolean noFollow)
             throws IOException {
+        if (type != BasicFileAttributes.class || !unfiltered(QUERY)) {
+            checkAttributesType(type);
+            IoResult.FileAttributes a = attributesIfExists(path, type != BasicFileAttributes.class, noFollow);
+            return a == null ? null : Attributes.as(type, a);
+        }
         try {
-            return readAttributes(path, type, noFollow);
-        } catch (java.nio.file.NoSuchFileException e) {
-            return null;
+            return noFollow ? baseProvider().readAttributesIfExists(path.basePath(), type, LinkOption.NOFOLLOW_LINKS)
+                    : baseProvider().readAttributesIfExists(path.basePath(), type);
+        } catch (IOException e) {
+            throw onVolume(e);
         }
     }
 
@@ -382,7 +387,7 @@ public final class AltitudeFileSystem extends FileSystem {
         boolean copyAttributes = o.contains(StandardCopyOption.COPY_ATTRIBUTES);
         // owner and group by name too, where the base cannot take their numbers (the JDK's can: no name to look up)
         IoResult.FileAttributes attrs = attributes(source, copyAttributes && !backend.ownersById(), noFollow);
-        IoResult.FileAttributes existing = attributesIfExists(target);
+        IoResult.FileAttributes existing = attributesIfExists(target, false, true);
         if (existing != null) {
             // as the JDK does: the same file (the target not followed) is no copy at all
             boolean same = attrs.inode() >= 0 ? attrs.inode() == existing.inode() && attrs.device() == existing.device()
@@ -414,9 +419,8 @@ public final class AltitudeFileSystem extends FileSystem {
             }
             return;
         }
-        java.util.EnumSet<java.nio.file.StandardOpenOption> read = java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ);
         try (var in = FilteredFileChannel.open(source, noFollow ? Set.of(java.nio.file.StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS) : read);
+                LinkOption.NOFOLLOW_LINKS) : Set.of(java.nio.file.StandardOpenOption.READ));
              var out = FilteredFileChannel.open(target, Set.of(java.nio.file.StandardOpenOption.WRITE,
                      java.nio.file.StandardOpenOption.CREATE_NEW))) {
             in.transferTo(0, Long.MAX_VALUE, out, attrs.size());
@@ -448,11 +452,15 @@ public final class AltitudeFileSystem extends FileSystem {
                 null)));
     }
 
-    /** The file's attributes (its link not followed), or null for one that is not there; no exception made for that. */
-    private IoResult.FileAttributes attributesIfExists(AltitudePath p) throws IOException {
-        FileObject fo = openMeta(p, Set.of(Access.READ_ATTRIBUTES), true);
+    /**
+     * The file's attributes ({@code names}: with the owner's and group's names), or null for one that is not there;
+     * no exception made for that.
+     */
+    private IoResult.FileAttributes attributesIfExists(AltitudePath p, boolean names, boolean noFollow) throws IOException {
+        FileObject fo = openMeta(p, Set.of(Access.READ_ATTRIBUTES), noFollow);
         try {
-            CallbackData d = new CallbackData(fo, new IoParameters.QueryInformation(FileInformationClass.FileBasicInformation));
+            CallbackData d = new CallbackData(fo, new IoParameters.QueryInformation(names
+                    ? FileInformationClass.FileAllInformation : FileInformationClass.FileBasicInformation));
             NtStatus s = send(d);
             if (s.equals(NtStatus.OBJECT_NAME_NOT_FOUND) || s.equals(NtStatus.OBJECT_PATH_NOT_FOUND)) {
                 return null;
@@ -500,9 +508,7 @@ public final class AltitudeFileSystem extends FileSystem {
     }
 
     <A extends BasicFileAttributes> A readAttributes(AltitudePath path, Class<A> type, boolean noFollow) throws IOException {
-        if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
-            throw new UnsupportedOperationException(type.getName() + " is not supported on this volume");
-        }
+        checkAttributesType(type);
         if (type == BasicFileAttributes.class && unfiltered(QUERY)) {
             try {
                 return noFollow ? baseProvider().readAttributes(path.basePath(), type, LinkOption.NOFOLLOW_LINKS)
@@ -512,6 +518,12 @@ public final class AltitudeFileSystem extends FileSystem {
             }
         }
         return Attributes.as(type, attributes(path, type != BasicFileAttributes.class, noFollow));
+    }
+
+    private static void checkAttributesType(Class<?> type) {
+        if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
+            throw new UnsupportedOperationException(type.getName() + " is not supported on this volume");
+        }
     }
 
     Map<String, Object> readAttributes(AltitudePath path, String attributes, boolean noFollow) throws IOException {
