@@ -120,7 +120,8 @@ final class Fltmc {
             for (var v : rows) {
                 out.add(out("{\"volume\":" + json(v.name()) + ",\"fileSystemType\":" + json(v.fileSystemType())
                         + ",\"instances\":" + v.instances() + ",\"openPastFilters\":["
-                        + String.join(",", v.openPastFilters().stream().map(Fltmc::json).toList()) + "]}"));
+                        + String.join(",", v.openPastFilters().stream().map(Fltmc::json).toList()) + "],\"notes\":["
+                        + String.join(",", v.notes().stream().map(Fltmc::json).toList()) + "]}"));
             }
             return 0;
         }
@@ -131,6 +132,9 @@ final class Fltmc {
                     v.openPastFilters().size())));
             for (String f : v.openPastFilters()) {
                 out.add(out("    " + f));
+            }
+            for (String n : v.notes()) {
+                out.add(out("    " + n));
             }
         }
         return 0;
@@ -208,6 +212,10 @@ final class Fltmc {
     private int attach(List<ControlProtocol.Line> out, String filter, String volume, String instance, String altitude) {
         Instance i = manager.attach(filter, volume, instance, altitude);
         out.add(out("attached " + i.name() + " of " + filter + " to " + volume + " at " + i.altitude()));
+        if (i.attachStatus().isWarning()) {
+            out.add(out(i.attachStatus().toAdminString() + ": this volume cannot present the pre-operations "
+                    + i.undeliveredPreOperations() + " of " + filter + "; they will not be called there"));
+        }
         return 0;
     }
 

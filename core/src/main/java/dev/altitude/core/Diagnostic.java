@@ -50,6 +50,11 @@ public record Diagnostic(Instant time, Kind kind, String filter, String message)
          * does not reach it (kernel passthrough, the page cache) until they close; the message names them.
          */
         DATA_BYPASS(false),
+        /**
+         * An instance attached to a volume that cannot present some of the pre-operations its filter registered
+         * ({@link VolumeCapabilities}); the message names them.
+         */
+        PRE_OPERATIONS_NOT_DELIVERED(false),
         /** The manager itself broke a promise (a callback after unregister would have run); it was not called. */
         INTERNAL_ERROR(false);
 

@@ -25,8 +25,12 @@ final class Dispatch {
                 || path == IoParameters.IoPath.PAGING && (skips & OperationFlag.SKIP_PAGING_IO.value()) != 0;
     }
 
-    /** Runs {@code data} from {@code st[from]} down and through the backend. */
-    static void run(Volume volume, CallbackData data, Instance[] st, int from) {
+    /**
+     * Runs {@code data} from {@code st[from]} down and through the backend; or, {@code postOnly}, an operation the
+     * file system already carried out: no pre-operation and no backend, each post-operation owed as if its
+     * pre-operation had asked for it ({@link Volume#completed}).
+     */
+    static void run(Volume volume, CallbackData data, Instance[] st, int from, boolean postOnly) {
         int major = data.majorFunction().ordinal();
         CallbackFrame frame = null;
         int base = 0; // this operation's levels in the thread's stack: base up to the frame's top
@@ -35,7 +39,7 @@ final class Dispatch {
         try {
             for (int i = from; i < st.length; i++) {
                 Instance inst = st[i];
-                Callbacks.PreOperation pre = inst.pre[major];
+                Callbacks.PreOperation pre = postOnly ? null : inst.pre[major];
                 Callbacks.PostOperation post = inst.post[major];
                 if (pre == null && post == null || inst.skips[major] != 0 && skipped(inst.skips[major], data)) {
                     continue;
@@ -54,7 +58,7 @@ final class Dispatch {
                     break;
                 }
             }
-            if (!completed) {
+            if (!completed && !postOnly) {
                 volume.callBackend(data);
             }
             if (frame != null) {

@@ -306,6 +306,7 @@ public final class Filter implements CallbackOwner {
                 }
                 if (attached) {
                     volume.noteDataBypass(inst);
+                    inst.noteUndelivered();
                     return inst;
                 }
                 // unregister began during setup: this instance was set up, so it gets its teardown

@@ -705,7 +705,8 @@ public final class FilterManager implements AutoCloseable {
     }
 
     /** A row of {@code fltmc volumes}; {@code openPastFilters}: {@link Volume#dataBypass()}. */
-    public record VolumeInfo(String name, String fileSystemType, int instances, List<String> openPastFilters) {
+    /** A volume as {@code fltmc volumes} shows it; {@code notes} are its front end's own lines. */
+    public record VolumeInfo(String name, String fileSystemType, int instances, List<String> openPastFilters, List<String> notes) {
     }
 
     private List<Filter> loadedFilters() {
@@ -739,7 +740,8 @@ public final class FilterManager implements AutoCloseable {
 
     public List<VolumeInfo> volumes() {
         return volumes.values().stream().sorted(Comparator.comparing(Volume::name))
-                .map(v -> new VolumeInfo(v.name(), v.fileSystemType(), v.instances().size(), List.copyOf(v.dataBypass())))
+                .map(v -> new VolumeInfo(v.name(), v.fileSystemType(), v.instances().size(), List.copyOf(v.dataBypass()),
+                        List.copyOf(v.frontEndNotes())))
                 .toList();
     }
 

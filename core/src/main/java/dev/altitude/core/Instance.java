@@ -98,6 +98,39 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         return altitude;
     }
 
+    private volatile NtStatus attachStatus = NtStatus.SUCCESS;
+
+    /**
+     * How the attach went: {@link NtStatus#SUCCESS}, or {@link NtStatus#FLT_PRE_OPERATIONS_NOT_DELIVERED} when the
+     * volume cannot present some pre-operation the filter registered ({@link #undeliveredPreOperations()}).
+     */
+    public NtStatus attachStatus() {
+        return attachStatus;
+    }
+
+    /** The major functions whose pre-operation this instance's filter registered and its volume cannot present. */
+    public java.util.Set<MajorFunction> undeliveredPreOperations() {
+        VolumeCapabilities caps = volume.capabilities();
+        java.util.Set<MajorFunction> out = java.util.EnumSet.noneOf(MajorFunction.class);
+        for (MajorFunction m : MajorFunction.values()) {
+            if (pre[m.ordinal()] != null && !caps.presents(m)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** After an attach: the filter is told of the pre-operations it registered that this volume cannot present. */
+    void noteUndelivered() {
+        java.util.Set<MajorFunction> missing = undeliveredPreOperations();
+        if (!missing.isEmpty()) {
+            attachStatus = NtStatus.FLT_PRE_OPERATIONS_NOT_DELIVERED;
+            filter.manager().diagnostics.report(Diagnostic.Kind.PRE_OPERATIONS_NOT_DELIVERED, filter.name(), "instance '"
+                    + name + "' attached to " + volume.name() + " (" + volume.fileSystemType() + "), which cannot present its "
+                    + "pre-operations " + missing + ": they will not be called there");
+        }
+    }
+
     /** True until a teardown begins. */
     public boolean isAttached() {
         return state.get() == ATTACHED;
@@ -180,7 +213,9 @@ public final class Instance implements RelatedObjects, CallbackOwner {
     }
 
     static String describe(CallbackData data) {
-        return data.majorFunction() + " " + (data.fileObject() == null ? "<volume>" : data.fileObject().path());
+        long pid = data.requestor().pid();
+        return data.majorFunction() + " " + (data.fileObject() == null ? "<volume>" : data.fileObject().path())
+                + (pid >= 0 ? " (pid " + pid + ")" : "");
     }
 
     // ---- references, work items, filter I/O --------------------------------------------------------

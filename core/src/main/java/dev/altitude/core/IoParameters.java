@@ -46,7 +46,9 @@ public sealed interface IoParameters {
     /** What an open asks for (a readable form of the access mask). */
     enum Access {
         READ_DATA, WRITE_DATA, APPEND_DATA, READ_ATTRIBUTES, WRITE_ATTRIBUTES, DELETE, READ_CONTROL, WRITE_DAC,
-        WRITE_OWNER, SYNCHRONIZE
+        WRITE_OWNER, SYNCHRONIZE,
+        /** {@code FILE_EXECUTE}: the open of a program to run it (a fanotify volume's exec check). */
+        EXECUTE
     }
 
     /** Create options ({@code FILE_DIRECTORY_FILE}, {@code FILE_DELETE_ON_CLOSE}, …). */

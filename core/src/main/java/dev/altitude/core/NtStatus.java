@@ -34,6 +34,12 @@ public final class NtStatus {
     public static final NtStatus BUFFER_OVERFLOW = define("STATUS_BUFFER_OVERFLOW", 0x80000005);
     public static final NtStatus NO_MORE_FILES = define("STATUS_NO_MORE_FILES", 0x80000006);
     public static final NtStatus STOPPED_ON_SYMLINK = define("STATUS_STOPPED_ON_SYMLINK", 0x8000002D);
+    /**
+     * Altitude's own (the customer bit, 0x20000000, in the filter manager's facility): an instance attached, but its
+     * volume cannot present some of the pre-operations its filter registered (a fanotify volume has no pre-WRITE);
+     * those callbacks will not run there. {@link Instance#attachStatus()} and {@code fltmc attach} give it.
+     */
+    public static final NtStatus FLT_PRE_OPERATIONS_NOT_DELIVERED = define("STATUS_FLT_PRE_OPERATIONS_NOT_DELIVERED", 0xA01C0001);
     // errors, general
     public static final NtStatus UNSUCCESSFUL = define("STATUS_UNSUCCESSFUL", 0xC0000001);
     public static final NtStatus NOT_IMPLEMENTED = define("STATUS_NOT_IMPLEMENTED", 0xC0000002);

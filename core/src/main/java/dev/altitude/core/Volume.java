@@ -64,6 +64,11 @@ public final class Volume {
         return manager;
     }
 
+    /** What this volume presents to filters (its front end's {@link VolumeBackend#capabilities()}). */
+    public VolumeCapabilities capabilities() {
+        return backend.capabilities();
+    }
+
     /** Does any instance attached now have a pre- or post-operation for {@code major}? */
     public boolean isFiltered(MajorFunction major) {
         return (filtered & major.bit()) != 0;
@@ -143,6 +148,21 @@ public final class Volume {
         }
     }
 
+    private volatile java.util.function.Supplier<List<String>> frontEndNotes = List::of;
+
+    /**
+     * For a front end with state an admin should see beside the volume (a fanotify volume's events answered at their
+     * bound, the events pending now): one line each, shown by {@code fltmc volumes}.
+     */
+    public void reportFrontEnd(java.util.function.Supplier<List<String>> notes) {
+        frontEndNotes = java.util.Objects.requireNonNull(notes);
+    }
+
+    /** What the front end says of itself now ({@link #reportFrontEnd}). */
+    public List<String> frontEndNotes() {
+        return frontEndNotes.get();
+    }
+
     /** The attached instances, highest altitude first. */
     public List<Instance> instances() {
         return List.of(stack);
@@ -179,7 +199,31 @@ public final class Volume {
                     from++;
                 }
             }
-            Dispatch.run(this, data, st, from);
+            Dispatch.run(this, data, st, from, false);
+            if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
+                closeStream(data.fileObject());
+            }
+        } finally {
+            io.release(held);
+        }
+        return data.status();
+    }
+
+    /**
+     * An operation the file system has already carried out and reports only now (fanotify's notifications of
+     * creates, deletes, renames, closes after a write): the post-operation of every instance that has one for its
+     * major function runs, from the lowest altitude up, with no pre-operation before it and no backend call. The
+     * front end sets the status first ({@link CallbackData#complete}); it is what the post-operations see and what
+     * this returns. An instance tearing down is skipped, as for any operation it has not entered.
+     */
+    public NtStatus completed(CallbackData data) {
+        int held = io.acquire();
+        if (held < 0) {
+            return NtStatus.VOLUME_DISMOUNTED;
+        }
+        try {
+            data.setVolume(this);
+            Dispatch.run(this, data, stack, 0, true);
             if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
                 closeStream(data.fileObject());
             }

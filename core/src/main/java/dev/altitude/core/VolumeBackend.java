@@ -15,6 +15,11 @@ public interface VolumeBackend extends AutoCloseable {
         return "unknown";
     }
 
+    /** What this volume can present to filters; every operation before it happens unless the front end says less. */
+    default VolumeCapabilities capabilities() {
+        return VolumeCapabilities.FULL;
+    }
+
     /** Called once when the volume is dismounted. */
     @Override
     default void close() {

@@ -69,6 +69,7 @@ public final class Errnos {
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
     public static final int EDQUOT = 122;
+    public static final int ETXTBSY = 26;
 
     /** The status of each errno (one status per errno: the first in the table above). */
     private static final Map<Integer, NtStatus> TO_STATUS = new LinkedHashMap<>();

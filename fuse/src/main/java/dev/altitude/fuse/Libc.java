@@ -221,6 +221,13 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle LISTXATTR = libc("listxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle REMOVEXATTR = libc("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle FANOTIFY_INIT = libc("fanotify_init", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FANOTIFY_MARK = libc("fanotify_mark",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS));
+    private static final MethodHandle POLL = libc("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EVENTFD = libc("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN_BY_HANDLE_AT = libc("open_by_handle_at",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -442,6 +449,40 @@ final class Libc {
 
     static long getdents64(int fd, MemorySegment buf) throws Errno {
         return sys("getdents64", e -> (long) SYSCALL_GETDENTS64.invokeExact(e, SYS_GETDENTS64, fd, buf, buf.byteSize()));
+    }
+
+    // ---- fanotify (FanotifyVolume) --------------------------------------------------------------------------
+
+    static final int O_LARGEFILE = 0100000;
+    static final int EFD_CLOEXEC = 02000000;
+    static final short POLLIN = 1;
+    /** {@code struct pollfd}: descriptor, the events asked for, the events that came. */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"),
+            JAVA_SHORT.withName("revents"));
+
+    static int fanotifyInit(int flags, int eventFileFlags) throws Errno {
+        return (int) sys("fanotify_init", e -> (int) FANOTIFY_INIT.invokeExact(e, flags, eventFileFlags));
+    }
+
+    static void fanotifyMark(int fd, int flags, long mask, String path) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(path);
+            call("fanotify_mark " + path, a, e -> (int) FANOTIFY_MARK.invokeExact(e, fd, flags, mask, AT_FDCWD, p));
+        }
+    }
+
+    /** {@code poll(2)} on {@code fds} (an array of {@link #POLLFD}) for at most {@code millis} (-1: no bound). */
+    static int poll(MemorySegment fds, int millis) throws Errno {
+        return (int) sys("poll", e -> (int) POLL.invokeExact(e, fds, fds.byteSize() / POLLFD.byteSize(), millis));
+    }
+
+    static int eventfd(int flags) throws Errno {
+        return (int) sys("eventfd", e -> (int) EVENTFD.invokeExact(e, 0, flags));
+    }
+
+    /** {@code open_by_handle_at(mountFd, handle, flags)}: {@code handle} is a {@code struct file_handle}. */
+    static int openByHandleAt(int mountFd, MemorySegment handle, int flags) throws Errno {
+        return (int) sys("open_by_handle_at", e -> (int) OPEN_BY_HANDLE_AT.invokeExact(e, mountFd, handle, flags));
     }
 
     static void fstatfs(int fd, MemorySegment buf) throws Errno {
