@@ -23,15 +23,35 @@ import picocli.CommandLine.Parameters;
  * manager closes.
  */
 @Command(name = "mount", mixinStandardHelpOptions = true,
-        description = {"The daemon: mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE).",
+        description = {"The daemon: mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE), and/or put the filters",
+                "on real, mounted file systems in place (--real, fanotify).",
                 "Serves the admin commands (altitude fltmc) until SIGINT or SIGTERM, which unload every filter and",
-                "unmount. The volume is named after the mount point."})
+                "unmount. A FUSE volume is named after its mount point, a real one after the path watched."},
+        footer = {"", "Examples:", "  altitude mount /srv/data /mnt/data -f scanner      a filtered mirror of /srv/data at /mnt/data",
+                "  altitude mount --real /data -f scanner             /data's own file system, in place",
+                "  altitude mount --real-mount /home -f minispy       only the mount at /home"})
 final class MountCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SOURCE", description = "the directory whose files the mount shows")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", description = "the directory whose files the mount shows")
     Path source;
 
-    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "an empty directory to mount on (made if missing)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "MOUNTPOINT", description = "an empty directory to mount on (made if missing)")
     Path mountPoint;
+
+    @Option(names = "--real", paramLabel = "PATH",
+            description = "filter the whole mounted file system holding PATH in place, through fanotify (repeatable)")
+    List<Path> realFileSystems = new ArrayList<>();
+
+    @Option(names = "--real-mount", paramLabel = "PATH",
+            description = "filter only the mount at PATH in place, through fanotify (repeatable)")
+    List<Path> realMounts = new ArrayList<>();
+
+    @Option(names = "--answer-within", paramLabel = "DURATION", defaultValue = "5s",
+            description = "a real volume's bound for answering an open or read (default: ${DEFAULT-VALUE}; 500ms, 2s, PT1M)")
+    String answerWithin;
+
+    @Option(names = "--on-expiry", paramLabel = "allow|deny", defaultValue = "allow",
+            description = "what a real volume answers for an event still undecided at the bound (default: ${DEFAULT-VALUE})")
+    String onExpiry;
 
     @Option(names = "--also", paramLabel = "SOURCE=MOUNTPOINT",
             description = "one more volume of the same daemon: SOURCE mounted at MOUNTPOINT (repeatable)")
@@ -50,15 +70,48 @@ final class MountCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private static List<Path> concat(List<Path> a, List<Path> b) {
+        List<Path> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private dev.altitude.fuse.FanotifyVolume.Options realOptions() {
+        java.time.Duration bound;
+        try {
+            bound = Fltmc.parseDuration(answerWithin);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--answer-within: " + e.getMessage());
+        }
+        dev.altitude.fuse.FanotifyVolume.OnExpiry expiry = switch (onExpiry) {
+            case "allow" -> dev.altitude.fuse.FanotifyVolume.OnExpiry.ALLOW;
+            case "deny" -> dev.altitude.fuse.FanotifyVolume.OnExpiry.DENY;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--on-expiry wants allow or deny, not " + onExpiry);
+        };
+        return new dev.altitude.fuse.FanotifyVolume.Options(dev.altitude.fuse.FanotifyVolume.Scope.FILESYSTEM, bound, expiry);
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(source)) {
+        if (source == null && realFileSystems.isEmpty() && realMounts.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "nothing to filter: give SOURCE MOUNTPOINT, --real PATH or --real-mount PATH");
+        }
+        if (source != null && mountPoint == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "SOURCE " + source + " needs a MOUNTPOINT");
+        }
+        dev.altitude.fuse.FanotifyVolume.Options realOptions = realOptions();
+        for (Path p : concat(realFileSystems, realMounts)) {
+            if (!Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--real " + p + " is not a directory");
+            }
+        }
+        if (source != null && !Files.isDirectory(source)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "SOURCE " + source + " is not a directory");
         }
         if (filterPath != null && !Files.isDirectory(filterPath)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--filter-path " + filterPath + " is not a directory");
         }
-        if (Files.notExists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // not when stale: that is undecidable
+        if (mountPoint != null && Files.notExists(mountPoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // not when stale: that is undecidable
             try {
                 Files.createDirectories(mountPoint);
             } catch (java.nio.file.FileSystemException e) {
@@ -66,7 +119,6 @@ final class MountCommand implements Callable<Integer> {
                         + Main.describe(e));
             }
         }
-        String volume = mountPoint.toAbsolutePath().normalize().toString();
         Path run = RunDirectory.prepare(runDir);
         RunDirectory.Lock lock = RunDirectory.lock(run); // held until the daemon exits; the kernel drops it if it dies
         FilterManager manager = FilterManager.builder().portDirectory(run.resolve(RunDirectory.PORTS)).build();
@@ -88,8 +140,20 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         List<FuseMount> mounts = new ArrayList<>();
+        List<dev.altitude.fuse.FanotifyVolume> reals = new ArrayList<>();
         try {
-            mounts.add(FuseMount.mount(manager, volume, source, mountPoint));
+            for (Path p : realFileSystems) {
+                reals.add(dev.altitude.fuse.FanotifyVolume.watch(manager, p.toAbsolutePath().normalize().toString(), p,
+                        realOptions));
+            }
+            for (Path p : realMounts) {
+                reals.add(dev.altitude.fuse.FanotifyVolume.watch(manager, p.toAbsolutePath().normalize().toString(), p,
+                        new dev.altitude.fuse.FanotifyVolume.Options(dev.altitude.fuse.FanotifyVolume.Scope.MOUNT,
+                                realOptions.answerWithin(), realOptions.onExpiry())));
+            }
+            if (source != null) {
+                mounts.add(FuseMount.mount(manager, mountPoint.toAbsolutePath().normalize().toString(), source, mountPoint));
+            }
             for (String pair : more) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0 || eq == pair.length() - 1) {
@@ -104,6 +168,9 @@ final class MountCommand implements Callable<Integer> {
         } catch (java.io.IOException | RuntimeException e) {
             for (FuseMount m : mounts.reversed()) {
                 m.close();
+            }
+            for (var r : reals.reversed()) {
+                r.close();
             }
             manager.close();
             lock.close();
@@ -121,6 +188,9 @@ final class MountCommand implements Callable<Integer> {
                 for (FuseMount m : mounts.reversed()) {
                     m.close();
                 }
+                for (var r : reals.reversed()) {
+                    r.close(); // every event still pending is answered, then the groups close
+                }
                 manager.close();
                 lock.close();
                 System.out.println("altitude: unmounted " + mounts.stream().map(FuseMount::mountPoint).toList());
@@ -132,6 +202,8 @@ final class MountCommand implements Callable<Integer> {
             }
         }, "altitude-stop"));
         System.out.println("altitude: mounted " + mounts.stream().map(m -> m.source() + " at " + m.mountPoint()).toList()
+                + (reals.isEmpty() ? "" : "; real " + reals.stream().map(r -> r.volume().name() + " ("
+                + r.volume().fileSystemType() + ")").toList())
                 + "; filters " + manager.filters().stream().map(f -> f.name() + "@" + f.altitude()).toList()
                 + "; control " + control.socket());
         System.out.flush();

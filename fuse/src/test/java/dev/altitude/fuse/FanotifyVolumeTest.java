@@ -207,4 +207,115 @@ class FanotifyVolumeTest {
         assertThat(posts).containsExactly("create /sub DIRECTORY", "create /sub/new.txt FILE", "close after write /sub/new.txt",
                 "rename /sub/new.txt -> /moved.txt", "delete /moved.txt", "delete /sub");
     }
+
+    @Test
+    void unloadingWhileEventsArePendingAnswersThemAllAndNoCallbackRunsAfterUnregister() throws Exception {
+        watch(RealVolume.Kind.EXT4, FanotifyVolume.Options.DEFAULT);
+        Files.writeString(real.mountPoint.resolve("wait.txt"), "waited\n");
+        CountDownLatch verdict = new CountDownLatch(1); // the user-mode answer that never comes
+        CountDownLatch waiting = new CountDownLatch(2);
+        java.util.concurrent.atomic.AtomicBoolean unregistered = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger late = new java.util.concurrent.atomic.AtomicInteger();
+        TestFilters.load(manager, "waiter", "300", b -> b.onPreOperation(MajorFunction.CREATE, (d, o) -> {
+            if (unregistered.get()) {
+                late.incrementAndGet();
+            }
+            if (d.fileObject().path().equals("/wait.txt")) {
+                waiting.countDown();
+                try {
+                    verdict.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }).onPostOperation(MajorFunction.CLEANUP, (d, o, c, dr) -> {
+            if (unregistered.get()) {
+                late.incrementAndGet();
+            }
+            return PostOpStatus.FINISHED_PROCESSING;
+        }).onInstanceTeardownStart((o, reason) -> verdict.countDown())); // as the scanner's closed port ends its waits
+        List<Process> cats = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            cats.add(new ProcessBuilder("cat", real.mountPoint.resolve("wait.txt").toString()).redirectErrorStream(true).start());
+        }
+        try {
+            assertThat(waiting.await(30, TimeUnit.SECONDS)).as("both opens reached the filter").isTrue();
+            assertThat(volume.pendingEvents()).hasSize(2).allSatisfy(p -> assertThat(p).startsWith("open of /wait.txt by pid "));
+            assertThat(manager.explain("waiter").orElseThrow().holders(dev.altitude.core.HolderKind.RUNNING_CALLBACK))
+                    .hasSize(2).allSatisfy(e -> assertThat(e.detail()).startsWith("CREATE /wait.txt (pid "));
+            assertThat(manager.unloadFilter("waiter")).isEqualTo(NtStatus.SUCCESS);
+            unregistered.set(true);
+            for (Process c : cats) {
+                assertThat(c.waitFor(30, TimeUnit.SECONDS)).as("no process stays blocked").isTrue();
+                assertThat(new String(c.getInputStream().readAllBytes())).isEqualTo("waited\n");
+                assertThat(c.exitValue()).isZero();
+            }
+            assertThat(real.sh("cat wait.txt clean.txt", false).out()).isEqualTo("waited\nall good\n");
+            assertThat(volume.pendingEvents()).isEmpty();
+            assertThat(late.get()).isZero();
+            assertThat(volume.expiredAnswers()).isZero();
+        } finally {
+            verdict.countDown();
+            cats.forEach(Process::destroyForcibly);
+        }
+    }
+
+    @Test
+    void aFioJobOnTheVolumeFinishesWithoutAnErrorThroughAHundredLoadAndUnloadCycles() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/fio")), "fio is not installed");
+        watch(RealVolume.Kind.EXT4, FanotifyVolume.Options.DEFAULT);
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+        manager.registerDriver("pass", () -> new dev.altitude.core.FilterDriver() {
+            dev.altitude.core.Filter f;
+
+            @Override
+            public NtStatus driverEntry(FilterManager m, dev.altitude.core.DriverConfig config) {
+                var b = dev.altitude.core.FilterRegistration.builder("pass").altitude("300");
+                for (MajorFunction mf : List.of(MajorFunction.CREATE, MajorFunction.READ, MajorFunction.WRITE,
+                        MajorFunction.CLEANUP, MajorFunction.CLOSE)) {
+                    b.onOperation(mf, (d, o) -> {
+                        seen.incrementAndGet();
+                        return PreOpStatus.SUCCESS_WITH_CALLBACK;
+                    }, (d, o, c, dr) -> PostOpStatus.FINISHED_PROCESSING);
+                }
+                f = m.registerFilter(b.onUnload(flags -> {
+                    f.unregister();
+                    return NtStatus.SUCCESS;
+                }).build());
+                return f.startFiltering();
+            }
+        });
+        Path out = dir.resolve("fio.out");
+        Process fio = new ProcessBuilder("fio", "--name=load", "--directory=" + real.mountPoint, "--rw=randrw", "--bs=4k",
+                "--size=4m", "--io_size=256m", "--numjobs=2", "--ioengine=psync", "--verify=crc32c",
+                "--verify_state_save=0", "--group_reporting").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        int cycles = 0;
+        try {
+            long before = volume.permissionEvents();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a hang guard only
+            while (volume.permissionEvents() - before < 500 && fio.isAlive()) { // past the lay-out: its reads are events
+                assertThat(System.nanoTime()).as("fio's I/O reaches the volume").isLessThan(deadline);
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            for (; cycles < 100 && fio.isAlive(); cycles++) {
+                assertThat(manager.loadFilter("pass")).isEqualTo(NtStatus.SUCCESS);
+                long at = volume.permissionEvents();
+                while (volume.permissionEvents() - at < 5 && fio.isAlive()) { // some of fio's events with the filter in
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                }
+                assertThat(manager.unloadFilter("pass")).isEqualTo(NtStatus.SUCCESS);
+            }
+            assertThat(fio.waitFor(120, TimeUnit.SECONDS)).as("fio finishes").isTrue();
+        } finally {
+            fio.destroyForcibly();
+        }
+        String report = Files.readString(out);
+        assertThat(cycles).as("cycles while fio ran: %s", report).isEqualTo(100);
+        assertThat(fio.exitValue()).as(report).isZero();
+        assertThat(report).contains("err= 0").doesNotContain("verify failed").doesNotContain("fio: pid");
+        assertThat(seen.get()).isPositive();
+        assertThat(volume.expiredAnswers()).isZero();
+        assertThat(volume.pendingEvents()).isEmpty();
+    }
 }
