@@ -318,4 +318,42 @@ class FanotifyVolumeTest {
         assertThat(volume.expiredAnswers()).isZero();
         assertThat(volume.pendingEvents()).isEmpty();
     }
+
+    @ParameterizedTest
+    @EnumSource(value = RealVolume.Kind.class, names = {"EXT4", "XFS"})
+    void hydrateFillsAPlaceholderFromTheStoreBeforeTheReadGoesOn(RealVolume.Kind kind) throws Exception {
+        watch(kind, FanotifyVolume.Options.DEFAULT);
+        Path store = Files.createDirectories(dir.resolve("store"));
+        Files.writeString(store.resolve("doc.txt"), "the whole document\n");
+        Files.createDirectories(store.resolve("deep"));
+        Files.writeString(store.resolve("deep/notes.txt"), "deep notes\n");
+        Files.writeString(real.mountPoint.resolve("doc.txt"), "");
+        Files.createDirectories(real.mountPoint.resolve("deep"));
+        Files.writeString(real.mountPoint.resolve("deep/notes.txt"), "");
+        Files.writeString(real.mountPoint.resolve("local.txt"), "");
+        assertThat(volume.volume().capabilities().fillsContent()).isTrue();
+        assertThat(manager.loadFilter(dev.altitude.core.DriverConfig.parse("hydrate:store=" + store))).isEqualTo(NtStatus.SUCCESS);
+        assertThat(volume.volume().instances()).extracting(i -> i.filter().name()).containsExactly("hydrate");
+        Bounded.Result r = real.sh("cat doc.txt deep/notes.txt local.txt; wc -c < doc.txt", true);
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).isEqualTo("the whole document\ndeep notes\n19\n");
+        assertThat(real.sh("cat doc.txt", false).out()).as("filled once, read as it is after").isEqualTo("the whole document\n");
+    }
+
+    @Test
+    void aTmpfsHasNoPreContentEventsSoReadsAreAccessChecksAndHydrateRefusesIt() throws Exception {
+        watch(RealVolume.Kind.TMPFS, FanotifyVolume.Options.DEFAULT);
+        assertThat(volume.volume().capabilities().fillsContent()).isFalse();
+        assertThat(volume.volume().frontEndNotes().getFirst()).contains("access checks");
+        Path store = Files.createDirectories(dir.resolve("store"));
+        assertThat(manager.loadFilter(dev.altitude.core.DriverConfig.parse("hydrate:store=" + store))).isEqualTo(NtStatus.SUCCESS);
+        assertThat(volume.volume().instances()).isEmpty(); // its instance setup refused the volume
+        List<String> reads = Collections.synchronizedList(new ArrayList<>());
+        TestFilters.load(manager, "reads", "300", b -> b.onPreOperation(MajorFunction.READ, (d, o) -> {
+            reads.add(d.fileObject().path() + " " + d.parameters(IoParameters.Read.class).buffer().remaining());
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }));
+        assertThat(real.sh("cat clean.txt", false).out()).isEqualTo("all good\n");
+        assertThat(reads).contains("/clean.txt 0"); // FAN_ACCESS_PERM gives no range
+    }
 }

@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Assumptions;
  * image on a loop device, a tmpfs, or a bind mount of a directory of the test's ext4. Skips (with the reason) where
  * the machine cannot: not root, no mkfs, a kernel without fanotify permission events.
  */
-final class RealVolume implements AutoCloseable {
-    enum Kind { EXT4, XFS, TMPFS, BIND }
+public final class RealVolume implements AutoCloseable {
+    public enum Kind { EXT4, XFS, TMPFS, BIND }
 
     final Kind kind;
     /** Where it is mounted: the path a fanotify volume watches. */
-    final Path mountPoint;
+    public final Path mountPoint;
     private final Path dir;
     private final List<Path> mounts = new ArrayList<>();
 
@@ -27,7 +27,7 @@ final class RealVolume implements AutoCloseable {
         this.mountPoint = dir.resolve("mnt");
     }
 
-    static RealVolume make(Kind kind, Path dir) throws IOException, InterruptedException {
+    public static RealVolume make(Kind kind, Path dir) throws IOException, InterruptedException {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "fanotify tests need root");
         Assumptions.assumeTrue(Files.exists(Path.of("/proc/sys/fs/fanotify")) || Files.exists(Path.of("/proc/self/fdinfo")),
                 "no fanotify");
@@ -78,7 +78,7 @@ final class RealVolume implements AutoCloseable {
     }
 
     /** Runs {@code sh -c script} in the mount point, as root or (with {@code nobody}) as user 65534. */
-    Bounded.Result sh(String script, boolean nobody) throws IOException, InterruptedException {
+    public Bounded.Result sh(String script, boolean nobody) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>();
         if (nobody) {
             c.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
