@@ -310,7 +310,7 @@ public final class FanotifyVolume implements AutoCloseable {
 
     /** Follows until it may read, then reads and handles events until the watchdog gives the reading to another. */
     private void readLoop() {
-        Reading r = new Reading();
+        Reading r = new Reading(permFd, wakeFd);
         try (r) {
             while (!closed) {
                 idleReaders.incrementAndGet();
@@ -356,7 +356,16 @@ public final class FanotifyVolume implements AutoCloseable {
         final MemorySegment name = arena.allocate(64);
         final MemorySegment handle = arena.allocate(256, 8);
         final MemorySegment status = arena.allocate(1024);
+        final MemorySegment statx = arena.allocate(Libc.STATX);
         final MemorySegment response = arena.allocate(Fanotify.RESPONSE);
+
+        /** A reader of {@code fd}: the poll set is {@code fd} and the close's wake-up. */
+        Reading(int fd, int wakeFd) {
+            polls.set(ValueLayout.JAVA_INT, 0, fd);
+            polls.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
+            polls.set(ValueLayout.JAVA_INT, 8, wakeFd);
+            polls.set(ValueLayout.JAVA_SHORT, 12, Libc.POLLIN);
+        }
 
         @Override
         public void close() {
@@ -364,24 +373,22 @@ public final class FanotifyVolume implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for events (or the close's wake-up), then reads what came: a {@code poll} and a {@code read} per batch,
+     * as a blocking read would take one call but could not be woken for the close.
+     */
     private void readBatch(Reading r) {
-        r.polls.setAtIndex(ValueLayout.JAVA_INT, 0, permFd);
-        r.polls.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
-        r.polls.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        r.polls.set(ValueLayout.JAVA_INT, 8, wakeFd);
-        r.polls.set(ValueLayout.JAVA_SHORT, 12, Libc.POLLIN);
-        r.polls.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+        try {
+            Libc.poll(r.polls, -1);
+        } catch (Libc.Errno ignored) {
+            return; // EINTR: look again
+        }
         long n;
         try {
             n = Libc.read(permFd, r.events, r.errno);
         } catch (Libc.Errno e) {
             if (e.errno() != Errnos.EAGAIN && e.errno() != Errnos.EINTR) {
                 log("reading permission events: " + e.getMessage());
-            }
-            try {
-                Libc.poll(r.polls, -1);
-            } catch (Libc.Errno ignored) {
-                // EINTR: look again
             }
             return;
         }
@@ -577,22 +584,14 @@ public final class FanotifyVolume implements AutoCloseable {
     // ---- notifications ------------------------------------------------------------------------------------------
 
     private void notifyLoop() {
-        try (Reading r = new Reading()) {
-            r.polls.set(ValueLayout.JAVA_INT, 0, notifyFd);
-            r.polls.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
-            r.polls.set(ValueLayout.JAVA_INT, 8, wakeFd);
-            r.polls.set(ValueLayout.JAVA_SHORT, 12, Libc.POLLIN);
+        try (Reading r = new Reading(notifyFd, wakeFd)) {
             while (!closed) {
                 long n;
                 try {
+                    Libc.poll(r.polls, -1);
                     n = Libc.read(notifyFd, r.events, r.errno);
                 } catch (Libc.Errno e) {
-                    try {
-                        Libc.poll(r.polls, -1);
-                    } catch (Libc.Errno ignored) {
-                        // EINTR
-                    }
-                    continue;
+                    continue; // EINTR, or EAGAIN after the close's wake-up
                 }
                 for (Fanotify.Event e : Fanotify.parse(r.events, n)) {
                     try {
@@ -705,38 +704,101 @@ public final class FanotifyVolume implements AutoCloseable {
         return absolute;
     }
 
-    /** pid, and the file-system uid and gid from {@code /proc/<pid>/status} (unknown, -1, once it has gone). */
-    private static Requestor requestor(int pid, Reading r) {
+    /**
+     * pid, and the file-system uid and gid from {@code /proc/<pid>/status} (unknown, -1, once it has gone). The
+     * kernel formats the whole status file for each read (4 of the 10 µs an open costs with one core for both
+     * sides), so the ids are kept per pid and read again when the process's effective ids, the owner of its
+     * {@code /proc/<pid>} (one {@code statx}), are not those they were kept with: a change of ids, a new process
+     * with other ids under the pid. What is not seen: a process that changes only its file-system ids
+     * ({@code setfsuid}), or a new one under the same pid with the same effective ids but other file-system ids.
+     */
+    private Requestor requestor(int pid, Reading r) {
+        long owner;
+        try {
+            r.name.setString(0, Integer.toString(pid));
+            Libc.statx(PROC, r.name, Libc.AT_SYMLINK_NOFOLLOW, STATX_IDS, r.statx, "statx /proc/<pid>");
+            owner = Integer.toUnsignedLong(r.statx.get(ValueLayout.JAVA_INT, STX_UID)) << 32
+                    | Integer.toUnsignedLong(r.statx.get(ValueLayout.JAVA_INT, STX_GID));
+        } catch (Libc.Errno e) {
+            return new Requestor(pid, -1, -1); // the process has gone
+        }
+        long[] kept = ids.get(pid);
+        if (kept != null && kept[0] == owner) {
+            return new Requestor(pid, (int) (kept[1] >> 32), (int) kept[1]);
+        }
         int uid = -1;
         int gid = -1;
         try {
-            int fd = Libc.open("/proc/" + pid + "/status", Libc.O_CLOEXEC);
+            r.name.setString(0, pid + "/status");
+            int fd = Libc.openat(PROC, r.name, Libc.O_CLOEXEC, 0, "open /proc/<pid>/status");
             try {
                 long n = Libc.read(fd, r.status, r.errno);
-                String s = new String(r.status.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
-                uid = field(s, "\nUid:");
-                gid = field(s, "\nGid:");
+                uid = field(r.status, n, UID);
+                gid = field(r.status, n, GID);
             } finally {
                 Libc.close(fd);
             }
         } catch (Libc.Errno e) {
-            // the process has gone
+            return new Requestor(pid, -1, -1);
         }
+        if (ids.size() >= MAX_KEPT_IDS) {
+            ids.clear();
+        }
+        ids.put(pid, new long[] {owner, Integer.toUnsignedLong(uid) << 32 | Integer.toUnsignedLong(gid)});
         return new Requestor(pid, uid, gid);
     }
 
-    /** The fourth number (the file-system id) of a {@code Uid:} or {@code Gid:} line; -1 if it is not there. */
-    static int field(String status, String key) {
-        int at = status.indexOf(key);
-        if (at < 0) {
-            return -1;
+    private static final int STATX_IDS = 0x8 | 0x10; // STATX_UID | STATX_GID
+    /** {@code /proc}, held: each look at a process is one component beneath it, not a walk from the root. */
+    private static final int PROC;
+
+    static {
+        try {
+            PROC = Libc.open("/proc", Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        } catch (Libc.Errno e) {
+            throw new ExceptionInInitializerError(e);
         }
-        int end = status.indexOf('\n', at + 1);
-        if (end < 0) {
-            return -1;
+    }
+    private static final long STX_UID = Libc.STATX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("stx_uid"));
+    private static final long STX_GID = Libc.STATX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("stx_gid"));
+    private static final int MAX_KEPT_IDS = 4096;
+    /** Per pid: the effective ids its file-system ids were read with, and those ids. */
+    private final ConcurrentHashMap<Integer, long[]> ids = new ConcurrentHashMap<>();
+
+    private static final byte[] UID = "\nUid:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GID = "\nGid:".getBytes(StandardCharsets.US_ASCII);
+
+    /** The fourth number (the file-system id) of a {@code Uid:} or {@code Gid:} line in the first {@code n} bytes; -1 if none. */
+    static int field(MemorySegment status, long n, byte[] key) {
+        outer:
+        for (long at = 0; at + key.length <= n; at++) {
+            for (int k = 0; k < key.length; k++) {
+                if (status.get(ValueLayout.JAVA_BYTE, at + k) != key[k]) {
+                    continue outer;
+                }
+            }
+            long i = at + key.length;
+            int number = 0;
+            int value = -1;
+            boolean in = false;
+            for (; i < n; i++) {
+                byte b = status.get(ValueLayout.JAVA_BYTE, i);
+                if (b >= '0' && b <= '9') {
+                    value = in ? value * 10 + (b - '0') : b - '0';
+                    in = true;
+                } else {
+                    if (in && ++number == 4) {
+                        return value;
+                    }
+                    in = false;
+                    if (b == '\n') {
+                        return -1;
+                    }
+                }
+            }
+            return in && number == 3 ? value : -1;
         }
-        String[] f = status.substring(at + key.length(), end).trim().split("\\s+");
-        return f.length == 4 ? Integer.parseInt(f[3]) : -1;
+        return -1;
     }
 
     /** The file-system type of the mount at or above {@code path}, from {@code /proc/self/mountinfo}. */

@@ -108,8 +108,11 @@ class FanotifyLayoutTest {
     @Test
     void theRequestorsIdsAreTheFileSystemOnesOfItsStatus() {
         String status = "Name:\tcat\nUmask:\t0022\nState:\tR\nUid:\t1000\t1001\t1002\t1003\nGid:\t2000\t2001\t2002\t2003\n";
-        assertThat(FanotifyVolume.field(status, "\nUid:")).isEqualTo(1003);
-        assertThat(FanotifyVolume.field(status, "\nGid:")).isEqualTo(2003);
-        assertThat(FanotifyVolume.field("Name:\tx\n", "\nUid:")).isEqualTo(-1);
+        java.lang.foreign.MemorySegment s = java.lang.foreign.MemorySegment.ofArray(status.getBytes());
+        assertThat(FanotifyVolume.field(s, s.byteSize(), "\nUid:".getBytes())).isEqualTo(1003);
+        assertThat(FanotifyVolume.field(s, s.byteSize(), "\nGid:".getBytes())).isEqualTo(2003);
+        assertThat(FanotifyVolume.field(s, 40, "\nUid:".getBytes())).as("cut short").isEqualTo(-1);
+        java.lang.foreign.MemorySegment none = java.lang.foreign.MemorySegment.ofArray("Name:\tx\n".getBytes());
+        assertThat(FanotifyVolume.field(none, none.byteSize(), "\nUid:".getBytes())).isEqualTo(-1);
     }
 }
