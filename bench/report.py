@@ -2,6 +2,7 @@
 import json, os, platform, subprocess, sys, datetime
 
 jmh_file, unload_file, fuse_file, command = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+fanotify_file = sys.argv[5] if len(sys.argv) > 5 else ""
 jmh = json.load(open(jmh_file))
 unload = json.load(open(unload_file))
 
@@ -18,6 +19,14 @@ def res(name, **params):
 
 def fmt(x, unit="ns"):
     return "n/a" if x is None else ("%.1f %s" % (x, unit))
+
+
+FANOTIFY_INTRO = ("What one permission listener adds to `open`+`close` of a cached file and to a 4 KiB `pread` of it on a"
+                  " loop-mounted ext4: no listener, the C listener of `../shared/tools/fanotify-baseline` (content mode:"
+                  " one event per call, as Altitude's pre-content group gets) and `altitude mount --real` with one"
+                  " passThrough filter, in turns, three rounds, medians (`bench/fanotify-bench.sh`). The loop is on CPU 0;"
+                  " the listener on CPU 0 (\"same core\": its two context switches and its work) or CPU 1 (\"other"
+                  " core\": waking the idle vCPU dominates).\n")
 
 
 def met(ok):
@@ -141,6 +150,15 @@ if fuse_file:
     o.append(open(fuse_file).read().strip())
 else:
     o.append("Not run (needs root, /dev/fuse, fio and bindfs): `sudo bench/run`.")
+o.append("")
+
+# 7. fanotify
+o.append("## Real volumes (fanotify): the cost a listener adds, against a C listener\n")
+if fanotify_file:
+    o.append(FANOTIFY_INTRO)
+    o.append(open(fanotify_file).read().strip())
+else:
+    o.append("Not run (needs root, gcc and mkfs.ext4): `sudo bench/run`.")
 o.append("")
 notes = os.path.join(os.path.dirname(__file__), "notes.md")
 if os.path.exists(notes):

@@ -122,6 +122,7 @@ public final class FanotifyVolume implements AutoCloseable {
     private final int notifyFd;
     private final int wakeFd;
     private final int mountFd;
+    private final int wakeFile;
     private final long ownPid = ProcessHandle.current().pid();
     private final String notifyMode;
 
@@ -149,7 +150,7 @@ public final class FanotifyVolume implements AutoCloseable {
         this.options = options;
         this.root = path.toAbsolutePath().normalize().toString();
         this.fsType = mountType(root);
-        int flags = Fanotify.FAN_CLOEXEC | Fanotify.FAN_NONBLOCK;
+        int flags = Fanotify.FAN_CLOEXEC; // blocking reads: one call per event; the close wakes them by an event of its own
         int eventFlags = Libc.O_LARGEFILE | Libc.O_CLOEXEC; // O_RDONLY: a writable event descriptor would stop an exec (ETXTBSY)
         int perm;
         boolean pre = true;
@@ -167,8 +168,18 @@ public final class FanotifyVolume implements AutoCloseable {
         int notify = -1;
         int wake = -1;
         int mount = -1;
+        int wakeFile = -1;
         String mode;
         try {
+            // the close's wake-up: an inode mark on a file of this daemon's own (unlinked once marked, kept by an
+            // O_PATH descriptor), whose reopen is a permission event that a reader blocked in read(2) returns with
+            Path wakePath = Files.createTempFile("altitude-fanotify-wake", "");
+            try {
+                wakeFile = Libc.open(wakePath.toString(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
+                Libc.fanotifyMark(perm, Fanotify.FAN_MARK_ADD, Fanotify.FAN_OPEN_PERM, wakePath.toString());
+            } finally {
+                Files.deleteIfExists(wakePath);
+            }
             // before the marks: an open of the watched file system afterwards would wait for this daemon's own answer
             // (open_by_handle_at takes no O_PATH descriptor)
             mount = Libc.open(root, Libc.O_DIRECTORY | Libc.O_CLOEXEC);
@@ -191,8 +202,10 @@ public final class FanotifyVolume implements AutoCloseable {
             Libc.close(perm);
             closeIf(wake);
             closeIf(mount);
+            closeIf(wakeFile);
             throw e;
         }
+        this.wakeFile = wakeFile;
         this.permFd = perm;
         this.preContent = pre;
         this.preAccess = access;
@@ -359,7 +372,7 @@ public final class FanotifyVolume implements AutoCloseable {
         final MemorySegment statx = arena.allocate(Libc.STATX);
         final MemorySegment response = arena.allocate(Fanotify.RESPONSE);
 
-        /** A reader of {@code fd}: the poll set is {@code fd} and the close's wake-up. */
+        /** A reader of {@code fd}: the poll set (used by the notifier) is {@code fd} and the close's wake-up. */
         Reading(int fd, int wakeFd) {
             polls.set(ValueLayout.JAVA_INT, 0, fd);
             polls.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
@@ -373,21 +386,13 @@ public final class FanotifyVolume implements AutoCloseable {
         }
     }
 
-    /**
-     * Waits for events (or the close's wake-up), then reads what came: a {@code poll} and a {@code read} per batch,
-     * as a blocking read would take one call but could not be woken for the close.
-     */
+    /** Reads what came, waiting for it (one blocking read; the close wakes it with an event of its own). */
     private void readBatch(Reading r) {
-        try {
-            Libc.poll(r.polls, -1);
-        } catch (Libc.Errno ignored) {
-            return; // EINTR: look again
-        }
         long n;
         try {
             n = Libc.read(permFd, r.events, r.errno);
         } catch (Libc.Errno e) {
-            if (e.errno() != Errnos.EAGAIN && e.errno() != Errnos.EINTR) {
+            if (e.errno() != Errnos.EINTR) {
                 log("reading permission events: " + e.getMessage());
             }
             return;
@@ -981,11 +986,23 @@ public final class FanotifyVolume implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment one = a.allocate(8);
             one.set(ValueLayout.JAVA_LONG, 0, 1);
-            Libc.write(wakeFd, one, 8, Libc.errnoSegment(a)); // every poller wakes, and keeps waking
+            Libc.write(wakeFd, one, 8, Libc.errnoSegment(a)); // the notifier's poll wakes, and keeps waking
         } catch (Libc.Errno e) {
             log("waking the readers: " + e.getMessage());
         }
         readPermit.release(MAX_READERS);
+        // one reopen of the wake-up file per reader that may be blocked in read(2); each waits for its answer (a
+        // reader allows the daemon's own opens at once), or for the group's close, which allows what is pending
+        Thread waker = Thread.ofPlatform().daemon().name("altitude-fanotify-wake " + volume.name()).start(() -> {
+            for (int i = readers.size(); i > 0; i--) {
+                try {
+                    Libc.close(Libc.open("/proc/self/fd/" + wakeFile, Libc.O_CLOEXEC));
+                } catch (Libc.Errno e) {
+                    log("waking the readers: " + e.getMessage());
+                    return;
+                }
+            }
+        });
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(Fanotify.RESPONSE);
             MemorySegment errno = Libc.errnoSegment(a);
@@ -1005,10 +1022,12 @@ public final class FanotifyVolume implements AutoCloseable {
         if (notifier != null) {
             join(notifier);
         }
-        Libc.close(permFd);
+        Libc.close(permFd); // the kernel allows whatever is still pending, a wake-up no reader took among them
+        join(waker);
         closeIf(notifyFd);
         Libc.close(wakeFd);
         Libc.close(mountFd);
+        Libc.close(wakeFile);
     }
 
     private static void join(Thread t) {

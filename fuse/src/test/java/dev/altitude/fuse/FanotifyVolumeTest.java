@@ -356,4 +356,16 @@ class FanotifyVolumeTest {
         assertThat(real.sh("cat clean.txt", false).out()).isEqualTo("all good\n");
         assertThat(reads).contains("/clean.txt 0"); // FAN_ACCESS_PERM gives no range
     }
+
+    @Test
+    void closingWakesEveryReaderAndLeavesNoThreadAndTheVolumeDismounted() throws Exception {
+        watch(RealVolume.Kind.EXT4, FanotifyVolume.Options.DEFAULT);
+        TestFilters.load(manager, "pass", "300", b -> b.onPreOperation(MajorFunction.CREATE, (d, o) -> PreOpStatus.SUCCESS_NO_CALLBACK));
+        assertThat(real.sh("cat clean.txt", false).out()).isEqualTo("all good\n");
+        volume.close();
+        assertThat(Thread.getAllStackTraces().keySet()).noneSatisfy(t -> assertThat(t.getName()).startsWith("altitude-fanotify"));
+        assertThat(manager.volume("real")).isEmpty();
+        assertThat(real.sh("cat clean.txt", false).out()).as("nothing listens any more").isEqualTo("all good\n");
+        volume = null;
+    }
 }
