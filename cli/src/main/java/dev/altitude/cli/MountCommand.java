@@ -23,10 +23,10 @@ import picocli.CommandLine.Parameters;
  * manager closes.
  */
 @Command(name = "mount", mixinStandardHelpOptions = true,
-        description = {"The daemon: mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE), and/or put the filters",
-                "on real, mounted file systems in place (--real, fanotify).",
-                "Serves the admin commands (altitude fltmc) until SIGINT or SIGTERM, which unload every filter and",
-                "unmount. A FUSE volume is named after its mount point, a real one after the path watched."},
+        description = {"The daemon: mount SOURCE at MOUNTPOINT through Altitude's filters (FUSE), and/or put the filters "
+                + "on real, mounted file systems in place (--real, fanotify). Serves the admin commands (altitude fltmc) "
+                + "until SIGINT or SIGTERM, which unload every filter and unmount. A FUSE volume is named after its "
+                + "mount point, a real one after the path watched."},
         footer = {"", "Examples:", "  altitude mount /srv/data /mnt/data -f scanner      a filtered mirror of /srv/data at /mnt/data",
                 "  altitude mount --real /data -f scanner             /data's own file system, in place",
                 "  altitude mount --real-mount /home -f minispy       only the mount at /home"})

@@ -80,9 +80,9 @@ class DaemonTest {
             String volume = d.mountPoint.toString();
             String type = "posix:" + Files.getFileStore(dir).type();
             assertThat(d.fltmc("volumes", "--json").out().lines()).containsExactlyInAnyOrder(
-                    "{\"volume\":" + Fltmc.json(volume) + ",\"fileSystemType\":\"" + type + "\",\"instances\":1,\"openPastFilters\":[]}",
+                    "{\"volume\":" + Fltmc.json(volume) + ",\"fileSystemType\":\"" + type + "\",\"instances\":1,\"openPastFilters\":[],\"notes\":[]}",
                     "{\"volume\":" + Fltmc.json(secondMount.toString()) + ",\"fileSystemType\":\"" + type
-                            + "\",\"instances\":1,\"openPastFilters\":[]}");
+                            + "\",\"instances\":1,\"openPastFilters\":[],\"notes\":[]}");
             Files.writeString(secondMount.resolve("two.txt"), "through the second volume");
             assertThat(Files.readString(second.resolve("two.txt"))).isEqualTo("through the second volume");
             assertThat(d.fltmc("attach", "minispy", volume, "-i", "spy").out()).isEqualTo(
@@ -134,7 +134,7 @@ class DaemonTest {
             }
             assertThat(report).startsWith("filter 'cancelsafe' is FILTERING")
                     .contains("PENDED_PRE_OPERATION on instance 'cancelsafe Instance' of " + d.mountPoint
-                            + ": READ /slow.txt pended in the pre-operation");
+                            + ": READ /slow.txt (pid " + reader.pid() + ") pended in the pre-operation");
             long t0 = System.nanoTime();
             assertThat(d.fltmc("unload", "cancelsafe").exit()).isZero();
             assertThat(reader.waitFor(30, TimeUnit.SECONDS)).isTrue();

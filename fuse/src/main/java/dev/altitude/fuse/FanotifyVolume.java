@@ -233,6 +233,22 @@ public final class FanotifyVolume implements AutoCloseable {
         return new FanotifyVolume(manager, name, path, options);
     }
 
+    /**
+     * Why this process cannot watch a real volume, or null if it can: a permission group must be made (root, and a
+     * kernel with CONFIG_FANOTIFY_ACCESS_PERMISSIONS).
+     */
+    public static String unavailableReason() {
+        try {
+            Libc.close(Libc.fanotifyInit(Fanotify.FAN_CLOEXEC | Fanotify.FAN_CLASS_CONTENT, Libc.O_LARGEFILE | Libc.O_CLOEXEC));
+            return null;
+        } catch (Libc.Errno e) {
+            return e.errno() == Errnos.EPERM ? "fanotify permission groups need CAP_SYS_ADMIN (root)"
+                    : "the kernel refuses fanotify permission groups (" + e.getMessage() + "; CONFIG_FANOTIFY_ACCESS_PERMISSIONS?)";
+        } catch (RuntimeException | LinkageError e) {
+            return "no fanotify here: " + e;
+        }
+    }
+
     /** The notification group, trying the whole set of events, then what a mount mark allows; its mode in words. */
     private static String notificationGroup(String root, int markScope, int[] fd) throws Libc.Errno {
         int flags = Fanotify.FAN_CLOEXEC | Fanotify.FAN_NONBLOCK | Fanotify.FAN_CLASS_NOTIF | Fanotify.FAN_REPORT_FID

@@ -311,6 +311,9 @@ class FanotifyVolumeTest {
             fio.destroyForcibly();
         }
         String report = Files.readString(out);
+        System.out.println("fanotify under fio: " + cycles + " load/unload cycles, " + volume.permissionEvents()
+                + " permission events, " + seen.get() + " callbacks of the loaded filter, " + volume.expiredAnswers()
+                + " answered at the bound");
         assertThat(cycles).as("cycles while fio ran: %s", report).isEqualTo(100);
         assertThat(fio.exitValue()).as(report).isZero();
         assertThat(report).contains("err= 0").doesNotContain("verify failed").doesNotContain("fio: pid");

@@ -29,8 +29,8 @@ public final class RealVolume implements AutoCloseable {
 
     public static RealVolume make(Kind kind, Path dir) throws IOException, InterruptedException {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "fanotify tests need root");
-        Assumptions.assumeTrue(Files.exists(Path.of("/proc/sys/fs/fanotify")) || Files.exists(Path.of("/proc/self/fdinfo")),
-                "no fanotify");
+        String missing = FanotifyVolume.unavailableReason();
+        Assumptions.assumeTrue(missing == null, () -> "fanotify tests skipped: " + missing);
         RealVolume v = new RealVolume(kind, dir);
         Files.createDirectories(v.mountPoint);
         switch (kind) {
