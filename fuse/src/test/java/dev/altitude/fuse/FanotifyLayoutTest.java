@@ -85,16 +85,7 @@ class FanotifyLayoutTest {
             c.append("  printf(\"%s %lld\\n\", \"").append(name).append("\", (long long) ").append(name).append(");\n");
         }
         c.append("  return 0;\n}\n");
-        Files.writeString(dir.resolve("fan.c"), c);
-        Bounded.Result cc = Bounded.run(dir, List.of("gcc", "-o", "fan", "fan.c"));
-        assertThat(cc.exit()).as(cc.out() + "\n" + c).isZero();
-        Bounded.Result run = Bounded.run(dir, List.of(dir.resolve("fan").toString()));
-        assertThat(run.exit()).as(run.out()).isZero();
-        Map<String, Long> actual = new LinkedHashMap<>();
-        for (String line : run.out().strip().split("\n")) {
-            int sp = line.lastIndexOf(' ');
-            actual.put(line.substring(0, sp), Long.parseLong(line.substring(sp + 1)));
-        }
+        Map<String, Long> actual = CPrinted.run(dir, "fan", c);
         assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
         assertThat(expected).hasSizeGreaterThan(50);
     }
