@@ -7,6 +7,7 @@
  */
 module dev.altitude.core {
     requires jdk.net;
+    requires jdk.jfr;
 
     exports dev.altitude.core;
 

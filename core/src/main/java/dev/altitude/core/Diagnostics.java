@@ -1,5 +1,8 @@
 package dev.altitude.core;
 
+import dev.altitude.core.events.DiagnosticEvent;
+import dev.altitude.core.events.LifecycleEvent;
+
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -13,6 +16,17 @@ final class Diagnostics {
 
     void report(Diagnostic.Kind kind, String filter, String message, Throwable cause) {
         Diagnostic d = new Diagnostic(Instant.now(), kind, filter, message);
+        DiagnosticEvent event = new DiagnosticEvent();
+        if (event.shouldCommit()) {
+            event.kind = kind.name();
+            event.misuse = kind.isMisuse();
+            event.filter = filter;
+            event.message = message;
+            event.commit();
+        }
+        if (kind == Diagnostic.Kind.FORCED_UNREGISTER) {
+            FilterManager.lifecycle(new LifecycleEvent(), "forced unregister", filter, null, null, NtStatus.SUCCESS);
+        }
         synchronized (recent) {
             if (recent.size() == KEEP) {
                 recent.removeFirst();

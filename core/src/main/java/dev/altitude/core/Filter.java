@@ -1,5 +1,9 @@
 package dev.altitude.core;
 
+import dev.altitude.core.events.LifecycleEvent;
+import dev.altitude.core.events.PortMessageEvent;
+import dev.altitude.core.events.UnloadWaitEvent;
+
 import dev.altitude.core.frame.CallbackFrame;
 import dev.altitude.core.frame.CallbackOwner;
 import dev.altitude.core.rundown.Waits;
@@ -264,6 +268,31 @@ public final class Filter implements CallbackOwner {
      */
     Instance attach(Volume volume, String instanceName, Altitude at, boolean explicitAltitude,
                     Set<InstanceSetupFlag> flags) {
+        LifecycleEvent event = new LifecycleEvent();
+        event.begin();
+        NtStatus status = NtStatus.UNSUCCESSFUL;
+        try {
+            Instance i = attach0(volume, instanceName, at, explicitAltitude, flags);
+            status = i.attachStatus();
+            return i;
+        } catch (NtStatusException e) {
+            status = e.status();
+            throw e;
+        } finally {
+            event.end();
+            if (event.shouldCommit()) {
+                event.action = "attach";
+                event.filter = name();
+                event.instance = instanceName;
+                event.volume = volume.name();
+                event.status = status.name();
+                event.commit();
+            }
+        }
+    }
+
+    private Instance attach0(Volume volume, String instanceName, Altitude at, boolean explicitAltitude,
+                             Set<InstanceSetupFlag> flags) {
         Holder attaching = new Holder(HolderKind.ATTACH_IN_PROGRESS, null, "attach of '" + instanceName + "' to "
                 + volume.name(), verifier());
         if (!holders.tryAdd(attaching)) {
@@ -437,7 +466,19 @@ public final class Filter implements CallbackOwner {
         if (client == null || client.server.filter != this) {
             return PortResult.of(NtStatus.PORT_DISCONNECTED);
         }
-        return client.send(message, replyCapacity, timeout);
+        PortMessageEvent event = new PortMessageEvent();
+        event.begin();
+        PortResult r = client.send(message, replyCapacity, timeout);
+        event.end();
+        if (event.shouldCommit()) {
+            event.filter = name();
+            event.port = client.portName();
+            event.bytes = message.length;
+            event.replyBytes = r.data() == null ? 0 : r.data().length;
+            event.status = r.status().name();
+            event.commit();
+        }
+        return r;
     }
 
     NtStatus callPortConnect(PortCallbacks.Connect cb, ClientPort client, byte[] context, PeerIdentity peer) {
@@ -524,11 +565,26 @@ public final class Filter implements CallbackOwner {
     void await(String what, Waits.TimedWait wait) {
         String previous = phase;
         phase = what;
+        UnloadWaitEvent event = new UnloadWaitEvent();
+        if (event.isEnabled()) {
+            List<UnloadReport.Entry> held = explain().holders();
+            event.holderCount = held.size();
+            StringBuilder b = new StringBuilder();
+            for (UnloadReport.Entry e : held) {
+                b.append(e.kind()).append(e.instance() == null ? "" : " on '" + e.instance() + "'").append(": ")
+                        .append(e.detail()).append(" (age ").append(e.age().toMillis()).append(" ms)\n");
+            }
+            event.holders = b.toString();
+            event.filter = name();
+            event.phase = what;
+        }
+        event.begin();
         try {
             Waits.watched(wait, manager.unloadWarningMillis(),
                     () -> manager.diagnostics.report(Diagnostic.Kind.WAITING, name(), explain().toText()));
         } finally {
             phase = previous;
+            event.commit();
         }
     }
 

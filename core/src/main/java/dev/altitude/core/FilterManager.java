@@ -1,5 +1,7 @@
 package dev.altitude.core;
 
+import dev.altitude.core.events.LifecycleEvent;
+
 import dev.altitude.core.clock.CoarseClock;
 import dev.altitude.core.frame.CallbackFrame;
 import dev.altitude.core.frame.FrameRegistry;
@@ -260,6 +262,27 @@ public final class FilterManager implements AutoCloseable {
      * by itself, outside an unload, frees its name: it may be loaded again at once.
      */
     public NtStatus loadFilter(DriverConfig config) {
+        LifecycleEvent event = new LifecycleEvent();
+        event.begin();
+        NtStatus s = load(config);
+        lifecycle(event, "load", config.name(), null, null, s);
+        return s;
+    }
+
+    /** A life-cycle JFR event, committed when enabled. */
+    static void lifecycle(LifecycleEvent event, String action, String filter, String instance, String volume, NtStatus s) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.action = action;
+            event.filter = filter;
+            event.instance = instance;
+            event.volume = volume;
+            event.status = s.name();
+            event.commit();
+        }
+    }
+
+    private NtStatus load(DriverConfig config) {
         if (closed) {
             return NtStatus.FLT_DELETING_OBJECT;
         }
@@ -404,6 +427,14 @@ public final class FilterManager implements AutoCloseable {
      * Otherwise the unload callback runs on this thread; an optional unload it refuses returns its status.
      */
     public NtStatus unloadFilter(String name, UnloadMode mode) {
+        LifecycleEvent event = new LifecycleEvent();
+        event.begin();
+        NtStatus s = unload(name, mode);
+        lifecycle(event, mode == UnloadMode.MANDATORY ? "mandatory unload" : "unload", name, null, null, s);
+        return s;
+    }
+
+    private NtStatus unload(String name, UnloadMode mode) {
         DriverSlot slot = slots.get(key(name));
         if (slot == null) {
             return NtStatus.FLT_FILTER_NOT_FOUND;
@@ -556,6 +587,7 @@ public final class FilterManager implements AutoCloseable {
             return NtStatus.SUCCESS;
         }
         if (status.isFailure()) {
+            lifecycle(new LifecycleEvent(), "veto", filter.name(), null, null, status); // the unload callback refused
             return status;
         }
         diagnostics.report(Diagnostic.Kind.FORCED_UNREGISTER, filter.name(),
@@ -653,6 +685,14 @@ public final class FilterManager implements AutoCloseable {
      * ({@link NtStatus#FLT_DO_NOT_DETACH}). Then a teardown with reason MANUAL.
      */
     public NtStatus detach(String filterName, String volumeName, String instanceName) {
+        LifecycleEvent event = new LifecycleEvent();
+        event.begin();
+        NtStatus s = detach0(filterName, volumeName, instanceName);
+        lifecycle(event, "detach", filterName, instanceName, volumeName, s);
+        return s;
+    }
+
+    private NtStatus detach0(String filterName, String volumeName, String instanceName) {
         Filter f = filter(filterName).orElse(null);
         if (f == null) {
             return NtStatus.FLT_FILTER_NOT_FOUND;

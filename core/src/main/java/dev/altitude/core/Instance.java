@@ -1,5 +1,8 @@
 package dev.altitude.core;
 
+import dev.altitude.core.events.CallbackEvent;
+import dev.altitude.core.events.SlowCallbackEvent;
+
 import dev.altitude.core.context.ContextBlock;
 import dev.altitude.core.frame.CallbackFrame;
 import dev.altitude.core.frame.CallbackOwner;
@@ -144,6 +147,45 @@ public final class Instance implements RelatedObjects, CallbackOwner {
 
     /** Calls a pre-operation; the caller's slot, in state PRE, says the thread is inside it. */
     PreOpStatus callPre(Callbacks.PreOperation cb, CallbackData data) {
+        CallbackEvent event = new CallbackEvent();
+        SlowCallbackEvent slow = new SlowCallbackEvent();
+        event.begin();
+        slow.begin();
+        PreOpStatus s = null;
+        try {
+            s = callPre0(cb, data);
+            return s;
+        } finally {
+            ended(event, slow, data, "pre", s);
+        }
+    }
+
+    /** The JFR events of one callback: committed when enabled and over their thresholds (no cost otherwise). */
+    private void ended(CallbackEvent event, SlowCallbackEvent slow, CallbackData data, String callback, Object returned) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.filter = filter.name();
+            event.instance = name;
+            event.volume = volume.name();
+            event.major = data.majorFunction().name();
+            event.callback = callback;
+            event.path = data.fileObject() == null ? null : data.fileObject().path();
+            event.status = returned == null ? data.status().name() : returned.toString();
+            event.commit();
+        }
+        slow.end();
+        if (slow.shouldCommit()) {
+            slow.filter = filter.name();
+            slow.instance = name;
+            slow.volume = volume.name();
+            slow.major = data.majorFunction().name();
+            slow.callback = callback;
+            slow.path = data.fileObject() == null ? null : data.fileObject().path();
+            slow.commit();
+        }
+    }
+
+    private PreOpStatus callPre0(Callbacks.PreOperation cb, CallbackData data) {
         PreOpStatus s;
         data.armPend(false);
         try {
@@ -176,6 +218,18 @@ public final class Instance implements RelatedObjects, CallbackOwner {
      * it), or draining on a teardown's thread (the frame records it).
      */
     void callPost(OperationSlot slot, CallbackData data, CallbackFrame frame, boolean draining) {
+        CallbackEvent event = new CallbackEvent();
+        SlowCallbackEvent slow = new SlowCallbackEvent();
+        event.begin();
+        slow.begin();
+        try {
+            callPost0(slot, data, frame, draining);
+        } finally {
+            ended(event, slow, data, draining ? "post (draining)" : "post", null);
+        }
+    }
+
+    private void callPost0(OperationSlot slot, CallbackData data, CallbackFrame frame, boolean draining) {
         if (filter.state() == Filter.State.UNREGISTERED) {
             filter.misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: post-operation presented after unregister returned; not called");
             return;
