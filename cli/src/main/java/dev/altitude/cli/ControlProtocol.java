@@ -15,7 +15,8 @@ import java.util.List;
  * The daemon's control socket, version 1: a text protocol, one request per connection. The client writes
  * {@code altitude-control/1}, then {@code json} or {@code text}, then one argument per line, then an empty
  * line. The daemon answers with lines {@code o <text>} (standard output), {@code e <text>} (standard error)
- * and ends with {@code x <exit code>}.
+ * and ends with {@code x <exit code>}. Lines go out as they are made (an unload that waits says so every second,
+ * a trace streams until the client closes), and the client prints each as it comes.
  */
 final class ControlProtocol {
     static final String HELLO = "altitude-control/1";
@@ -117,17 +118,79 @@ final class ControlProtocol {
     }
 
     static Response readResponse(SocketChannel ch) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
         List<Line> lines = new ArrayList<>();
+        int exit = readResponse(ch, lines::add);
+        return Response.of(exit, lines);
+    }
+
+    /** Reads an answer, giving each line to {@code each} as it arrives; the exit code. */
+    static int readResponse(SocketChannel ch, java.util.function.Consumer<Line> each) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
             if (line.startsWith("x ")) {
-                return Response.of(Integer.parseInt(line.substring(2).strip()), lines);
+                return Integer.parseInt(line.substring(2).strip());
             }
             if (line.length() < 2) {
                 throw new IOException("a malformed control answer: " + line);
             }
-            lines.add(new Line(line.charAt(0) == 'e', line.substring(2)));
+            each.accept(new Line(line.charAt(0) == 'e', line.substring(2)));
         }
         throw new IOException("the daemon closed the control connection without an answer");
+    }
+
+    /**
+     * The daemon's side of an answer: each line added is written and flushed at once; a client gone makes the next
+     * add throw {@link java.io.UncheckedIOException}. {@link #awaitClosed} waits until the client closes its end.
+     */
+    static final class Streaming extends java.util.AbstractList<Line> {
+        private final SocketChannel channel;
+        private final Writer out;
+        private int size;
+
+        Streaming(SocketChannel channel, Writer out) {
+            this.channel = channel;
+            this.out = out;
+        }
+
+        @Override
+        public synchronized boolean add(Line l) {
+            try {
+                for (String t : l.text().split("\n", -1)) {
+                    out.write((l.error() ? "e " : "o ") + t + "\n");
+                }
+                out.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            size++;
+            return true;
+        }
+
+        @Override
+        public Line get(int index) {
+            throw new UnsupportedOperationException("the lines are on the wire");
+        }
+
+        @Override
+        public synchronized int size() {
+            return size;
+        }
+
+        /** Blocks until the client closes the connection (it sends nothing after its request). */
+        void awaitClosed() {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64);
+            try {
+                while (channel.read(b.clear()) >= 0) {
+                    // anything the client sends now is ignored
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        void finish(int exit) throws IOException {
+            out.write("x " + exit + "\n");
+            out.flush();
+        }
     }
 }

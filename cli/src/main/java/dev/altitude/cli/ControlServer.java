@@ -131,7 +131,10 @@ final class ControlServer implements AutoCloseable {
                 }
                 return;
             }
-            ControlProtocol.writeResponse(out, fltmc.execute(request));
+            ControlProtocol.Streaming lines = new ControlProtocol.Streaming(c, out);
+            lines.finish(fltmc.execute(request, lines));
+        } catch (java.io.UncheckedIOException e) {
+            // the client went away while its answer streamed (a trace ended with Ctrl-C)
         } catch (IOException | RuntimeException e) {
             if (!closed) {
                 System.err.println("altitude: a control request failed: " + e);

@@ -28,6 +28,12 @@ final class Fltmc {
 
     ControlProtocol.Response execute(ControlProtocol.Request request) {
         List<ControlProtocol.Line> out = new ArrayList<>();
+        int exit = execute(request, out);
+        return ControlProtocol.Response.of(exit, out);
+    }
+
+    /** Runs a request, adding its answer's lines to {@code out} as they come (streamed by the server); the exit code. */
+    int execute(ControlProtocol.Request request, List<ControlProtocol.Line> out) {
         List<String> a = request.args();
         try {
             int exit = switch (a.isEmpty() ? "" : a.getFirst()) {
@@ -39,18 +45,20 @@ final class Fltmc {
                 case "attach" -> attach(out, arg(a, 1), arg(a, 2), option(a, "-i"), option(a, "-a"));
                 case "detach" -> detach(out, arg(a, 1), arg(a, 2), a.size() > 3 ? a.get(3) : null);
                 case "explain" -> explain(out, arg(a, 1));
+                case "trace" -> Trace.run(out, a.subList(1, a.size()), request.json(), out instanceof ControlProtocol.Streaming st
+                        ? st::awaitClosed : () -> { });
                 default -> {
                     out.add(err("unknown command " + a));
                     yield 2;
                 }
             };
-            return ControlProtocol.Response.of(exit, out);
+            return exit;
         } catch (NtStatusException e) {
             out.add(err(e.status().toAdminString() + ": " + e.detail()));
-            return ControlProtocol.Response.of(1, out);
+            return 1;
         } catch (IllegalArgumentException e) {
             out.add(err(e.getMessage()));
-            return ControlProtocol.Response.of(2, out);
+            return 2;
         }
     }
 
@@ -162,7 +170,7 @@ final class Fltmc {
         UnloadMode mode = mandatory ? UnloadMode.MANDATORY : UnloadMode.OPTIONAL;
         NtStatus s;
         if (timeout == null) {
-            s = manager.unloadFilter(name, mode);
+            s = unloadSayingWhatItWaitsFor(out, name, mode);
         } else {
             FilterManager.UnloadOutcome o = manager.unloadFilter(name, mode, parseDuration(timeout));
             if (o.status().equals(NtStatus.TIMEOUT)) {
@@ -183,6 +191,51 @@ final class Fltmc {
             jars.forget(manager, name);
         }
         return r;
+    }
+
+    /**
+     * An unbounded unload that says, every second it waits, what it waits for (the holders by kind, each kind's
+     * count and oldest age), and when it finished.
+     */
+    private NtStatus unloadSayingWhatItWaitsFor(List<ControlProtocol.Line> out, String name, UnloadMode mode) {
+        java.util.concurrent.CompletableFuture<NtStatus> done = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> manager.unloadFilter(name, mode), r -> Thread.ofPlatform().name("altitude-unload " + name).daemon().start(r));
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                NtStatus s = done.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                long waited = (System.nanoTime() - start) / 1_000_000;
+                if (waited >= 1000) {
+                    out.add(out("unload " + name + ": finished after " + String.format("%.1f s", waited / 1000.0)
+                            + ", " + s.toAdminString()));
+                }
+                return s;
+            } catch (java.util.concurrent.TimeoutException e) {
+                out.add(out("unload " + name + ": waiting " + (System.nanoTime() - start) / 1_000_000_000 + " s for "
+                        + manager.explain(name).map(Fltmc::holdersByKind).orElse("nothing (it is gone)")));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return done.join();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /** {@code 2 RUNNING_CALLBACK (oldest 3.2 s), 1 CLIENT_PORT (oldest 10.0 s)}. */
+    static String holdersByKind(dev.altitude.core.UnloadReport r) {
+        java.util.Map<dev.altitude.core.HolderKind, java.util.List<dev.altitude.core.UnloadReport.Entry>> by =
+                new java.util.EnumMap<>(dev.altitude.core.HolderKind.class);
+        for (var e : r.holders()) {
+            by.computeIfAbsent(e.kind(), k -> new ArrayList<>()).add(e);
+        }
+        if (by.isEmpty()) {
+            return "nothing held" + (r.phase() == null ? "" : " (" + r.phase() + ")");
+        }
+        List<String> parts = new ArrayList<>();
+        by.forEach((k, list) -> parts.add(list.size() + " " + k + " (oldest " + String.format("%.1f s",
+                list.stream().mapToLong(e -> e.age().toMillis()).max().orElse(0) / 1000.0) + ")"));
+        return String.join(", ", parts) + (r.phase() == null ? "" : "; in " + r.phase());
     }
 
     /** A positive duration: {@code 500ms}, {@code 2s}, {@code PT1M}; anything else is misuse. */

@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Parameters;
         description = "Admin commands for a running altitude daemon, as Windows' fltmc.",
         subcommands = {FltmcCommand.Filters.class, FltmcCommand.Instances.class, FltmcCommand.Volumes.class,
                 FltmcCommand.Load.class, FltmcCommand.Unload.class, FltmcCommand.Attach.class, FltmcCommand.Detach.class,
-                FltmcCommand.Explain.class})
+                FltmcCommand.Explain.class, FltmcCommand.TraceCommand.class})
 final class FltmcCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -39,6 +40,103 @@ final class FltmcCommand implements Runnable {
         } catch (dev.altitude.core.NtStatusException e) {
             throw new IllegalArgumentException("bad altitude: " + e.detail());
         }
+    }
+
+    /** Sends one request to the daemon at {@code runDir} and prints its answer's lines as they come; the exit code. */
+    static int send(Path runDir, boolean json, List<String> request) {
+        Path socket = runDir.resolve(ControlProtocol.SOCKET);
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            String server = ControlProtocol.peer(ch);
+            if (!ControlProtocol.trusted(server)) { // someone else's socket, not the daemon's
+                System.err.println("altitude fltmc: the control socket " + socket + " is served by user " + server
+                        + ", not by root or " + System.getProperty("user.name") + ": refusing to talk to it");
+                return 1;
+            }
+            ControlProtocol.writeRequest(ch, new ControlProtocol.Request(json, request));
+            return ControlProtocol.readResponse(ch, l -> {
+                java.io.PrintStream to = l.error() ? System.err : System.out;
+                to.println(l.text());
+                to.flush();
+            });
+        } catch (IOException e) {
+            System.err.println("altitude fltmc: cannot reach the daemon at " + socket + ": "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        }
+    }
+
+    /**
+     * The fast path of {@code altitude fltmc ...} (no picocli, whose start-up is most of a cold command's time): a
+     * command line of a known form goes to the daemon as it is; null for anything else (help, a misuse, an option
+     * it does not know), which the full parser then handles with its messages.
+     */
+    static Integer fast(String[] args) {
+        if (args.length < 2 || !args[0].equals("fltmc")) {
+            return null;
+        }
+        Path runDir = defaultRunDir();
+        boolean json = false;
+        List<String> request = new ArrayList<>(List.of(args[1]));
+        List<String> positional = new ArrayList<>();
+        Set<String> flags = switch (args[1]) {
+            case "unload" -> Set.of("--mandatory");
+            default -> Set.of();
+        };
+        Set<String> valued = switch (args[1]) {
+            case "unload" -> Set.of("--timeout");
+            case "attach" -> Set.of("-i", "-a");
+            case "trace" -> Set.of("--major");
+            default -> Set.of();
+        };
+        List<String> options = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--run-dir") && i + 1 < args.length) {
+                runDir = Path.of(args[++i]);
+            } else if (a.startsWith("--run-dir=")) {
+                runDir = Path.of(a.substring("--run-dir=".length()));
+            } else if (a.equals("--json")) {
+                json = true;
+            } else if (flags.contains(a)) {
+                options.add(a);
+            } else if (valued.contains(a) && i + 1 < args.length && !args[i + 1].startsWith("-")) {
+                options.add(a);
+                options.add(args[++i]);
+            } else if (a.startsWith("-") || a.isEmpty()) {
+                return null; // help, or an option of the full parser's: it says what is wrong
+            } else {
+                positional.add(a);
+            }
+        }
+        int[] arity = switch (args[1]) {
+            case "filters", "instances", "volumes" -> new int[] {0, 0};
+            case "load", "unload", "explain" -> new int[] {1, 1};
+            case "attach" -> new int[] {2, 2};
+            case "detach" -> new int[] {2, 3};
+            case "trace" -> new int[] {0, 1};
+            default -> null;
+        };
+        if (arity == null || positional.size() < arity[0] || positional.size() > arity[1]) {
+            return null;
+        }
+        try { // what the full parser checks before it sends: it reports what is wrong
+            if (args[1].equals("load")) {
+                dev.altitude.core.DriverConfig c = dev.altitude.core.DriverConfig.parse(positional.getFirst());
+                if (c.altitude() != null) {
+                    checkAltitude(c.altitude());
+                }
+            }
+            int a = options.indexOf("-a");
+            if (a >= 0) {
+                checkAltitude(options.get(a + 1));
+            }
+        } catch (IllegalArgumentException | CommandLine.ParameterException e) {
+            return null;
+        }
+        request.addAll(positional);
+        request.addAll(options);
+        return send(runDir, json, request);
     }
 
     /** What every subcommand shares: where the daemon is, and JSON output. */
@@ -63,27 +161,7 @@ final class FltmcCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            Path socket = runDir.resolve(ControlProtocol.SOCKET);
-            ControlProtocol.Response r;
-            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                ch.connect(UnixDomainSocketAddress.of(socket));
-                String server = ControlProtocol.peer(ch);
-                if (!ControlProtocol.trusted(server)) { // someone else's socket, not the daemon's
-                    System.err.println("altitude fltmc: the control socket " + socket + " is served by user " + server
-                            + ", not by root or " + System.getProperty("user.name") + ": refusing to talk to it");
-                    return 1;
-                }
-                ControlProtocol.writeRequest(ch, new ControlProtocol.Request(json, request));
-                r = ControlProtocol.readResponse(ch);
-            } catch (IOException e) {
-                System.err.println("altitude fltmc: cannot reach the daemon at " + socket + ": "
-                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
-                return 1;
-            }
-            for (ControlProtocol.Line l : r.lines()) {
-                (l.error() ? System.err : System.out).println(l.text());
-            }
-            return r.exit();
+            return send(runDir, json, request);
         }
     }
 
@@ -211,6 +289,30 @@ final class FltmcCommand implements Runnable {
         @Override
         List<String> request() {
             return List.of("explain", name);
+        }
+    }
+
+    @Command(name = "trace", mixinStandardHelpOptions = true,
+            description = "Stream the daemon's events (every callback, slow callbacks, unload waits, loads, attaches, "
+                    + "detaches, port messages, diagnostics, permission events answered at their bound) until Ctrl-C.")
+    static final class TraceCommand extends Sub {
+        @Parameters(paramLabel = "FILTER", arity = "0..1", description = "only this filter's events")
+        String filter;
+
+        @Option(names = "--major", paramLabel = "M", description = "only these major functions (repeatable)")
+        List<String> majors = new java.util.ArrayList<>();
+
+        @Override
+        List<String> request() {
+            List<String> r = new java.util.ArrayList<>(List.of("trace"));
+            if (filter != null) {
+                r.add(filter);
+            }
+            for (String m : majors) {
+                r.add("--major");
+                r.add(m);
+            }
+            return r;
         }
     }
 }

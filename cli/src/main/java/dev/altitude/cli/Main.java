@@ -19,6 +19,10 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        Integer fast = FltmcCommand.fast(args); // fltmc's usual command lines: no parser to start
+        if (fast != null) {
+            System.exit(fast);
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

@@ -571,6 +571,13 @@ public final class FanotifyVolume implements AutoCloseable {
                             lastExpired.poll();
                         }
                         log("answered at the bound (" + options.onExpiry() + "): " + p.describe(now));
+                        PermissionExpiredEvent event = new PermissionExpiredEvent();
+                        if (event.shouldCommit()) {
+                            event.volume = volume.name();
+                            event.event = p.describe(now);
+                            event.answer = options.onExpiry().name();
+                            event.commit();
+                        }
                     }
                 }
                 Lead l = leader.get();
