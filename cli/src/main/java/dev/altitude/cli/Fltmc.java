@@ -222,7 +222,7 @@ final class Fltmc {
         }
     }
 
-    /** {@code 2 RUNNING_CALLBACK (oldest 3.2 s), 1 CLIENT_PORT (oldest 10.0 s)}. */
+    /** {@code 2 OWED_POST_OPERATION (oldest 3.2 s), 1 CLIENT_PORT (oldest 10.0 s); in <phase>}. */
     static String holdersByKind(dev.altitude.core.UnloadReport r) {
         java.util.Map<dev.altitude.core.HolderKind, java.util.List<dev.altitude.core.UnloadReport.Entry>> by =
                 new java.util.EnumMap<>(dev.altitude.core.HolderKind.class);
@@ -233,8 +233,11 @@ final class Fltmc {
             return "nothing held" + (r.phase() == null ? "" : " (" + r.phase() + ")");
         }
         List<String> parts = new ArrayList<>();
-        by.forEach((k, list) -> parts.add(list.size() + " " + k + " (oldest " + String.format("%.1f s",
-                list.stream().mapToLong(e -> e.age().toMillis()).max().orElse(0) / 1000.0) + ")"));
+        by.forEach((k, list) -> {
+            long oldest = list.stream().mapToLong(e -> e.age().toMillis()).max().orElse(0);
+            // a running pre-operation's age is not kept (it would be a store on every operation's way down)
+            parts.add(list.size() + " " + k + (oldest == 0 ? "" : " (oldest " + String.format("%.1f s", oldest / 1000.0) + ")"));
+        });
         return String.join(", ", parts) + (r.phase() == null ? "" : "; in " + r.phase());
     }
 

@@ -115,7 +115,7 @@ class FltmcStreamingTest {
                 new ControlProtocol.Request(false, List.of("unload", "slow")), out));
         try {
             assertThat(out.await(t -> t.startsWith("unload slow: waiting ")).text())
-                    .matches("unload slow: waiting \\d+ s for 1 RUNNING_CALLBACK \\(oldest \\d+\\.\\d s\\).*");
+                    .matches("unload slow: waiting \\d+ s for 1 RUNNING_CALLBACK; in teardown of 'slow Instance': running pre-operations");
         } finally {
             release.countDown();
         }
