@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.altitude.core.CallbackData;
 import dev.altitude.core.FileObject;
-import dev.altitude.core.Filter;
 import dev.altitude.core.FilterManager;
-import dev.altitude.core.FilterRegistration;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.MemoryBackend;
-import dev.altitude.core.NtStatus;
 import dev.altitude.core.PreOpStatus;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,25 +68,15 @@ class FltmcStreamingTest {
     }
 
     private void load(String name, CountDownLatch release, CountDownLatch entered) {
-        Filter[] f = new Filter[1];
-        manager.registerDriver(name, () -> (mgr, config) -> {
-            f[0] = mgr.registerFilter(FilterRegistration.builder(name).altitude("300")
-                    .onPreOperation(MajorFunction.READ, (d, o) -> {
-                        entered.countDown();
-                        try {
-                            release.await(30, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        return PreOpStatus.SUCCESS_NO_CALLBACK;
-                    })
-                    .onUnload(flags -> {
-                        f[0].unregister();
-                        return NtStatus.SUCCESS;
-                    }).build());
-            return f[0].startFiltering();
-        });
-        assertThat(manager.loadFilter(name)).isEqualTo(NtStatus.SUCCESS);
+        dev.altitude.fuse.TestFilters.load(manager, name, "300", b -> b.onPreOperation(MajorFunction.READ, (d, o) -> {
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return PreOpStatus.SUCCESS_NO_CALLBACK;
+        }));
     }
 
     private static Thread read(dev.altitude.core.Volume v, String path) {

@@ -164,25 +164,24 @@ public final class Instance implements RelatedObjects, CallbackOwner {
     private void ended(CallbackEvent event, SlowCallbackEvent slow, CallbackData data, String callback, Object returned) {
         event.end();
         if (event.shouldCommit()) {
-            event.filter = filter.name();
-            event.instance = name;
-            event.volume = volume.name();
-            event.major = data.majorFunction().name();
-            event.callback = callback;
-            event.path = data.fileObject() == null ? null : data.fileObject().path();
+            describe(event, data, callback);
             event.status = returned == null ? data.status().name() : returned.toString();
             event.commit();
         }
         slow.end();
         if (slow.shouldCommit()) {
-            slow.filter = filter.name();
-            slow.instance = name;
-            slow.volume = volume.name();
-            slow.major = data.majorFunction().name();
-            slow.callback = callback;
-            slow.path = data.fileObject() == null ? null : data.fileObject().path();
+            describe(slow, data, callback);
             slow.commit();
         }
+    }
+
+    private void describe(dev.altitude.core.events.CallbackFields e, CallbackData data, String callback) {
+        e.filter = filter.name();
+        e.instance = name;
+        e.volume = volume.name();
+        e.major = data.majorFunction().name();
+        e.callback = callback;
+        e.path = data.fileObject() == null ? null : data.fileObject().path();
     }
 
     private PreOpStatus callPre0(Callbacks.PreOperation cb, CallbackData data) {

@@ -19,20 +19,7 @@ import jdk.jfr.Threshold;
 @Description("A pre- or post-operation callback of an instance")
 @Threshold("20 ms")
 @StackTrace(false)
-public final class CallbackEvent extends jdk.jfr.Event {
-    @Label("Filter")
-    public String filter;
-    @Label("Instance")
-    public String instance;
-    @Label("Volume")
-    public String volume;
-    @Label("Major Function")
-    public String major;
-    @Label("Callback")
-    @Description("pre or post")
-    public String callback;
-    @Label("Path")
-    public String path;
+public final class CallbackEvent extends CallbackFields {
     @Label("Returned")
     @Description("The pre-operation's status (SUCCESS_WITH_CALLBACK, COMPLETE, …), or the operation's status after a post-operation")
     public String status;

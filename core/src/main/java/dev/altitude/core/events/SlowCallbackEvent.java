@@ -14,17 +14,5 @@ import jdk.jfr.Threshold;
 @Description("A pre- or post-operation callback over its threshold, with the stack of the thread that ran it")
 @Threshold("100 ms")
 @StackTrace(true)
-public final class SlowCallbackEvent extends jdk.jfr.Event {
-    @Label("Filter")
-    public String filter;
-    @Label("Instance")
-    public String instance;
-    @Label("Volume")
-    public String volume;
-    @Label("Major Function")
-    public String major;
-    @Label("Callback")
-    public String callback;
-    @Label("Path")
-    public String path;
+public final class SlowCallbackEvent extends CallbackFields {
 }
