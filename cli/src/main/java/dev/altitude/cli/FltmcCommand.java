@@ -131,6 +131,10 @@ final class FltmcCommand implements Runnable {
             if (a >= 0) {
                 checkAltitude(options.get(a + 1));
             }
+            int t = options.indexOf("--timeout");
+            if (t >= 0) {
+                Fltmc.parseDuration(options.get(t + 1));
+            }
         } catch (IllegalArgumentException | CommandLine.ParameterException e) {
             return null;
         }

@@ -24,6 +24,8 @@ class FltmcFastPathTest {
         assertThat(fast("fltmc", "detach", "a", "b", "c", "d", "--run-dir", run)).as("one argument too many").isNull();
         assertThat(fast("fltmc", "unload", "x", "--bogus", "--run-dir", run)).isNull();
         assertThat(fast("fltmc", "unload", "x", "--timeout", "--run-dir", run)).as("a timeout missing").isNull();
+        assertThat(fast("fltmc", "unload", "x", "--timeout", "0ms", "--run-dir", run)).isNull();
+        assertThat(fast("fltmc", "unload", "x", "--timeout", "NaNs", "--run-dir", run)).isNull();
         assertThat(fast("fltmc", "load", "x@not-an-altitude", "--run-dir", run)).isNull();
         assertThat(fast("fltmc", "attach", "f", "v", "-a", "1.2.3", "--run-dir", run)).isNull();
         assertThat(fast("fltmc", "nosuch", "--run-dir", run)).isNull();

@@ -476,6 +476,11 @@ public final class FanotifyVolume implements AutoCloseable {
         p.handler = Thread.currentThread();
         Fanotify.Event e = p.event;
         events.incrementAndGet();
+        if (p.answered.get()) { // the watchdog answered it while it waited in the backlog: nothing is left to decide
+            pending.remove(p);
+            Libc.close(e.fd());
+            return;
+        }
         EventFile file = null;
         int response = policy();
         try {
@@ -1032,8 +1037,9 @@ public final class FanotifyVolume implements AutoCloseable {
             for (Pending p : pending) {
                 answer(p, Fanotify.FAN_ALLOW, buf, errno);
             }
-            for (Pending p : backlog) {
+            for (Pending p; (p = backlog.poll()) != null; ) { // each taken once: here or by a reader, never both
                 answer(p, Fanotify.FAN_ALLOW, buf, errno);
+                pending.remove(p);
                 Libc.close(p.event.fd());
             }
         }
