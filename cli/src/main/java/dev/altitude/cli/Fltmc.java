@@ -21,9 +21,16 @@ final class Fltmc {
     private final FilterManager manager;
     private final FilterJars jars;
 
+    /** The daemon's counters, or null when it runs without {@code --stats}. */
+    private volatile Stats stats;
+
     Fltmc(FilterManager manager, FilterJars jars) {
         this.manager = manager;
         this.jars = jars;
+    }
+
+    void stats(Stats stats) {
+        this.stats = stats;
     }
 
     ControlProtocol.Response execute(ControlProtocol.Request request) {
@@ -37,8 +44,8 @@ final class Fltmc {
         List<String> a = request.args();
         try {
             int exit = switch (a.isEmpty() ? "" : a.getFirst()) {
-                case "filters" -> filters(out, request.json());
-                case "instances" -> instances(out, request.json());
+                case "filters" -> a.contains("--stats") ? stats(out, request.json(), false) : filters(out, request.json());
+                case "instances" -> a.contains("--stats") ? stats(out, request.json(), true) : instances(out, request.json());
                 case "volumes" -> volumes(out, request.json());
                 case "load" -> load(out, arg(a, 1));
                 case "unload" -> unload(out, arg(a, 1), a.contains("--mandatory"), option(a, "--timeout"));
@@ -102,6 +109,54 @@ final class Fltmc {
             out.add(out(String.format("%-30s  %13d  %12s  %5d", f.name(), f.instances(), f.altitude(), f.frame())));
         }
         return 0;
+    }
+
+    /** {@code fltmc filters --stats} and {@code fltmc instances --stats}. */
+    private int stats(List<ControlProtocol.Line> out, boolean json, boolean perInstance) {
+        Stats s = stats;
+        if (s == null) {
+            out.add(err("no statistics: the daemon runs without --stats (altitude mount ... --stats)"));
+            return 1;
+        }
+        List<Stats.Row> rows = perInstance ? s.instances() : s.filters();
+        if (json) {
+            for (Stats.Row r : rows) {
+                out.add(out("{\"filter\":" + json(r.filter()) + (perInstance ? ",\"instance\":" + json(r.instance()) : "")
+                        + ",\"operations\":" + r.operations() + ",\"byMajor\":" + jsonCounts(r.byMajor())
+                        + ",\"failures\":" + r.failures() + ",\"nonSuccess\":" + jsonCounts(r.nonSuccess())
+                        + ",\"callbacks\":" + r.callbacks() + ",\"latencyMicros\":{\"p50\":" + r.p50Micros() + ",\"p99\":"
+                        + r.p99Micros() + ",\"max\":" + r.maxMicros() + "},\"pended\":" + r.pended() + ",\"owedPosts\":"
+                        + r.owedPosts() + ",\"contextReferences\":" + r.contextReferences()
+                        + (perInstance ? "" : ",\"portMessages\":" + r.portMessages() + ",\"portWaitP99Micros\":" + r.portWaitP99Micros())
+                        + "}"));
+            }
+            return 0;
+        }
+        out.add(out(String.format("%-20s  %-24s  %10s  %8s  %9s  %9s  %9s  %6s  %5s  %8s  %8s", "Filter",
+                perInstance ? "Instance" : "", "Operations", "Failures", "p50 (µs)", "p99 (µs)", "max (µs)", "Pended",
+                "Owed", "Contexts", perInstance ? "" : "Messages")));
+        for (Stats.Row r : rows) {
+            out.add(out(String.format("%-20s  %-24s  %10d  %8d  %9.1f  %9.1f  %9.1f  %6d  %5d  %8d  %8s", r.filter(),
+                    perInstance ? r.instance() : "", r.operations(), r.failures(), r.p50Micros(), r.p99Micros(), r.maxMicros(),
+                    r.pended(), r.owedPosts(), r.contextReferences(), perInstance ? "" : Long.toString(r.portMessages()))));
+            if (!r.byMajor().isEmpty()) {
+                out.add(out("    by major function: " + counts(r.byMajor())));
+            }
+            if (!r.nonSuccess().isEmpty()) {
+                out.add(out("    statuses other than success: " + counts(r.nonSuccess())));
+            }
+        }
+        out.add(out("(latency: each callback, over the last " + Stats.WINDOW.toSeconds() + " to " + 2 * Stats.WINDOW.toSeconds()
+                + " s; operations and statuses since the daemon started)"));
+        return 0;
+    }
+
+    private static String counts(java.util.Map<String, Long> m) {
+        return String.join(", ", m.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
+    }
+
+    private static String jsonCounts(java.util.Map<String, Long> m) {
+        return "{" + String.join(",", m.entrySet().stream().map(e -> json(e.getKey()) + ":" + e.getValue()).toList()) + "}";
     }
 
     private int instances(List<ControlProtocol.Line> out, boolean json) {

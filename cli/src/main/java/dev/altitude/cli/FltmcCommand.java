@@ -81,6 +81,7 @@ final class FltmcCommand implements Runnable {
         List<String> positional = new ArrayList<>();
         Set<String> flags = switch (args[1]) {
             case "unload" -> Set.of("--mandatory");
+            case "filters", "instances" -> Set.of("--stats");
             default -> Set.of();
         };
         Set<String> valued = switch (args[1]) {
@@ -171,17 +172,23 @@ final class FltmcCommand implements Runnable {
 
     @Command(name = "filters", mixinStandardHelpOptions = true, description = "List the loaded filters.")
     static final class Filters extends Sub {
+        @Option(names = "--stats", description = "operations, failures, callback latency, what is held now (a daemon started with --stats)")
+        boolean stats;
+
         @Override
         List<String> request() {
-            return List.of("filters");
+            return stats ? List.of("filters", "--stats") : List.of("filters");
         }
     }
 
     @Command(name = "instances", mixinStandardHelpOptions = true, description = "List the instances.")
     static final class Instances extends Sub {
+        @Option(names = "--stats", description = "operations, failures, callback latency, what is held now (a daemon started with --stats)")
+        boolean stats;
+
         @Override
         List<String> request() {
-            return List.of("instances");
+            return stats ? List.of("instances", "--stats") : List.of("instances");
         }
     }
 

@@ -45,6 +45,9 @@ final class MountCommand implements Callable<Integer> {
             description = "filter only the mount at PATH in place, through fanotify (repeatable)")
     List<Path> realMounts = new ArrayList<>();
 
+    @Option(names = "--stats", description = "keep live counters for fltmc filters/instances --stats (records every callback: about 0.2 µs each)")
+    boolean stats;
+
     @Option(names = "--answer-within", paramLabel = "DURATION", defaultValue = "5s",
             description = "a real volume's bound for answering an open or read (default: ${DEFAULT-VALUE}; 500ms, 2s, PT1M)")
     String answerWithin;
@@ -124,6 +127,8 @@ final class MountCommand implements Callable<Integer> {
         FilterManager manager = FilterManager.builder().portDirectory(run.resolve(RunDirectory.PORTS)).build();
         FilterJars jars = new FilterJars(filterPath);
         Fltmc fltmc = new Fltmc(manager, jars);
+        Stats counters = stats ? new Stats(manager) : null;
+        fltmc.stats(counters);
         for (String f : filters) {
             DriverConfig c;
             try {
@@ -190,6 +195,9 @@ final class MountCommand implements Callable<Integer> {
                 }
                 for (var r : reals.reversed()) {
                     r.close(); // every event still pending is answered, then the groups close
+                }
+                if (counters != null) {
+                    counters.close();
                 }
                 manager.close();
                 lock.close();

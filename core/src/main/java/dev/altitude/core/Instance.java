@@ -166,6 +166,7 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         if (event.shouldCommit()) {
             describe(event, data, callback);
             event.status = returned == null ? data.status().name() : returned.toString();
+            event.failure = data.status().isFailure();
             event.commit();
         }
         slow.end();

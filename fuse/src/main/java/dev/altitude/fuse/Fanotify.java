@@ -31,6 +31,7 @@ final class Fanotify {
     static final int FAN_REPORT_FID = 0x200;
     static final int FAN_REPORT_DIR_FID = 0x400;
     static final int FAN_REPORT_NAME = 0x800;
+    static final int FAN_REPORT_TARGET_FID = 0x1000;
 
     // fanotify_mark flags
     static final int FAN_MARK_ADD = 0x1;

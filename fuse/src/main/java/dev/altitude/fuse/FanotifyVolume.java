@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -253,7 +254,12 @@ public final class FanotifyVolume implements AutoCloseable {
     private static String notificationGroup(String root, int markScope, int[] fd) throws Libc.Errno {
         int flags = Fanotify.FAN_CLOEXEC | Fanotify.FAN_NONBLOCK | Fanotify.FAN_CLASS_NOTIF | Fanotify.FAN_REPORT_FID
                 | Fanotify.FAN_REPORT_DIR_FID | Fanotify.FAN_REPORT_NAME;
-        int n = Libc.fanotifyInit(flags, Libc.O_LARGEFILE | Libc.O_CLOEXEC);
+        int n;
+        try { // with the entry's own handle too, so a directory's name outlives the directory (see entryPath)
+            n = Libc.fanotifyInit(flags | Fanotify.FAN_REPORT_TARGET_FID, Libc.O_LARGEFILE | Libc.O_CLOEXEC);
+        } catch (Libc.Errno e) {
+            n = Libc.fanotifyInit(flags, Libc.O_LARGEFILE | Libc.O_CLOEXEC);
+        }
         long all = Fanotify.FAN_CREATE | Fanotify.FAN_DELETE | Fanotify.FAN_RENAME | Fanotify.FAN_CLOSE_WRITE
                 | Fanotify.FAN_MODIFY | Fanotify.FAN_ATTRIB | Fanotify.FAN_ONDIR;
         try {
@@ -646,9 +652,13 @@ public final class FanotifyVolume implements AutoCloseable {
         }
         Requestor who = e.pid() > 0 ? requestor(e.pid(), r) : Requestor.UNKNOWN;
         boolean dir = (m & Fanotify.FAN_ONDIR) != 0;
+        Fanotify.DirEntry self = e.entry(Fanotify.FAN_EVENT_INFO_TYPE_FID); // the entry's own handle (FAN_REPORT_TARGET_FID)
         if ((m & Fanotify.FAN_RENAME) != 0) {
             String from = entryPath(e.entry(Fanotify.FAN_EVENT_INFO_TYPE_OLD_DFID_NAME), r);
             String to = entryPath(e.entry(Fanotify.FAN_EVENT_INFO_TYPE_NEW_DFID_NAME), r);
+            if (dir && self != null && to != null) {
+                names.put(key(self.handle()), to);
+            }
             if (from != null && to != null) {
                 post(from, new IoParameters.SetInformation(new IoParameters.FileInformation.Rename(to, true)), who);
             }
@@ -656,6 +666,9 @@ public final class FanotifyVolume implements AutoCloseable {
         String path = entryPath(e.entry(Fanotify.FAN_EVENT_INFO_TYPE_DFID_NAME), r);
         if (path == null) {
             return;
+        }
+        if ((m & Fanotify.FAN_CREATE) != 0 && dir && self != null) {
+            names.put(key(self.handle()), path);
         }
         if ((m & Fanotify.FAN_CREATE) != 0) {
             post(path, new IoParameters.Create(Set.of(), CreateDisposition.CREATE, Set.of(), dir ? FileKind.DIRECTORY : FileKind.FILE,
@@ -682,31 +695,48 @@ public final class FanotifyVolume implements AutoCloseable {
         volume.completed(d);
     }
 
-    /** The volume path of a notification's entry: its directory (by handle, {@code O_PATH}) and name. */
+    /**
+     * The volume path of a notification's entry: its directory (by handle, {@code O_PATH}: where it is now) and
+     * name. A directory that is gone by the time its events are read (made and removed at once) is named as it was
+     * last seen: at its creation or rename, or by an earlier event in it ({@link #names}).
+     */
     private String entryPath(Fanotify.DirEntry entry, Reading r) {
-        if (entry == null || entry.name() == null) {
+        if (entry == null || entry.name() == null || entry.handle().length > r.handle.byteSize()) {
             return null;
         }
-        int fd;
+        String key = key(entry.handle());
+        String dir;
+        int fd = -1;
         try {
-            if (entry.handle().length > r.handle.byteSize()) {
-                return null;
-            }
             MemorySegment.copy(MemorySegment.ofArray(entry.handle()), 0, r.handle, 0, entry.handle().length);
             fd = Libc.openByHandleAt(mountFd, r.handle, Libc.O_PATH | Libc.O_CLOEXEC);
+            dir = volumePath(pathOf(fd, r));
+            names.put(key, dir);
         } catch (Libc.Errno e) {
-            return null; // the directory is gone
-        }
-        try {
-            String dir = volumePath(pathOf(fd, r));
-            String name = entry.name();
-            if (name.isEmpty() || name.equals(".")) {
-                return dir;
+            dir = names.get(key); // the directory is gone: as it was last seen, if it was
+            if (dir == null) {
+                return null;
             }
-            return dir.equals("/") ? "/" + name : dir + "/" + name;
         } finally {
-            Libc.close(fd);
+            closeIf(fd);
         }
+        String name = entry.name();
+        if (name.isEmpty() || name.equals(".")) {
+            return dir;
+        }
+        return dir.equals("/") ? "/" + name : dir + "/" + name;
+    }
+
+    /** Directories' last known paths by file handle, the most recent 4,096. */
+    private final Map<String, String> names = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 4096;
+        }
+    });
+
+    private static String key(byte[] handle) {
+        return java.util.HexFormat.of().formatHex(handle);
     }
 
     // ---- paths and requestors -----------------------------------------------------------------------------------

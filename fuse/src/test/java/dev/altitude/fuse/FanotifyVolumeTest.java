@@ -178,11 +178,20 @@ class FanotifyVolumeTest {
         watch(RealVolume.Kind.EXT4, FanotifyVolume.Options.DEFAULT);
         List<String> posts = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch deleted = new CountDownLatch(2);
+        CountDownLatch scriptDone = new CountDownLatch(1);
         TestFilters.load(manager, "posts", "300", b -> b
                 .onPostOperation(MajorFunction.CREATE, (d, o, c, dr) -> {
                     IoParameters.Create cr = d.parameters(IoParameters.Create.class);
                     if (cr.disposition() == IoParameters.CreateDisposition.CREATE) {
                         posts.add("create " + d.fileObject().path() + " " + cr.kind());
+                        if (d.fileObject().path().equals("/sub")) {
+                            // the rest is read only once /sub is gone: its entries are still named under it
+                            try {
+                                scriptDone.await(30, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
                     }
                     return PostOpStatus.FINISHED_PROCESSING;
                 })
@@ -201,7 +210,12 @@ class FanotifyVolumeTest {
                     }
                     return PostOpStatus.FINISHED_PROCESSING;
                 }));
-        Bounded.Result r = real.sh("mkdir sub && echo x > sub/new.txt && mv sub/new.txt moved.txt && rm moved.txt && rmdir sub", false);
+        Bounded.Result r;
+        try {
+            r = real.sh("mkdir sub && echo x > sub/new.txt && mv sub/new.txt moved.txt && rm moved.txt && rmdir sub", false);
+        } finally {
+            scriptDone.countDown();
+        }
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(deleted.await(30, TimeUnit.SECONDS)).as("deletes reported: %s; %s", posts, volume.volume().frontEndNotes()).isTrue();
         assertThat(posts).containsExactly("create /sub DIRECTORY", "create /sub/new.txt FILE", "close after write /sub/new.txt",

@@ -23,4 +23,7 @@ public final class CallbackEvent extends CallbackFields {
     @Label("Returned")
     @Description("The pre-operation's status (SUCCESS_WITH_CALLBACK, COMPLETE, …), or the operation's status after a post-operation")
     public String status;
+    @Label("Failure")
+    @Description("Whether the operation's status was a failure when the callback returned")
+    public boolean failure;
 }
