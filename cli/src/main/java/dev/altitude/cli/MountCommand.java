@@ -48,6 +48,10 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "keep live counters for fltmc filters/instances --stats (records every callback: about 0.2 µs each)")
     boolean stats;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve the counters at http://HOST:PORT/metrics for Prometheus (OpenTelemetry); implies --stats")
+    String metrics;
+
     @Option(names = "--answer-within", paramLabel = "DURATION", defaultValue = "5s",
             description = "a real volume's bound for answering an open or read (default: ${DEFAULT-VALUE}; 500ms, 2s, PT1M)")
     String answerWithin;
@@ -127,8 +131,26 @@ final class MountCommand implements Callable<Integer> {
         FilterManager manager = FilterManager.builder().portDirectory(run.resolve(RunDirectory.PORTS)).build();
         FilterJars jars = new FilterJars(filterPath);
         Fltmc fltmc = new Fltmc(manager, jars);
-        Stats counters = stats ? new Stats(manager) : null;
+        Stats counters = stats || metrics != null ? new Stats(manager) : null;
         fltmc.stats(counters);
+        dev.altitude.metrics.MetricsEndpoint endpoint = null;
+        if (metrics != null) {
+            int colon = metrics.lastIndexOf(':');
+            int port;
+            try {
+                port = Integer.parseInt(metrics.substring(colon + 1));
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                port = -1;
+            }
+            if (colon <= 0 || port <= 0 || port > 65535) {
+                counters.close();
+                manager.close();
+                lock.close();
+                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics wants HOST:PORT, not " + metrics);
+            }
+            endpoint = dev.altitude.metrics.MetricsEndpoint.start(metrics.substring(0, colon), port, counters::samples);
+        }
+        dev.altitude.metrics.MetricsEndpoint served = endpoint;
         for (String f : filters) {
             DriverConfig c;
             try {
@@ -195,6 +217,9 @@ final class MountCommand implements Callable<Integer> {
                 }
                 for (var r : reals.reversed()) {
                     r.close(); // every event still pending is answered, then the groups close
+                }
+                if (served != null) {
+                    served.close();
                 }
                 if (counters != null) {
                     counters.close();

@@ -194,6 +194,33 @@ final class Stats implements AutoCloseable {
         stream.onFlush(r);
     }
 
+    /** The figures for a fleet's collector ({@code altitude mount --metrics}): per instance, per filter, per volume. */
+    List<dev.altitude.metrics.MetricsEndpoint.Sample> samples() {
+        List<dev.altitude.metrics.MetricsEndpoint.Sample> out = new ArrayList<>();
+        for (Row r : instances()) {
+            Map<String, String> at = Map.of("filter", r.filter(), "instance", r.instance());
+            r.byMajor().forEach((major, n) -> out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.OPERATIONS,
+                    Map.of("filter", r.filter(), "instance", r.instance(), "major", major), n)));
+            out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.FAILURES, at, r.failures()));
+            out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.CALLBACK_LATENCY_P99, at, r.p99Micros()));
+            out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.PENDED, at, r.pended()));
+            out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.OWED_POSTS, at, r.owedPosts()));
+        }
+        for (Row r : filters()) {
+            out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.PORT_MESSAGES, Map.of("filter", r.filter()), r.portMessages()));
+        }
+        out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.FILTERS, Map.of(), manager.filters().size()));
+        for (var v : manager.volumes()) {
+            out.add(sample(dev.altitude.metrics.MetricsEndpoint.Metric.INSTANCES, Map.of("volume", v.name()), v.instances()));
+        }
+        return out;
+    }
+
+    private static dev.altitude.metrics.MetricsEndpoint.Sample sample(dev.altitude.metrics.MetricsEndpoint.Metric m,
+                                                                       Map<String, String> at, double v) {
+        return new dev.altitude.metrics.MetricsEndpoint.Sample(m, at, v);
+    }
+
     @Override
     public void close() {
         rotation.interrupt();
