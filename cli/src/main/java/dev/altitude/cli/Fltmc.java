@@ -134,11 +134,12 @@ final class Fltmc {
         }
         out.add(out(String.format("%-20s  %-24s  %10s  %8s  %9s  %9s  %9s  %6s  %5s  %8s  %8s", "Filter",
                 perInstance ? "Instance" : "", "Operations", "Failures", "p50 (µs)", "p99 (µs)", "max (µs)", "Pended",
-                "Owed", "Contexts", perInstance ? "" : "Messages")));
+                "Owed", "Contexts", perInstance ? "" : "Messages").stripTrailing()));
         for (Stats.Row r : rows) {
             out.add(out(String.format("%-20s  %-24s  %10d  %8d  %9.1f  %9.1f  %9.1f  %6d  %5d  %8d  %8s", r.filter(),
                     perInstance ? r.instance() : "", r.operations(), r.failures(), r.p50Micros(), r.p99Micros(), r.maxMicros(),
-                    r.pended(), r.owedPosts(), r.contextReferences(), perInstance ? "" : Long.toString(r.portMessages()))));
+                    r.pended(), r.owedPosts(), r.contextReferences(), perInstance ? "" : Long.toString(r.portMessages()))
+                    .stripTrailing()));
             if (!r.byMajor().isEmpty()) {
                 out.add(out("    by major function: " + counts(r.byMajor())));
             }
