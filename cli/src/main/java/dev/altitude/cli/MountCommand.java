@@ -52,6 +52,10 @@ final class MountCommand implements Callable<Integer> {
             description = "serve the counters at http://HOST:PORT/metrics for Prometheus (OpenTelemetry); implies --stats")
     String metrics;
 
+    @Option(names = "--otlp", paramLabel = "URL",
+            description = "send the counters every 10 s to an OpenTelemetry collector over OTLP/HTTP (http://collector:4318/v1/metrics); implies --stats")
+    java.net.URI otlp;
+
     @Option(names = "--answer-within", paramLabel = "DURATION", defaultValue = "5s",
             description = "a real volume's bound for answering an open or read (default: ${DEFAULT-VALUE}; 500ms, 2s, PT1M)")
     String answerWithin;
@@ -131,24 +135,35 @@ final class MountCommand implements Callable<Integer> {
         FilterManager manager = FilterManager.builder().portDirectory(run.resolve(RunDirectory.PORTS)).build();
         FilterJars jars = new FilterJars(filterPath);
         Fltmc fltmc = new Fltmc(manager, jars);
-        Stats counters = stats || metrics != null ? new Stats(manager) : null;
+        Stats counters = stats || metrics != null || otlp != null ? new Stats(manager) : null;
         fltmc.stats(counters);
         dev.altitude.metrics.MetricsEndpoint endpoint = null;
-        if (metrics != null) {
-            int colon = metrics.lastIndexOf(':');
-            int port;
-            try {
-                port = Integer.parseInt(metrics.substring(colon + 1));
-            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                port = -1;
+        if (metrics != null || otlp != null) {
+            String host = null;
+            int port = 0;
+            if (metrics != null) {
+                int colon = metrics.lastIndexOf(':');
+                try {
+                    port = Integer.parseInt(metrics.substring(colon + 1));
+                } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                    port = -1;
+                }
+                if (colon <= 0 || port <= 0 || port > 65535) {
+                    counters.close();
+                    manager.close();
+                    lock.close();
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--metrics wants HOST:PORT, not " + metrics);
+                }
+                host = metrics.substring(0, colon);
             }
-            if (colon <= 0 || port <= 0 || port > 65535) {
+            if (otlp != null && !("http".equals(otlp.getScheme()) || "https".equals(otlp.getScheme()))) {
                 counters.close();
                 manager.close();
                 lock.close();
-                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics wants HOST:PORT, not " + metrics);
+                throw new CommandLine.ParameterException(spec.commandLine(), "--otlp wants an http(s) URL, not " + otlp);
             }
-            endpoint = dev.altitude.metrics.MetricsEndpoint.start(metrics.substring(0, colon), port, counters::samples);
+            endpoint = dev.altitude.metrics.MetricsEndpoint.start(host, port, otlp, java.time.Duration.ofSeconds(10),
+                    counters::samples);
         }
         dev.altitude.metrics.MetricsEndpoint served = endpoint;
         for (String f : filters) {

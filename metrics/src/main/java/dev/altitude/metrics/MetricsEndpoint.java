@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * A filter manager's figures for a fleet's collector: a Prometheus endpoint ({@code http://HOST:PORT/metrics})
- * served by OpenTelemetry's Java SDK. The daemon gives the figures as {@link Sample}s, asked for at each scrape; each
+ * served by OpenTelemetry's Java SDK, and OTLP over HTTP to a collector when one is configured. The daemon gives the figures as {@link Sample}s, asked for at each scrape; each
  * {@link Metric} is one instrument (a counter or a gauge) whose samples carry their attributes (filter, instance,
  * major function).
  */
@@ -43,11 +43,18 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private final SdkMeterProvider provider;
-    private final PrometheusHttpServer server;
 
-    private MetricsEndpoint(String host, int port, Supplier<List<Sample>> source) {
-        server = PrometheusHttpServer.builder().setHost(host).setPort(port).build();
-        provider = SdkMeterProvider.builder().registerMetricReader(server)
+    private MetricsEndpoint(String host, int port, java.net.URI otlp, java.time.Duration otlpInterval, Supplier<List<Sample>> source) {
+        var builder = SdkMeterProvider.builder();
+        if (port > 0) {
+            builder.registerMetricReader(PrometheusHttpServer.builder().setHost(host).setPort(port).build());
+        }
+        if (otlp != null) {
+            builder.registerMetricReader(io.opentelemetry.sdk.metrics.export.PeriodicMetricReader.builder(
+                    io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter.builder().setEndpoint(otlp.toString()).build())
+                    .setInterval(otlpInterval).build());
+        }
+        provider = builder
                 .setResource(io.opentelemetry.sdk.resources.Resource.getDefault().merge(io.opentelemetry.sdk.resources.Resource.create(
                         Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), "altitude"))))
                 .build();
@@ -79,7 +86,17 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     /** Serves the figures at {@code http://host:port/metrics} until closed. */
     public static MetricsEndpoint start(String host, int port, Supplier<List<Sample>> source) {
-        return new MetricsEndpoint(host, port, source);
+        return new MetricsEndpoint(host, port, null, null, source);
+    }
+
+    /**
+     * Serves the figures for Prometheus at {@code http://host:port/metrics} ({@code port} 0: none) and, with
+     * {@code otlp} (an OTLP/HTTP metrics URL, {@code http://collector:4318/v1/metrics}), sends them there every
+     * {@code interval}.
+     */
+    public static MetricsEndpoint start(String host, int port, java.net.URI otlp, java.time.Duration interval,
+                                        Supplier<List<Sample>> source) {
+        return new MetricsEndpoint(host, port, otlp, interval, source);
     }
 
     @Override
