@@ -19,7 +19,17 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        Integer fast = FltmcCommand.fast(args); // fltmc's usual command lines: no parser to start
+        if (args.length == 2 && args[0].equals("--aot-training")) { // the build's one run that makes the AOT cache
+            String none = args[1];
+            FltmcCommand.fast(new String[] {"fltmc", "filters", "--run-dir", none});
+            PortClientCommand.fast(new String[] {"scanuser", "--port-dir", none});
+            PortClientCommand.fast(new String[] {"minispy", "--port-dir", none, "--no-follow"});
+            System.exit(0);
+        }
+        Integer fast = FltmcCommand.fast(args); // fltmc's and the clients' usual command lines: no parser to start
+        if (fast == null) {
+            fast = PortClientCommand.fast(args);
+        }
         if (fast != null) {
             System.exit(fast);
         }

@@ -36,6 +36,38 @@ final class MiniSpyCommand extends PortClientCommand {
     boolean noFollow;
 
     @Override
+    boolean option(String name, String value) {
+        boolean flag = switch (name) {
+            case "-l", "--list" -> list = true;
+            case "--json" -> json = true;
+            case "--no-follow" -> noFollow = true;
+            default -> false;
+        };
+        if (flag) {
+            return true;
+        }
+        if (value == null || value.startsWith("-")) {
+            return super.option(name, value);
+        }
+        switch (name) {
+            case "-a", "--attach" -> attach = value;
+            case "-d", "--detach" -> detach = value;
+            case "-i", "--instance" -> instance = value;
+            case "--interval" -> intervalMillis = Long.parseLong(value);
+            case "-n", "--count" -> count = Long.parseLong(value);
+            default -> {
+                return super.option(name, value);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    boolean valid() {
+        return intervalMillis >= 1 && count >= -1 && !(attach != null && detach != null);
+    }
+
+    @Override
     public Integer call() throws InterruptedException {
         if (intervalMillis < 1) {
             throw misuse("--interval must be at least 1 ms");

@@ -14,6 +14,20 @@ final class ScanUserCommand extends PortClientCommand {
     int threads = 2;
 
     @Override
+    boolean option(String name, String value) {
+        if ((name.equals("-t") || name.equals("--threads")) && value != null) {
+            threads = Integer.parseInt(value);
+            return true;
+        }
+        return super.option(name, value);
+    }
+
+    @Override
+    boolean valid() {
+        return threads >= 1 && threads <= 64;
+    }
+
+    @Override
     public Integer call() throws InterruptedException {
         if (threads < 1 || threads > 64) {
             throw misuse("--threads must be 1 to 64, not " + threads);

@@ -41,4 +41,20 @@ class FltmcFastPathTest {
         assertThat(fast("fltmc", "attach", "f", "v", "-i", "one", "-a", "370001", "--run-dir", run)).isEqualTo(1);
         assertThat(fast("fltmc", "trace", "scanner", "--major", "READ", "--run-dir", run)).isEqualTo(1);
     }
+
+    @Test
+    void theClientsFastPathTakesWellFormedLinesOnlyAndFailsAsTheFullOneDoes() {
+        String ports = dir.toString();
+        assertThat(PortClientCommand.fast(new String[] {"scanuser", "--help"})).isNull();
+        assertThat(PortClientCommand.fast(new String[] {"scanuser", "--threads", "0", "--port-dir", ports})).isNull();
+        assertThat(PortClientCommand.fast(new String[] {"scanuser", "--threads", "x", "--port-dir", ports})).isNull();
+        assertThat(PortClientCommand.fast(new String[] {"minispy", "--attach", "a", "--detach", "b", "--port-dir", ports})).isNull();
+        assertThat(PortClientCommand.fast(new String[] {"minispy", "--interval", "0", "--port-dir", ports})).isNull();
+        assertThat(PortClientCommand.fast(new String[] {"minispy", "--attach", "--port-dir", ports})).as("a volume missing").isNull();
+        assertThat(PortClientCommand.fast(new String[] {"minispy", "--bogus"})).isNull();
+        // no manager there: the connect fails, one line and exit 1
+        assertThat(PortClientCommand.fast(new String[] {"scanuser", "-t", "4", "--port-dir", ports})).isEqualTo(1);
+        assertThat(PortClientCommand.fast(new String[] {"minispy", "-l", "--json", "--no-follow", "-n", "3", "--port-dir", ports}))
+                .isEqualTo(1);
+    }
 }
