@@ -9,10 +9,8 @@ import dev.altitude.core.IoParameters.CreateDisposition;
 import dev.altitude.core.IoParameters.FileKind;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
-import dev.altitude.core.NtStatusException;
 import dev.altitude.core.Requestor;
 import dev.altitude.core.Volume;
-import dev.altitude.core.VolumeBackend;
 import dev.altitude.core.VolumeCapabilities;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -137,7 +135,7 @@ public final class FanotifyVolume implements AutoCloseable {
     private final Thread watchdog;
     private final Thread notifier;
     /** The files of the events in flight, by volume path: what a filter's own open of that path gets. */
-    private final ConcurrentHashMap<String, EventFile> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, FanotifyBackend.EventFile> inFlight = new ConcurrentHashMap<>();
 
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong denied = new AtomicLong();
@@ -214,7 +212,7 @@ public final class FanotifyVolume implements AutoCloseable {
         this.wakeFd = wake;
         this.mountFd = mount;
         this.notifyMode = mode;
-        this.volume = manager.mountVolume(name, new Backend());
+        this.volume = manager.mountVolume(name, new FanotifyBackend(inFlight, fsType, access));
         volume.reportFrontEnd(this::notes);
         this.watchdog = Thread.ofPlatform().daemon().name("altitude-fanotify-watchdog " + name).start(this::watch);
         this.notifier = notify < 0 ? null : Thread.ofPlatform().daemon().name("altitude-fanotify-notify " + name).start(this::notifyLoop);
@@ -487,7 +485,7 @@ public final class FanotifyVolume implements AutoCloseable {
             Libc.close(e.fd());
             return;
         }
-        EventFile file = null;
+        FanotifyBackend.EventFile file = null;
         int response = policy();
         try {
             if (e.pid() == ownPid) {
@@ -496,7 +494,7 @@ public final class FanotifyVolume implements AutoCloseable {
             }
             String path = volumePath(pathOf(e.fd(), r));
             p.path = path;
-            file = new EventFile(e.fd(), path);
+            file = new FanotifyBackend.EventFile(e.fd(), path, this::handOffSelf);
             inFlight.put(path, file);
             Requestor who = requestor(e.pid(), r);
             response = (e.mask() & PERMISSION_EVENTS) != 0 ? open(p, file, who, r) : read(p, file, who);
@@ -515,10 +513,10 @@ public final class FanotifyVolume implements AutoCloseable {
     }
 
     /** An open: a CREATE through the stack and its post-operations, answered, then the event's file object closed. */
-    private int open(Pending p, EventFile file, Requestor who, Reading r) {
+    private int open(Pending p, FanotifyBackend.EventFile file, Requestor who, Reading r) {
         boolean exec = (p.event.mask() & Fanotify.FAN_OPEN_EXEC_PERM) != 0;
         FileObject fo = new FileObject(file.path);
-        Handle h = new Handle(file);
+        FanotifyBackend.Handle h = new FanotifyBackend.Handle(file);
         fo.setBackendHandle(h);
         CallbackData d = new CallbackData(fo, exec ? EXEC_OPEN : OPEN, who);
         NtStatus s = volume.perform(d);
@@ -537,9 +535,9 @@ public final class FanotifyVolume implements AutoCloseable {
     }
 
     /** A read: a READ of the kernel's range through the stack; the kernel reads after the answer. */
-    private int read(Pending p, EventFile file, Requestor who) {
+    private int read(Pending p, FanotifyBackend.EventFile file, Requestor who) {
         FileObject fo = new FileObject(file.path);
-        Handle h = new Handle(file);
+        FanotifyBackend.Handle h = new FanotifyBackend.Handle(file);
         fo.setBackendHandle(h);
         long count = p.event.count();
         IoParameters.Read params = new IoParameters.Read(p.event.offset(), range(count));
@@ -890,142 +888,6 @@ public final class FanotifyVolume implements AutoCloseable {
     private static void closeIf(int fd) {
         if (fd >= 0) {
             Libc.close(fd);
-        }
-    }
-
-    // ---- the backend ---------------------------------------------------------------------------------------------
-
-    /** An event's descriptor, shared by the file objects that use it; closed when the last lets it go. */
-    private final class EventFile {
-        final int fd;
-        final String path;
-        private final AtomicInteger refs = new AtomicInteger(1);
-        private volatile int writable = -1;
-
-        EventFile(int fd, String path) {
-            this.fd = fd;
-            this.path = path;
-        }
-
-        boolean retain() {
-            for (int n = refs.get(); n > 0; n = refs.get()) {
-                if (refs.compareAndSet(n, n + 1)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void release() {
-            if (refs.decrementAndGet() == 0) {
-                closeIf(writable);
-                Libc.close(fd);
-            }
-        }
-
-        /** A writable descriptor of the same file, for a filter that fills content (the daemon's own open, allowed at once). */
-        synchronized int writable() throws Libc.Errno {
-            if (writable < 0) {
-                handOffSelf();
-                writable = Libc.open("/proc/self/fd/" + fd, Libc.O_WRONLY | Libc.O_CLOEXEC);
-            }
-            return writable;
-        }
-    }
-
-    /** A file object's hold on an event's file. */
-    private static final class Handle {
-        final EventFile file;
-        private final AtomicBoolean closed = new AtomicBoolean();
-        volatile CallbackData eventRead;
-        volatile long eventCount;
-
-        Handle(EventFile file) {
-            file.retain();
-            this.file = file;
-        }
-
-        void close() {
-            if (closed.compareAndSet(false, true)) {
-                file.release();
-            }
-        }
-    }
-
-    private final class Backend implements VolumeBackend {
-        @Override
-        public void perform(CallbackData data) {
-            FileObject fo = data.fileObject();
-            Handle h = fo == null ? null : fo.backendHandle() instanceof Handle x ? x : null;
-            switch (data.parameters()) {
-                case IoParameters.Create c -> {
-                    if (h == null) { // a filter's own open: only the file of an event in flight
-                        EventFile f = inFlight.get(fo.path());
-                        if (f == null || !f.retain()) {
-                            throw new NtStatusException(NtStatus.NOT_SUPPORTED, "a fanotify volume opens no file of its own: "
-                                    + fo.path() + " is not the file of an event in flight");
-                        }
-                        try {
-                            fo.setBackendHandle(new Handle(f));
-                        } finally {
-                            f.release();
-                        }
-                    }
-                    data.complete(NtStatus.SUCCESS, 0);
-                }
-                case IoParameters.Read rd -> {
-                    if (h == null) {
-                        throw new NtStatusException(NtStatus.INVALID_HANDLE, "no open file");
-                    }
-                    if (data == h.eventRead) { // the process's own read: the kernel does it after the answer
-                        data.complete(NtStatus.SUCCESS, h.eventCount);
-                        return;
-                    }
-                    ByteBuffer b = rd.buffer();
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment seg = a.allocate(Math.max(1, b.remaining()));
-                        long n = b.remaining() == 0 ? 0 : Libc.pread(h.file.fd, seg.asSlice(0, b.remaining()), Math.max(0, rd.offset()));
-                        b.duplicate().put(seg.asSlice(0, n).asByteBuffer());
-                        data.complete(NtStatus.SUCCESS, n);
-                    } catch (Libc.Errno e) {
-                        throw new NtStatusException(Errnos.toStatus(e.errno()), e.getMessage());
-                    }
-                }
-                case IoParameters.Write w -> {
-                    if (h == null) {
-                        throw new NtStatusException(NtStatus.INVALID_HANDLE, "no open file");
-                    }
-                    ByteBuffer b = w.buffer().duplicate();
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment seg = a.allocate(Math.max(1, b.remaining()));
-                        int len = b.remaining();
-                        seg.asByteBuffer().put(b);
-                        long n = Libc.pwrite(h.file.writable(), seg.asSlice(0, len), Math.max(0, w.offset()));
-                        data.complete(NtStatus.SUCCESS, n);
-                    } catch (Libc.Errno e) {
-                        throw new NtStatusException(Errnos.toStatus(e.errno()), e.getMessage());
-                    }
-                }
-                case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
-                case IoParameters.Close c -> {
-                    if (h != null) {
-                        h.close();
-                    }
-                    data.complete(NtStatus.SUCCESS, 0);
-                }
-                default -> throw new NtStatusException(NtStatus.NOT_SUPPORTED, data.majorFunction()
-                        + " is not an operation a fanotify volume carries out: the file system does it itself");
-            }
-        }
-
-        @Override
-        public String fileSystemType() {
-            return "fanotify:" + fsType;
-        }
-
-        @Override
-        public VolumeCapabilities capabilities() {
-            return FanotifyVolume.capabilities(preAccess);
         }
     }
 
