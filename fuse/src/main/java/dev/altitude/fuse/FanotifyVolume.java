@@ -458,8 +458,24 @@ public final class FanotifyVolume implements AutoCloseable {
 
     /** Answers once; whoever answers first (the handler or the watchdog) wins. */
     private boolean answer(Pending p, int response, MemorySegment buf, MemorySegment errno) {
+        return answer(p, response, buf, errno, null);
+    }
+
+    /**
+     * Answers once; whoever answers first (the handler or the watchdog) wins. What the answer changes in the counts
+     * (and {@code accounted}, the watchdog's record) is done before the kernel hears it: the process it lets go may
+     * look at once.
+     */
+    private boolean answer(Pending p, int response, MemorySegment buf, MemorySegment errno, Runnable accounted) {
         if (!p.answered.compareAndSet(false, true)) {
             return false;
+        }
+        pending.remove(p);
+        if ((response & Fanotify.FAN_DENY) != 0) {
+            denied.incrementAndGet();
+        }
+        if (accounted != null) {
+            accounted.run();
         }
         synchronized (p) {
             buf.set(ValueLayout.JAVA_INT, 0, p.event.fd());
@@ -469,9 +485,6 @@ public final class FanotifyVolume implements AutoCloseable {
             } catch (Libc.Errno e) {
                 log("answering " + p.describe(System.nanoTime()) + ": " + e.getMessage());
             }
-        }
-        if ((response & Fanotify.FAN_DENY) != 0) {
-            denied.incrementAndGet();
         }
         return true;
     }
@@ -573,20 +586,8 @@ public final class FanotifyVolume implements AutoCloseable {
                 java.util.concurrent.locks.LockSupport.parkNanos(tick);
                 long now = System.nanoTime();
                 for (Pending p : pending) {
-                    if (!p.answered.get() && now - p.since > bound && answer(p, policy(), buf, errno)) {
-                        expired.incrementAndGet();
-                        lastExpired.add(p.describe(now));
-                        while (lastExpired.size() > 8) {
-                            lastExpired.poll();
-                        }
-                        log("answered at the bound (" + options.onExpiry() + "): " + p.describe(now));
-                        PermissionExpiredEvent event = new PermissionExpiredEvent();
-                        if (event.shouldCommit()) {
-                            event.volume = volume.name();
-                            event.event = p.describe(now);
-                            event.answer = options.onExpiry().name();
-                            event.commit();
-                        }
+                    if (!p.answered.get() && now - p.since > bound) {
+                        answer(p, policy(), buf, errno, () -> expiredAt(p, now));
                     }
                 }
                 Lead l = leader.get();
@@ -597,6 +598,23 @@ public final class FanotifyVolume implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** The watchdog's record of an event it answered at the bound: counted, kept for fltmc volumes, logged, a JFR event. */
+    private void expiredAt(Pending p, long now) {
+        expired.incrementAndGet();
+        lastExpired.add(p.describe(now));
+        while (lastExpired.size() > 8) {
+            lastExpired.poll();
+        }
+        log("answered at the bound (" + options.onExpiry() + "): " + p.describe(now));
+        PermissionExpiredEvent event = new PermissionExpiredEvent();
+        if (event.shouldCommit()) {
+            event.volume = volume.name();
+            event.event = p.describe(now);
+            event.answer = options.onExpiry().name();
+            event.commit();
         }
     }
 
