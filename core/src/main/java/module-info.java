@@ -10,6 +10,8 @@ module dev.altitude.core {
     requires jdk.jfr;
 
     exports dev.altitude.core;
+    // the test kit's observer hook
+    exports dev.altitude.core.probe to dev.altitude.test;
 
     // filter drivers named by a load are found through the service loader
     uses dev.altitude.core.FilterDriver;

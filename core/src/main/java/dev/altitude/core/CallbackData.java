@@ -20,6 +20,8 @@ public final class CallbackData {
     private IoResult result;
     private Object completionContext;
     private Volume volume;
+    /** Verifier: where a filter's pre-operation queued this operation to pend it ({@link CallbackDataQueue#insert}). */
+    java.util.List<StackTraceElement> queuedAt;
 
     // pending (FLT_PREOP_PENDING / FLT_POSTOP_MORE_PROCESSING_REQUIRED): the requesting thread parks
     private static final int NOT_PENDED = 0;
@@ -52,6 +54,12 @@ public final class CallbackData {
     /** The volume the operation runs on (set when it is performed). */
     public Volume volume() {
         return volume;
+    }
+
+    /** Is the manager of the volume this operation is on in verifier mode? */
+    boolean verifying() {
+        Volume v = volume;
+        return v != null && v.manager().verifier();
     }
 
     void setVolume(Volume volume) {

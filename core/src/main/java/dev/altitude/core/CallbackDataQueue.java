@@ -22,6 +22,9 @@ public final class CallbackDataQueue {
             return NtStatus.FLT_CBDQ_DISABLED;
         }
         entries.add(data);
+        if (data.verifying()) {
+            data.queuedAt = Holder.callSite();
+        }
         data.setCancelRoutine(() -> {
             if (remove(data)) {
                 data.complete(NtStatus.CANCELLED, 0);

@@ -61,6 +61,9 @@ final class Contexts implements ContextBlock.Owner {
         }
         ContextBlock block = new ContextBlock(this, type, value);
         live.put(block, alive);
+        if (filter.manager().probe != null) {
+            filter.manager().probe.contextAllocated(filter, block);
+        }
         return newReference(block);
     }
 
@@ -91,6 +94,9 @@ final class Contexts implements ContextBlock.Owner {
     public void freed(ContextBlock block) {
         Holder alive = live.remove(block);
         FilterRegistration.ContextRegistration reg = types.get(block.type);
+        if (filter.manager().probe != null) {
+            filter.manager().probe.contextFreed(filter, block);
+        }
         try {
             if (filter.isUnregistered()) {
                 filter.misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: a context was freed after unregister returned; cleanup not called");

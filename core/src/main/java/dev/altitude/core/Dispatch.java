@@ -150,6 +150,9 @@ final class Dispatch {
                     + " but no post-operation is registered for it (Windows: bugcheck 0xF5/0x66); ignored");
             return false;
         }
+        if (inst.probe != null) { // before the slot is owed: a teardown may drain it at once
+            inst.probe.postOwed(inst.filter(), new dev.altitude.core.probe.Probe.Operation(slot, slot.generation()));
+        }
         slot.owe(completionContext, data.isDirty());
         return true;
     }

@@ -245,6 +245,9 @@ public final class Filter implements CallbackOwner {
         } finally {
             slot.lock.unlock();
         }
+        if (manager.probe != null) {
+            manager.probe.unregistered(this);
+        }
     }
 
     /** Waits until an unregister begun elsewhere has finished. */
@@ -437,6 +440,9 @@ public final class Filter implements CallbackOwner {
             throw e;
         }
         serverPorts.add(port);
+        if (manager.probe != null) {
+            manager.probe.portCreated(this, portName);
+        }
         return port;
     }
 
@@ -490,6 +496,9 @@ public final class Filter implements CallbackOwner {
         if (state == State.UNREGISTERED) {
             misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: disconnect notification after unregister returned; not called");
             return;
+        }
+        if (manager.probe != null) {
+            manager.probe.clientDisconnected(this, client);
         }
         guarded(this, "disconnect notification of port '" + client.portName() + "' threw", () -> cb.onDisconnect(client));
     }
@@ -633,8 +642,12 @@ public final class Filter implements CallbackOwner {
 
     /** The unload callback runs outside the frame: the manager knows it by the unloading thread it recorded. */
     NtStatus callUnload(Set<UnloadFlag> flags) {
-        return status(guarded(null, "unload callback threw; counted as a failure status",
+        NtStatus s = status(guarded(null, "unload callback threw; counted as a failure status",
                 () -> registration.unloadCallback().onUnload(flags), NtStatus.UNHANDLED_EXCEPTION));
+        if (manager.probe != null) {
+            manager.probe.unloadCallbackReturned(this, flags, s);
+        }
+        return s;
     }
 
     /**
@@ -649,6 +662,10 @@ public final class Filter implements CallbackOwner {
     }
 
     <T> T guarded(CallbackOwner owner, String failure, java.util.function.Supplier<T> code, T onThrow) {
+        if (manager.probe != null) {
+            int threw = failure.indexOf(" threw");
+            manager.probe.callback(this, threw < 0 ? failure : failure.substring(0, threw));
+        }
         CallbackFrame frame = owner == null ? null : CallbackFrame.current();
         int depth = frame == null ? 0 : frame.enter(owner);
         try {
@@ -677,7 +694,18 @@ public final class Filter implements CallbackOwner {
 
     void callbackFailed(Throwable e, String message) {
         callbackFailures.increment();
-        manager.diagnostics.report(Diagnostic.Kind.CALLBACK_EXCEPTION, name(), message, e);
+        manager.diagnostics.report(Diagnostic.Kind.CALLBACK_EXCEPTION, name(), message + ": " + e + thrownAt(e), e);
+    }
+
+    /** Where the filter's own code was when {@code e} was thrown (its first frame outside Altitude), or nothing. */
+    private static String thrownAt(Throwable e) {
+        for (StackTraceElement s : e.getStackTrace()) {
+            if (!s.getClassName().startsWith("dev.altitude.core.") && !s.getClassName().startsWith("java.")
+                    && !s.getClassName().startsWith("jdk.")) {
+                return ", in " + s.getClassName() + "." + s.getMethodName() + "(" + s.getFileName() + ":" + s.getLineNumber() + ")";
+            }
+        }
+        return "";
     }
 
     void misuse(Diagnostic.Kind kind, String message) {

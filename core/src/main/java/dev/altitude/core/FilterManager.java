@@ -80,6 +80,10 @@ public final class FilterManager implements AutoCloseable {
 
     private static final ThreadLocal<Loading> LOADING = new ThreadLocal<>();
 
+    static {
+        dev.altitude.core.probe.Probes.install((builder, probe) -> builder.probe = probe);
+    }
+
     final Diagnostics diagnostics = new Diagnostics();
     private final Map<String, Supplier<? extends FilterDriver>> drivers = new ConcurrentHashMap<>();
     private final Map<String, DriverSlot> slots = new ConcurrentHashMap<>();
@@ -89,6 +93,8 @@ public final class FilterManager implements AutoCloseable {
     private final ClassLoader serviceLoader;
     private final boolean verifier;
     private final long unloadWarningMillis;
+    /** The test kit's observer, or null (no work done for it). */
+    final dev.altitude.core.probe.Probe probe;
     /** The callback frames of the threads that ran operations on this manager's volumes. */
     final FrameRegistry frames = new FrameRegistry();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
@@ -101,6 +107,7 @@ public final class FilterManager implements AutoCloseable {
         this.verifier = b.verifier;
         this.unloadWarningMillis = Math.max(1, b.unloadWarning.toMillis());
         this.portDirectory = b.portDirectory;
+        this.probe = b.probe;
         CoarseClock.use();
     }
 
@@ -123,6 +130,7 @@ public final class FilterManager implements AutoCloseable {
         private boolean verifier = Boolean.getBoolean("altitude.verifier");
         private Duration unloadWarning = Duration.ofSeconds(5);
         private java.nio.file.Path portDirectory;
+        private dev.altitude.core.probe.Probe probe;
 
         private Builder() {
         }

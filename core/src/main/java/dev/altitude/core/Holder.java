@@ -31,11 +31,28 @@ final class Holder {
         this.site = verifier ? callSite() : List.of();
     }
 
+    /** A holder whose call site was taken earlier ({@code site}: empty if none was). */
+    Holder(HolderKind kind, Instance instance, String detail, List<StackTraceElement> site) {
+        this.kind = kind;
+        this.instance = instance == null ? null : instance.name();
+        this.volume = instance == null ? null : instance.volume().name();
+        this.detail = detail;
+        this.thread = Thread.currentThread().getName();
+        this.site = site;
+    }
+
     /** The caller's frames, from the first one outside core's own classes. */
     static List<StackTraceElement> callSite() {
         return WALKER.walk(frames -> frames
                 .dropWhile(f -> f.getDeclaringClass().getProtectionDomain().getCodeSource() == CORE)
-                .limit(8).map(StackWalker.StackFrame::toStackTraceElement).toList());
+                .limit(8).map(Holder::element).toList());
+    }
+
+    /** A frame as a report prints it: class, method, file and line, without the name of its class loader. */
+    private static StackTraceElement element(StackWalker.StackFrame f) {
+        StackTraceElement e = f.toStackTraceElement();
+        return e.getClassLoaderName() == null ? e : new StackTraceElement(null, e.getModuleName(), e.getModuleVersion(),
+                e.getClassName(), e.getMethodName(), e.getFileName(), e.getLineNumber());
     }
 
     /** The first frame outside core: where a filter called in, for one-line reports. */

@@ -76,7 +76,11 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         this.post = filter.post;
         this.skips = filter.skips;
         this.rundown = new CallbackRundown(this, volume.manager().frames);
+        this.probe = volume.manager().probe;
     }
+
+    /** The test kit's observer, or null. */
+    final dev.altitude.core.probe.Probe probe;
 
     @Override
     public Filter filter() {
@@ -187,6 +191,9 @@ public final class Instance implements RelatedObjects, CallbackOwner {
 
     private PreOpStatus callPre0(Callbacks.PreOperation cb, CallbackData data) {
         PreOpStatus s;
+        if (probe != null) {
+            probe.preOperation(filter, "pre-operation " + data.majorFunction() + " of instance '" + name + "'");
+        }
         data.armPend(false);
         try {
             s = cb.onPreOperation(data, this);
@@ -207,8 +214,13 @@ public final class Instance implements RelatedObjects, CallbackOwner {
 
     /** Accounts an operation this instance pended in its pre-operation (until it is resumed and re-entered). */
     Holder pendedPre(CallbackData data) {
-        Holder h = new Holder(HolderKind.PENDED_PRE_OPERATION, this, describe(data) + " pended in the pre-operation",
-                filter.verifier());
+        java.util.List<StackTraceElement> queued = data.queuedAt;
+        Holder h = queued != null
+                ? new Holder(HolderKind.PENDED_PRE_OPERATION, this, describe(data) + " pended in the pre-operation, "
+                        + "queued in a CallbackDataQueue at " + (queued.isEmpty() ? "?" : queued.getFirst()), queued)
+                : new Holder(HolderKind.PENDED_PRE_OPERATION, this, describe(data) + " pended in the pre-operation",
+                        filter.verifier());
+        data.queuedAt = null;
         pended.add(h);
         return h;
     }
@@ -233,6 +245,9 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         if (filter.state() == Filter.State.UNREGISTERED) {
             filter.misuse(Diagnostic.Kind.INTERNAL_ERROR, "BUG: post-operation presented after unregister returned; not called");
             return;
+        }
+        if (probe != null) {
+            probe.postCalled(filter, new dev.altitude.core.probe.Probe.Operation(slot, slot.generation()), draining);
         }
         int depth = draining ? frame.enter(this) : -1;
         PostOpStatus s;

@@ -12,6 +12,7 @@ import dev.altitude.core.Instance;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.NtStatusException;
 import dev.altitude.core.PostOpStatus;
 import dev.altitude.core.PreOpStatus;
 import dev.altitude.core.RelatedObjects;
@@ -109,6 +110,10 @@ public final class Ctx implements FilterDriver {
             file.value().creates.incrementAndGet();
             stream.value().creates.incrementAndGet();
             handle.value().creates.incrementAndGet();
+        } catch (NtStatusException e) {
+            if (!e.status().equals(NtStatus.FLT_DELETING_OBJECT)) {
+                throw e;
+            } // the filter is unloading: no new context (the ones got so far are closed)
         }
         return PostOpStatus.FINISHED_PROCESSING;
     }

@@ -14,6 +14,7 @@ import dev.altitude.core.Instance;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.NtStatusException;
 import dev.altitude.core.PostOpStatus;
 import dev.altitude.core.RelatedObjects;
 import dev.altitude.core.UnloadFlag;
@@ -85,6 +86,10 @@ public final class Delete implements FilterDriver {
                     winner.value().pending = true;
                 }
             }
+        } catch (NtStatusException e) {
+            if (!e.status().equals(NtStatus.FLT_DELETING_OBJECT)) {
+                throw e;
+            } // the filter is unloading: it will not see this file's deletion
         }
     }
 

@@ -15,6 +15,7 @@ import dev.altitude.core.Instance;
 import dev.altitude.core.IoParameters;
 import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
+import dev.altitude.core.NtStatusException;
 import dev.altitude.core.PeerIdentity;
 import dev.altitude.core.PortCallbacks;
 import dev.altitude.core.PortResult;
@@ -218,6 +219,10 @@ public final class Scanner implements FilterDriver {
         if (access.contains(IoParameters.Access.WRITE_DATA) || access.contains(IoParameters.Access.APPEND_DATA)) {
             try (Context<ScannedHandle> h = filter.allocateContext(ContextType.STREAM_HANDLE, new ScannedHandle())) {
                 objects.instance().setContext(ContextType.STREAM_HANDLE, data.fileObject(), h, Instance.SetMode.KEEP_IF_EXISTS);
+            } catch (NtStatusException e) {
+                if (!e.status().equals(NtStatus.FLT_DELETING_OBJECT)) {
+                    throw e;
+                } // the filter is unloading: this handle's writes will not reach it anyway
             }
         }
         return PostOpStatus.FINISHED_PROCESSING;
