@@ -38,6 +38,15 @@ final class PortListener implements AutoCloseable {
     static final int MAX_UNACCEPTED = 64;
     /** How long a connection may take to be accepted: {@code -Daltitude.port.helloTimeoutMillis}. */
     static final long HELLO_TIMEOUT_MILLIS = Long.getLong("altitude.port.helloTimeoutMillis", 10_000);
+    /** One daemon thread for every connection's hello timeout; a cancelled timeout leaves its queue at once. */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor HELLO_TIMERS = helloTimers();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor helloTimers() {
+        var timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("altitude-port-hello-timer").factory());
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
 
     private final FilterManager manager;
     private final ServerPort port;
@@ -142,10 +151,17 @@ final class PortListener implements AutoCloseable {
         boolean stopWaiting() {
             if (answered.compareAndSet(false, true)) {
                 unaccepted.decrementAndGet();
+                java.util.concurrent.Future<?> timer = helloTimer;
+                if (timer != null) {
+                    timer.cancel(false);
+                }
                 return true;
             }
             return false;
         }
+
+        /** The hello's timeout, cancelled (and dropped from the timer's queue) when the hello is answered. */
+        volatile java.util.concurrent.Future<?> helloTimer;
 
         Connection(SocketChannel socket, PeerIdentity peer) throws IOException {
             this.channel = new PortChannel(socket, this, false);
@@ -246,13 +262,14 @@ final class PortListener implements AutoCloseable {
             conn.channel.limitFrames(PortWire.MAX_HELLO);
             Connection c = conn;
             String whom = who;
-            java.util.concurrent.CompletableFuture.delayedExecutor(HELLO_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .execute(() -> {
-                        if (c.stopWaiting()) {
-                            report(whom, "no hello within " + HELLO_TIMEOUT_MILLIS + " ms"); // said before it is seen
-                            c.channel.close();
-                        }
-                    });
+            // cancelled once the hello is answered: a waiting timer would keep the connection, and with it the filter
+            // and its classes, reachable for the whole timeout after an unload
+            conn.helloTimer = HELLO_TIMERS.schedule(() -> {
+                if (c.stopWaiting()) {
+                    report(whom, "no hello within " + HELLO_TIMEOUT_MILLIS + " ms"); // said before it is seen
+                    c.channel.close();
+                }
+            }, HELLO_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             conn.channel.serve();
         } catch (PortWire.WireException e) {
             report(who, e.getMessage());

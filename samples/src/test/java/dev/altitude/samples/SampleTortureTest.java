@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(600)
 class SampleTortureTest {
-    private static final int CYCLES = Integer.getInteger("altitude.torture.cycles", 40);
+    private static final int CYCLES = Integer.getInteger("altitude.torture.cycles", 100);
     private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
 
     @ParameterizedTest
@@ -81,8 +81,9 @@ class SampleTortureTest {
         ClientFactory puller = c -> {
             FilterClient port = FilterClient.connect(c.manager(), MiniSpyMessages.PORT, null);
             MiniSpyClient client = new MiniSpyClient(port, NOWHERE, false);
-            client.command(MiniSpyMessages.ATTACH, "memory"); // minispy attaches where its client asks
-            client.command(MiniSpyMessages.ATTACH, "disk");
+            for (String volume : c.volumes()) {
+                client.command(MiniSpyMessages.ATTACH, volume); // minispy attaches where its client asks
+            }
             Thread t = Thread.ofPlatform().name("minispy-client-" + c.cycle()).start(() -> {
                 try {
                     client.follow(Duration.ofMillis(1), -1);

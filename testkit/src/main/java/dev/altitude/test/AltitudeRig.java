@@ -71,8 +71,16 @@ public final class AltitudeRig {
     /** A volume named {@code name} over a fresh temporary directory, as an NIO file system (closed at the end). */
     public AltitudeFileSystem nioVolume(String name) {
         try {
-            AltitudeFileSystem fs = AltitudeFileSystemProvider.mount(manager, name,
-                    Files.createDirectories(root.resolve("volume-" + (++volumes))));
+            return nioVolume(name, Files.createDirectories(root.resolve("volume-" + (++volumes))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A volume named {@code name} over {@code directory} (the test's own, a {@code @TempDir} say), as an NIO file system. */
+    public AltitudeFileSystem nioVolume(String name, Path directory) {
+        try {
+            AltitudeFileSystem fs = AltitudeFileSystemProvider.mount(manager, name, directory);
             fileSystems.add(fs);
             return fs;
         } catch (IOException e) {
@@ -153,10 +161,31 @@ public final class AltitudeRig {
             Thread.ofPlatform().daemon().name("altitude-rig-abandoned").start(this::close);
             throw new AssertionError(String.join("\n", stuck));
         }
-        close();
+        closeWithin();
         List<String> problems = problems();
         if (!problems.isEmpty()) {
             throw new AssertionError("the filter broke the contract:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    /**
+     * Closes the manager on a thread of its own, waiting at most {@link #unloadWithin}: an operation the test left
+     * in flight (a {@link FaultyBackend.Hold} never released, say) keeps a volume from dismounting.
+     */
+    private void closeWithin() {
+        Thread closer = Thread.ofPlatform().daemon().name("altitude-rig-close").start(this::close);
+        try {
+            if (!closer.join(unloadWithin)) {
+                StringBuilder b = new StringBuilder("the filter manager did not close within " + unloadWithin.toMillis()
+                        + " ms: a volume still has operations in flight (one the test held and never released?)\n");
+                for (StackTraceElement e : closer.getStackTrace()) {
+                    b.append("      at ").append(e).append('\n');
+                }
+                throw new AssertionError(b.toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted closing the manager", e);
         }
     }
 

@@ -35,6 +35,9 @@ public final class ChildJvm implements AutoCloseable {
     /** The longest any wait of this class takes by default: a bound for a hang. */
     public static final Duration LIMIT = Duration.ofSeconds(60);
 
+    /** Put after the child's last line: a wait for a line it will never print ends there. */
+    private static final String END = new String("(end of output)");
+
     private final Process process;
     private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
     private final List<String> output = new CopyOnWriteArrayList<>();
@@ -50,6 +53,8 @@ public final class ChildJvm implements AutoCloseable {
                 }
             } catch (IOException e) {
                 output.add("(output ended: " + e + ")");
+            } finally {
+                unread.add(END);
             }
         });
     }
@@ -129,6 +134,12 @@ public final class ChildJvm implements AutoCloseable {
                 String line = unread.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (line == null) {
                     throw failure("no line starting with '" + prefix + "' within " + limit.toMillis() + " ms");
+                }
+                if (line == END) {
+                    unread.add(END);
+                    boolean exited = process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    throw failure("its output ended (" + (exited ? "it exited with " + process.exitValue() : "it closed its output")
+                            + ") without a line starting with '" + prefix + "'");
                 }
                 if (line.startsWith(prefix)) {
                     return line;

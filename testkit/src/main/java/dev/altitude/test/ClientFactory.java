@@ -20,8 +20,11 @@ import java.nio.file.Path;
 @FunctionalInterface
 public interface ClientFactory {
 
-    /** Where a client connects: the manager (clients in this JVM), its port directory (other processes). */
-    record Connection(FilterManager manager, Path portDirectory, int cycle, int client) {
+    /**
+     * Where a client connects: the manager (clients in this JVM), its port directory (other processes); the names
+     * of the volumes the torture's I/O runs on; which cycle (from 0) and which of its clients (from 0) this is.
+     */
+    record Connection(FilterManager manager, Path portDirectory, java.util.List<String> volumes, int cycle, int client) {
     }
 
     AutoCloseable connect(Connection connection) throws Exception;

@@ -56,6 +56,7 @@ import java.util.function.Supplier;
  * recorded it), the seed to replay ({@code -Daltitude.torture.seed=N}) and the unload report.
  */
 public final class UnloadTorture {
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
     private final String name;
     private final Supplier<? extends FilterDriver> drivers;
     private final Class<? extends FilterDriver> driverClass;
@@ -185,7 +186,8 @@ public final class UnloadTorture {
             volumes.add(manager.mountVolume("memory", new MemoryBackend()));
         }
         if (nioVolume) {
-            fs = AltitudeFileSystemProvider.mount(manager, "disk", Files.createDirectory(root.resolve("disk")));
+            // NIO file systems are named JVM-wide: a run that failed (and left its manager) must not block the next
+            fs = AltitudeFileSystemProvider.mount(manager, "disk-" + RUNS.incrementAndGet(), Files.createDirectory(root.resolve("disk")));
             volumes.add(fs.volume());
         }
         for (Volume v : volumes) {
@@ -228,7 +230,7 @@ public final class UnloadTorture {
         Failure failure = new Failure(seed, name, manager);
         int vetoes;
         try {
-            vetoes = cycles(manager, cfg, ports, watch, random, progress, failure);
+            vetoes = cycles(manager, cfg, ports, volumes.stream().map(Volume::name).toList(), watch, random, progress, failure);
         } catch (AssertionError | RuntimeException e) {
             stop.set(true);
             abandon(manager, fs);
@@ -258,8 +260,9 @@ public final class UnloadTorture {
         if (issued != returned) {
             problems.add(issued + " operations issued but " + returned + " returned (each must return exactly once)");
         }
+        long joinBy = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // one bound for all of them: a hang
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (!before.contains(t) && !io.contains(t) && isFilters(t) && !join(t)) {
+            if (!before.contains(t) && !io.contains(t) && isFilters(t) && !join(t, joinBy)) {
                 problems.add("a thread the filter started outlived its unload: '" + t.getName() + "'\n" + stack(t));
             }
         }
@@ -291,8 +294,8 @@ public final class UnloadTorture {
         return new Result(seed, cycles, vetoes, returned, failed, owed, drained, contexts, disconnects);
     }
 
-    private int cycles(FilterManager manager, DriverConfig cfg, Path ports, Watch watch, Random random, AtomicLong progress,
-                       Failure failure) {
+    private int cycles(FilterManager manager, DriverConfig cfg, Path ports, List<String> volumeNames, Watch watch, Random random,
+                       AtomicLong progress, Failure failure) {
         int vetoes = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
             NtStatus loaded = manager.loadFilter(cfg);
@@ -302,7 +305,7 @@ public final class UnloadTorture {
             List<AutoCloseable> connected = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 try {
-                    connected.add(clientFactory.connect(new ClientFactory.Connection(manager, ports, cycle, c)));
+                    connected.add(clientFactory.connect(new ClientFactory.Connection(manager, ports, volumeNames, cycle, c)));
                 } catch (Exception e) {
                     throw failure.at(cycle, "client " + c + " could not connect: " + e);
                 }
@@ -447,8 +450,12 @@ public final class UnloadTorture {
 
     /** Joins a thread that should be ending, with a bound for a hang; false if it is still alive. */
     private static boolean join(Thread t) {
+        return join(t, System.nanoTime() + Duration.ofSeconds(10).toNanos());
+    }
+
+    private static boolean join(Thread t, long byNanos) {
         try {
-            return t.join(Duration.ofSeconds(10));
+            return t.join(Duration.ofNanos(Math.max(1, byNanos - System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
