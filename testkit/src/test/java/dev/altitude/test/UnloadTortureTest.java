@@ -111,8 +111,11 @@ class UnloadTortureTest {
     void aClientThatDoesNotEndAfterItsDisconnectIsNamed() {
         CountDownLatch never = new CountDownLatch(1);
         ClientFactory stubborn = c -> {
-            FilterClient port = FilterClient.connect(c.manager(), Asker.PORT, null);
-            return never::await;
+            AutoCloseable answering = ANSWERS.connect(c); // answers while connected, as a client should
+            return () -> {
+                answering.close();
+                never.await(); // and then does not end
+            };
         };
         AssertionError e = assertThrows(AssertionError.class, () -> UnloadTorture.of(Asker.class).cycles(2).seed(1L)
                 .optionalShare(0).unloadWithin(Duration.ofSeconds(1)).clients(1, stubborn).run());
