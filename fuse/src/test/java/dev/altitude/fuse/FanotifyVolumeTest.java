@@ -2,6 +2,7 @@ package dev.altitude.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import dev.altitude.core.CallbackData;
 import dev.altitude.core.FilterManager;
 import dev.altitude.core.IoParameters;
@@ -9,6 +10,8 @@ import dev.altitude.core.MajorFunction;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.PostOpStatus;
 import dev.altitude.core.PreOpStatus;
+import dev.altitude.test.AltitudeExtension;
+import dev.altitude.test.AltitudeRig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,21 +21,30 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Filters on real, mounted file systems through fanotify: the processes of the machine, not this JVM, are the callers. */
 @Timeout(120)
+@ExtendWith(AltitudeExtension.class)
 class FanotifyVolumeTest {
     @TempDir
     Path dir;
 
-    private final FilterManager manager = FilterManager.create();
+    /** The test kit's verifying manager: after each test it unloads what is loaded and fails on what a filter broke. */
+    private FilterManager manager;
     private RealVolume real;
     private FanotifyVolume volume;
+
+    @BeforeEach
+    void rig(AltitudeRig rig) {
+        manager = rig.manager();
+    }
 
     @AfterEach
     void tearDown() throws Exception {
@@ -40,7 +52,6 @@ class FanotifyVolumeTest {
             if (volume != null) {
                 volume.close();
             }
-            manager.close();
         } finally {
             if (real != null) {
                 real.close();
