@@ -71,7 +71,8 @@ public final class AltitudeExtension implements ParameterResolver, AfterEachCall
     private record Rig(AltitudeRig rig) {
     }
 
-    private static void delete(Path root) {
+    /** Removes a temporary directory of the kit's; what cannot be removed stays (it fails no test). */
+    static void delete(Path root) {
         try (Stream<Path> all = Files.walk(root)) {
             all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -217,5 +217,4 @@ public final class ChildJvm implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
-
 }

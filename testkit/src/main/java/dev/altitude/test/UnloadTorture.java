@@ -247,6 +247,7 @@ public final class UnloadTorture {
             fs.close();
         }
         manager.close();
+        AltitudeExtension.delete(root); // its ports and its NIO volume
 
         List<String> problems = new ArrayList<>(watch.problems());
         long issued = 0;
