@@ -62,10 +62,8 @@ class ChildJvmTest {
 
     /** The filter's disconnect notification runs when the manager sees the socket end: waits for it (bounded). */
     private static void awaitDisconnects(Asker asker, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + ChildJvm.LIMIT.toNanos();
-        while (asker.disconnects.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(1); // polling the count of an event the manager raises on its own thread
-        }
+        assertThat(asker.disconnected.tryAcquire(n, ChildJvm.LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .as("%d disconnect notification(s)", n).isTrue();
         assertThat(asker.disconnects).hasSize(n);
     }
 

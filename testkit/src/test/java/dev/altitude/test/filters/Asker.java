@@ -36,6 +36,8 @@ public final class Asker implements FilterDriver {
     /** What each ask returned, in order. */
     public final List<NtStatus> asks = new CopyOnWriteArrayList<>();
     public final List<String> disconnects = new CopyOnWriteArrayList<>();
+    /** A permit per disconnect notification, for a test to wait on. */
+    public final java.util.concurrent.Semaphore disconnected = new java.util.concurrent.Semaphore(0);
 
     @Override
     public String name() {
@@ -56,6 +58,7 @@ public final class Asker implements FilterDriver {
             client = null;
             disconnects.add(c.toString());
             c.close();
+            disconnected.release();
         }));
         return filter.startFiltering();
     }
