@@ -66,6 +66,56 @@ public final class CallbackData {
         this.volume = volume;
     }
 
+    /** A pre-create replaced the file object's name in this pass down the stack ({@link #replaceFileName}). */
+    private boolean renamed;
+
+    /**
+     * {@code IoReplaceFileObjectName}, for a redirection: in a pre-{@code CREATE}, gives the file object a new
+     * volume path (normalized). The filter then completes the operation with {@link NtStatus#REPARSE}
+     * ({@code complete(NtStatus.REPARSE, 0)}, {@link PreOpStatus#COMPLETE}); the volume sends the open again from the
+     * top of the stack with the new name, at most {@link Volume#MAX_REPARSES} times. Instances above see their
+     * post-create with {@code STATUS_REPARSE}, then the new open. {@link NtStatus#INVALID_PARAMETER} outside a
+     * pre-create or for a name that is not absolute.
+     */
+    public NtStatus replaceFileName(String newPath) {
+        if (majorFunction != MajorFunction.CREATE || inPost || fileObject == null || newPath == null
+                || !newPath.startsWith("/")) {
+            return NtStatus.INVALID_PARAMETER;
+        }
+        fileObject.rename(FileNameInformation.of(null, newPath).name());
+        renamed = true;
+        return NtStatus.SUCCESS;
+    }
+
+    /** Whether a pre-create replaced the name in the pass that just ended; cleared for the next one. */
+    boolean takeRenamed() {
+        boolean r = renamed;
+        renamed = false;
+        return r;
+    }
+
+    /** Before an open is sent again (a reparse): as it was sent the first time, under its new name. */
+    void reissue() {
+        status = NtStatus.SUCCESS;
+        information = 0;
+        result = null;
+        completionContext = null;
+    }
+
+    /**
+     * {@code FltGetDestinationFileNameInformation}: the normalized name a rename moves the file to (a
+     * {@link IoParameters.FileInformation.Rename}), or the new name a hard link's create makes; its parts as
+     * {@link #fileNameInformation()} gives them. {@link NtStatus#INVALID_PARAMETER} for any other operation.
+     */
+    public FileNameInformation destinationNameInformation() {
+        String target = switch (parameters) {
+            case IoParameters.SetInformation si when si.information() instanceof IoParameters.FileInformation.Rename r -> r.target();
+            case IoParameters.Create c when c.kind() == IoParameters.FileKind.HARD_LINK && fileObject != null -> fileObject.path();
+            default -> throw new NtStatusException(NtStatus.INVALID_PARAMETER, majorFunction + " has no destination name");
+        };
+        return FileNameInformation.of(volume == null ? null : volume.name(), target);
+    }
+
     /** {@code FltGetFileNameInformation}: the normalized name of the target file and its parts. */
     public FileNameInformation fileNameInformation() {
         if (fileObject == null) {

@@ -12,7 +12,8 @@ public final class FileObject {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long id = IDS.incrementAndGet();
-    private final String path;
+    /** Replaced only by a pre-create's redirection ({@link CallbackData#replaceFileName}), before any open succeeded. */
+    private volatile String path;
     private volatile Object backendHandle;
     private volatile Stream stream;
     private volatile Holder openedBy;
@@ -31,6 +32,10 @@ public final class FileObject {
     /** The volume-relative path, '/'-separated, starting with '/'. */
     public String path() {
         return path;
+    }
+
+    void rename(String newPath) {
+        this.path = newPath;
     }
 
     public Object backendHandle() {

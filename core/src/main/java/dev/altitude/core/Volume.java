@@ -193,20 +193,49 @@ public final class Volume {
         try {
             data.setVolume(this);
             Instance[] st = stack;
-            int from = 0;
-            if (below != null) {
-                while (from < st.length && st[from].altitude().compareTo(below.altitude()) >= 0) {
-                    from++;
-                }
-            }
-            Dispatch.run(this, data, st, from, false);
-            if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
+            Dispatch.run(this, data, st, firstBelow(st, below), false);
+            if (data.majorFunction() == MajorFunction.CREATE) {
+                reparse(data, below);
+            } else if (data.majorFunction() == MajorFunction.CLOSE && data.fileObject() != null) {
                 closeStream(data.fileObject());
             }
         } finally {
             io.release(held);
         }
         return data.status();
+    }
+
+    /** Where an operation enters the stack {@code st}: its top, or the first instance below {@code below}. */
+    private static int firstBelow(Instance[] st, Instance below) {
+        int from = 0;
+        if (below != null) {
+            while (from < st.length && st[from].altitude().compareTo(below.altitude()) >= 0) {
+                from++;
+            }
+        }
+        return from;
+    }
+
+    /** How often one open may be redirected ({@link CallbackData#replaceFileName}) before it fails. */
+    public static final int MAX_REPARSES = 32;
+
+    /**
+     * An open a pre-create completed with {@link NtStatus#REPARSE} after giving it a new name goes down the stack
+     * again (from the top, or from below the instance that issued it), as the I/O manager sends a reparsed open
+     * again; beyond {@link #MAX_REPARSES}, or a reparse with no new name, it fails with
+     * {@link NtStatus#REPARSE_POINT_NOT_RESOLVED}.
+     */
+    private void reparse(CallbackData data, Instance below) {
+        for (int reparses = 0; data.status().equals(NtStatus.REPARSE); ) {
+            if (!data.takeRenamed() || ++reparses > MAX_REPARSES) {
+                data.complete(NtStatus.REPARSE_POINT_NOT_RESOLVED, 0);
+                return;
+            }
+            data.reissue();
+            Instance[] st = stack;
+            Dispatch.run(this, data, st, firstBelow(st, below), false);
+        }
+        data.takeRenamed();
     }
 
     /**
