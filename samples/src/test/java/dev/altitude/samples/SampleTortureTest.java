@@ -15,9 +15,11 @@ import dev.altitude.samples.minispy.MiniSpyMessages;
 import dev.altitude.samples.nullfilter.NullFilter;
 import dev.altitude.samples.passthrough.PassThrough;
 import dev.altitude.samples.scanner.Scanner;
+import dev.altitude.samples.simrep.SimRep;
 import dev.altitude.samples.scanner.ScannerClient;
 import dev.altitude.samples.scanner.ScannerMessages;
 import dev.altitude.test.ClientFactory;
+import dev.altitude.test.IoMix;
 import dev.altitude.test.UnloadTorture;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -42,6 +44,15 @@ class SampleTortureTest {
         UnloadTorture.Result r = UnloadTorture.of(sample).cycles(CYCLES).seed(20261207L).run();
         System.out.println(sample.getSimpleName() + ": " + r);
         assertThat(r.cycles()).isEqualTo(CYCLES);
+        assertThat(r.operations()).isGreaterThan(CYCLES);
+    }
+
+    /** simRep with the I/O on names of its subtree: the opens reparse while it loads and unloads. */
+    @Test
+    void simRepSurvivesTheTortureWithItsSubtreeInUse() {
+        UnloadTorture.Result r = UnloadTorture.of(SimRep.class).cycles(CYCLES).seed(20261207L)
+                .mix(IoMix.defaults().files("/old/a.txt", "/old/b.exe", "/new/a.txt", "/c.doc")).run();
+        System.out.println("simrep: " + r);
         assertThat(r.operations()).isGreaterThan(CYCLES);
     }
 

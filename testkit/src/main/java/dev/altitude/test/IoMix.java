@@ -85,9 +85,16 @@ public final class IoMix {
         return files;
     }
 
-    /** Creates the mix's files on {@code volume} (before any filter is loaded). */
+    /** Creates the mix's files, and the directories they are in, on {@code volume} (before any filter is loaded). */
     void prepare(Volume volume) {
         for (String f : files) {
+            for (int slash = f.indexOf('/', 1); slash > 0; slash = f.indexOf('/', slash + 1)) {
+                FileObject dir = new FileObject(f.substring(0, slash));
+                if (volume.perform(new CallbackData(dir, create(IoParameters.CreateDisposition.OPEN_IF,
+                        IoParameters.Access.READ_DATA, IoParameters.FileKind.DIRECTORY))).isSuccess()) {
+                    close(volume, dir);
+                }
+            }
             FileObject fo = new FileObject(f);
             NtStatus s = volume.perform(new CallbackData(fo, create(IoParameters.CreateDisposition.OPEN_IF,
                     IoParameters.Access.WRITE_DATA, IoParameters.FileKind.FILE)));
