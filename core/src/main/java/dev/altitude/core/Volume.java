@@ -222,12 +222,13 @@ public final class Volume {
     /**
      * An open a pre-create completed with {@link NtStatus#REPARSE} after giving it a new name goes down the stack
      * again (from the top, or from below the instance that issued it), as the I/O manager sends a reparsed open
-     * again; beyond {@link #MAX_REPARSES}, or a reparse with no new name, it fails with
+     * again; beyond {@link #MAX_REPARSES}, a reparse with no new name, or one on a volume that cannot redirect
+     * ({@link VolumeCapabilities#redirects()}: the kernel opens what the process named), it fails with
      * {@link NtStatus#REPARSE_POINT_NOT_RESOLVED}.
      */
     private void reparse(CallbackData data, Instance below) {
         for (int reparses = 0; data.status().equals(NtStatus.REPARSE); ) {
-            if (!data.takeRenamed() || ++reparses > MAX_REPARSES) {
+            if (!data.takeRenamed() || ++reparses > MAX_REPARSES || !capabilities().redirects()) {
                 data.complete(NtStatus.REPARSE_POINT_NOT_RESOLVED, 0);
                 return;
             }

@@ -135,6 +135,25 @@ class RedirectionTest {
     }
 
     @Test
+    void aVolumeThatCannotRedirectFailsTheReparse() {
+        MemoryBackend files = new MemoryBackend();
+        Volume real = manager.mountVolume("real", new VolumeBackend() {
+            @Override
+            public void perform(CallbackData data) {
+                files.perform(data);
+            }
+
+            @Override
+            public VolumeCapabilities capabilities() {
+                return new VolumeCapabilities(java.util.EnumSet.allOf(MajorFunction.class), Set.of(), true, false, false);
+            }
+        });
+        redirector("300000", "/v", "/w");
+        assertThat(TestFilter.create(real, "/v/f")).isEqualTo(NtStatus.REPARSE_POINT_NOT_RESOLVED);
+        assertThat(TestFilter.create(volume, "/w")).isEqualTo(NtStatus.SUCCESS);
+    }
+
+    @Test
     void aReparseWithoutANewNameFails() {
         TestFilter.load(manager, "bad", "300000", b -> b.onPreOperation(MajorFunction.CREATE, (d, o) -> {
             d.complete(NtStatus.REPARSE, 0);

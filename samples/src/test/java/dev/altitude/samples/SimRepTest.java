@@ -80,6 +80,25 @@ class SimRepTest extends SampleFixture {
     }
 
     @Test
+    void itDoesNotAttachWhereAVolumeCannotRedirect() {
+        dev.altitude.core.MemoryBackend files = new dev.altitude.core.MemoryBackend();
+        rig.volume("real", new dev.altitude.core.VolumeBackend() {
+            @Override
+            public void perform(dev.altitude.core.CallbackData data) {
+                files.perform(data);
+            }
+
+            @Override
+            public dev.altitude.core.VolumeCapabilities capabilities() {
+                return new dev.altitude.core.VolumeCapabilities(java.util.EnumSet.allOf(dev.altitude.core.MajorFunction.class),
+                        java.util.Set.of(), true, false, false);
+            }
+        });
+        loadSimRep();
+        assertThat(manager.instances()).extracting(i -> i.volume()).containsExactly("vol");
+    }
+
+    @Test
     void mappingsThatWouldLoopOrCoverTheRootAreRefused() {
         for (List<String> bad : List.of(List.of("/old", "/old/inner"), List.of("/a/b", "/a"), List.of("/", "/x"),
                 List.of("/same", "/same/."))) {

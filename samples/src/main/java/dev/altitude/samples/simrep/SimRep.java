@@ -23,7 +23,8 @@ import java.util.Set;
  * the mapped tree stays inside it. The original simRep does not follow renames; this one does, and like it, it
  * does not change names in directory listings (they are the entries' own names, the same under both).
  *
- * <p>Files opened through the redirection stay open on the new name after an unload; opens after it are not
+ * <p>It attaches only to volumes that can redirect (not a real volume seen through fanotify). Files opened through
+ * the redirection stay open on the new name after an unload; opens after it are not
  * redirected.
  */
 public final class SimRep implements FilterDriver {
@@ -48,6 +49,8 @@ public final class SimRep implements FilterDriver {
             return NtStatus.INVALID_PARAMETER;
         }
         filter = manager.registerFilter(FilterRegistration.builder(NAME).altitude("137100")
+                .onInstanceSetup((objects, flags, type) -> objects.volume().capabilities().redirects() ? NtStatus.SUCCESS
+                        : NtStatus.FLT_DO_NOT_ATTACH) // a real volume's kernel opens what the process named
                 .onPreOperation(MajorFunction.CREATE, this::preCreate)
                 .onPreOperation(MajorFunction.SET_INFORMATION, this::preSetInformation)
                 .onUnload(this::unload)
