@@ -1,0 +1,89 @@
+package dev.altitude.samples.swapbuffers;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The stored form of a file: block {@code i} of the plaintext ({@value #BLOCK} bytes, the last one shorter) is the
+ * record {@code nonce ‖ ciphertext ‖ tag} at {@code i × }{@value #RECORD}, sealed with AES-256-GCM under a fresh
+ * random nonce and the block's index as associated data (a block moved elsewhere in the file does not open).
+ */
+final class BlockCipher {
+    static final int BLOCK = 4096;
+    static final int NONCE = 12;
+    static final int TAG = 16;
+    static final int OVERHEAD = NONCE + TAG;
+    static final int RECORD = BLOCK + OVERHEAD;
+
+    private final SecretKey key;
+    private final SecureRandom random = new SecureRandom();
+
+    BlockCipher(String hexKey) {
+        byte[] k;
+        try {
+            k = HexFormat.of().parseHex(hexKey);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("key is 64 hexadecimal digits (AES-256)");
+        }
+        if (k.length != 32) {
+            throw new IllegalArgumentException("key is 64 hexadecimal digits (AES-256), not " + hexKey.length());
+        }
+        this.key = new SecretKeySpec(k, "AES");
+    }
+
+    /** The plaintext size of a stored file of {@code stored} bytes; -1 if no sequence of records is that long. */
+    static long plainSize(long stored) {
+        long rem = stored % RECORD;
+        if (rem != 0 && rem <= OVERHEAD) {
+            return -1;
+        }
+        return stored / RECORD * BLOCK + (rem == 0 ? 0 : rem - OVERHEAD);
+    }
+
+    /** The stored size of a file of {@code plain} plaintext bytes. */
+    static long storedSize(long plain) {
+        long rem = plain % BLOCK;
+        return plain / BLOCK * RECORD + (rem == 0 ? 0 : rem + OVERHEAD);
+    }
+
+    /** The record of block {@code index} holding {@code plain} (remaining bytes). */
+    byte[] seal(long index, ByteBuffer plain) {
+        try {
+            byte[] out = new byte[NONCE + plain.remaining() + TAG];
+            byte[] nonce = new byte[NONCE];
+            random.nextBytes(nonce);
+            System.arraycopy(nonce, 0, out, 0, NONCE);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, out, 0, NONCE));
+            c.updateAAD(ByteBuffer.allocate(Long.BYTES).putLong(index).array());
+            c.doFinal(plain, ByteBuffer.wrap(out, NONCE, out.length - NONCE));
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The plaintext of block {@code index} from its record; {@link AEADBadTagException} for a wrong key or bytes. */
+    byte[] open(long index, byte[] record, int length) throws AEADBadTagException {
+        if (length < OVERHEAD) {
+            throw new AEADBadTagException("a record of " + length + " bytes");
+        }
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, record, 0, NONCE));
+            c.updateAAD(ByteBuffer.allocate(Long.BYTES).putLong(index).array());
+            return c.doFinal(record, NONCE, length - NONCE);
+        } catch (AEADBadTagException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
