@@ -16,6 +16,7 @@ import dev.altitude.samples.nullfilter.NullFilter;
 import dev.altitude.samples.passthrough.PassThrough;
 import dev.altitude.samples.scanner.Scanner;
 import dev.altitude.samples.simrep.SimRep;
+import dev.altitude.samples.swapbuffers.SwapBuffers;
 import dev.altitude.samples.scanner.ScannerClient;
 import dev.altitude.samples.scanner.ScannerMessages;
 import dev.altitude.test.ClientFactory;
@@ -53,6 +54,19 @@ class SampleTortureTest {
         UnloadTorture.Result r = UnloadTorture.of(SimRep.class).cycles(CYCLES).seed(20261207L)
                 .mix(IoMix.defaults().files("/old/a.txt", "/old/b.exe", "/new/a.txt", "/c.doc")).run();
         System.out.println("simrep: " + r);
+        assertThat(r.operations()).isGreaterThan(CYCLES);
+    }
+
+    /**
+     * swapBuffers: its own I/O below it on every read and write while it loads and unloads. Between loads the
+     * threads' writes reach the files unencrypted, so some reads fail its tag check (ACCESS_DENIED): counted, not
+     * failures of the torture.
+     */
+    @Test
+    void swapBuffersSurvivesTheTorture() {
+        UnloadTorture.Result r = UnloadTorture.of(SwapBuffers.class).cycles(CYCLES).seed(20261207L)
+                .config(DriverConfig.of(SwapBuffers.NAME).withParameter("key", SwapBuffersTest.KEY)).run();
+        System.out.println("swapbuffers: " + r);
         assertThat(r.operations()).isGreaterThan(CYCLES);
     }
 

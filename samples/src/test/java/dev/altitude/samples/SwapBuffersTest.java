@@ -3,7 +3,19 @@ package dev.altitude.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.altitude.core.CallbackData;
 import dev.altitude.core.DriverConfig;
+import dev.altitude.core.FileObject;
+import dev.altitude.core.HolderKind;
+import dev.altitude.core.IoParameters;
+import dev.altitude.core.MajorFunction;
+import dev.altitude.core.MemoryBackend;
+import dev.altitude.core.Volume;
+import dev.altitude.test.FaultyBackend;
+import dev.altitude.test.UnloadAssert;
+import dev.altitude.test.Unloads;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import dev.altitude.core.NtStatus;
 import dev.altitude.core.UnloadMode;
 import dev.altitude.samples.swapbuffers.SwapBuffers;
@@ -134,6 +146,55 @@ class SwapBuffersTest extends SampleFixture {
         Files.write(base.resolve("s"), raw);
         loadWith(KEY);
         assertThrows(AccessDeniedException.class, () -> Files.readString(path("/s")));
+    }
+
+    /**
+     * An unload while a write is in flight: the filter's record write is held below it, the unload waits for the
+     * running pre-write (and the I/O it issued), and the record lands whole: the file opens after a new load.
+     */
+    @Test
+    void anUnloadWhileAWriteIsInFlightWaitsForItsRecordSoNoBlockIsTorn() throws Exception {
+        FaultyBackend disk = FaultyBackend.over(new MemoryBackend());
+        FaultyBackend.Hold held = disk.hold(d -> d.majorFunction() == MajorFunction.WRITE && d.fileObject() != null
+                && d.fileObject().path().equals("/held") && d.parameters(IoParameters.Write.class).buffer().remaining() == 4096 + 28);
+        Volume mem = rig.volume("mem", disk);
+        loadWith(KEY);
+        FileObject fo = open(mem, "/held");
+        byte[] block = new byte[4096];
+        new Random(9).nextBytes(block);
+        CompletableFuture<NtStatus> write = CompletableFuture.supplyAsync(() -> mem.perform(new CallbackData(fo,
+                new IoParameters.Write(0, ByteBuffer.wrap(block)))));
+        Unloads.Pending unload;
+        try {
+            assertThat(held.awaitHeld(1, Duration.ofSeconds(30))).isTrue();
+            unload = Unloads.start(manager, SwapBuffers.NAME, UnloadMode.MANDATORY);
+            UnloadAssert.assertThatUnload(unload.awaitWaiting()).isBlockedBy(HolderKind.RUNNING_CALLBACK)
+                    .isBlockedBy(HolderKind.FILTER_IO).withDetail("WRITE /held issued by the filter");
+        } finally {
+            held.release();
+        }
+        assertThat(write.get()).isEqualTo(NtStatus.SUCCESS);
+        assertThat(unload.await(Duration.ofSeconds(30))).isEqualTo(NtStatus.SUCCESS);
+        close(mem, fo);
+        loadWith(KEY);
+        FileObject again = open(mem, "/held");
+        CallbackData read = new CallbackData(again, new IoParameters.Read(0, ByteBuffer.allocate(4096)));
+        assertThat(mem.perform(read)).isEqualTo(NtStatus.SUCCESS);
+        assertThat(read.parameters(IoParameters.Read.class).buffer().array()).isEqualTo(block);
+        close(mem, again);
+    }
+
+    private static FileObject open(Volume v, String path) {
+        FileObject fo = new FileObject(path);
+        assertThat(v.perform(new CallbackData(fo, new IoParameters.Create(java.util.Set.of(IoParameters.Access.WRITE_DATA),
+                IoParameters.CreateDisposition.OPEN_IF, java.util.Set.of(), IoParameters.FileKind.FILE, null, null))))
+                .isEqualTo(NtStatus.SUCCESS);
+        return fo;
+    }
+
+    private static void close(Volume v, FileObject fo) {
+        v.perform(new CallbackData(fo, new IoParameters.Cleanup()));
+        v.perform(new CallbackData(fo, new IoParameters.Close()));
     }
 
     @Test

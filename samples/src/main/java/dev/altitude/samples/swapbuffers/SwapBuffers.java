@@ -60,6 +60,9 @@ public final class SwapBuffers implements FilterDriver {
         final ReadWriteLock lock = new ReentrantReadWriteLock();
     }
 
+    /** The turn of every stream that got no context of its own because the filter is unloading. */
+    private final StreamState whileUnloading = new StreamState();
+
     @Override
     public String name() {
         return NAME;
@@ -187,7 +190,13 @@ public final class SwapBuffers implements FilterDriver {
                 return c.value();
             }
         }
-        try (Context<StreamState> mine = filter.allocateContext(ContextType.STREAM, new StreamState())) {
+        Context<StreamState> fresh;
+        try {
+            fresh = filter.allocateContext(ContextType.STREAM, new StreamState());
+        } catch (NtStatusException unloading) {
+            return whileUnloading; // no new context while it unloads: the operation is still served, in turn with the others
+        }
+        try (Context<StreamState> mine = fresh) {
             Instance.SetResult<StreamState> r = in.setContext(ContextType.STREAM, data.fileObject(), mine, Instance.SetMode.KEEP_IF_EXISTS);
             if (r.existing() != null) {
                 try (Context<StreamState> winner = r.existing()) {
@@ -212,12 +221,7 @@ public final class SwapBuffers implements FilterDriver {
         Instance in = objects.instance();
         IoParameters.Read r = data.parameters(IoParameters.Read.class);
         ByteBuffer dst = r.buffer();
-        StreamState st;
-        try {
-            st = state(in, data);
-        } catch (NtStatusException unloading) {
-            return complete(data, unloading.status(), 0);
-        }
+        StreamState st = state(in, data);
         st.lock.readLock().lock();
         try {
             long size = plainSize(in, data);
@@ -250,12 +254,7 @@ public final class SwapBuffers implements FilterDriver {
         IoParameters.Write w = data.parameters(IoParameters.Write.class);
         ByteBuffer src = w.buffer();
         int length = src.remaining();
-        StreamState st;
-        try {
-            st = state(in, data);
-        } catch (NtStatusException unloading) {
-            return complete(data, unloading.status(), 0);
-        }
+        StreamState st = state(in, data);
         st.lock.writeLock().lock();
         try {
             long size = plainSize(in, data);
@@ -308,12 +307,7 @@ public final class SwapBuffers implements FilterDriver {
             return PreOpStatus.SUCCESS_NO_CALLBACK;
         }
         Instance in = objects.instance();
-        StreamState st;
-        try {
-            st = state(in, data);
-        } catch (NtStatusException unloading) {
-            return complete(data, unloading.status(), 0);
-        }
+        StreamState st = state(in, data);
         st.lock.writeLock().lock();
         try {
             long size = plainSize(in, data);
