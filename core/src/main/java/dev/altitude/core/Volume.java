@@ -69,6 +69,11 @@ public final class Volume {
         return backend.capabilities();
     }
 
+    /** {@code FltGetVolumeProperties}: the block size and the non-cached alignment of the file system beneath. */
+    public VolumeProperties properties() {
+        return backend.properties();
+    }
+
     /** Does any instance attached now have a pre- or post-operation for {@code major}? */
     public boolean isFiltered(MajorFunction major) {
         return (filtered & major.bit()) != 0;

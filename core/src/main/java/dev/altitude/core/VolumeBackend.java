@@ -16,6 +16,11 @@ public interface VolumeBackend extends AutoCloseable {
     }
 
     /** What this volume can present to filters; every operation before it happens unless the front end says less. */
+    /** Its block size and the alignment of non-cached I/O ({@link Volume#properties()}). */
+    default VolumeProperties properties() {
+        return VolumeProperties.DEFAULT;
+    }
+
     default VolumeCapabilities capabilities() {
         return VolumeCapabilities.FULL;
     }

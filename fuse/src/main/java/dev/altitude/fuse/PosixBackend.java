@@ -112,7 +112,10 @@ public final class PosixBackend implements VolumeBackend {
         }
     }
 
-    private PosixBackend(Path source, int rootFd, String storeName, String storeType) {
+    private final dev.altitude.core.VolumeProperties properties;
+
+    private PosixBackend(Path source, int rootFd, String storeName, String storeType, dev.altitude.core.VolumeProperties properties) {
+        this.properties = properties;
         this.source = source;
         this.rootFd = rootFd;
         this.storeName = storeName;
@@ -126,7 +129,7 @@ public final class PosixBackend implements VolumeBackend {
         try (Arena a = Arena.ofConfined()) {
             int fd = Libc.openat(Libc.AT_FDCWD, a.allocateFrom(real.toString()),
                     Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0, "open " + real);
-            return new PosixBackend(real, fd, store.name(), store.type());
+            return new PosixBackend(real, fd, store.name(), store.type(), dev.altitude.core.VolumeProperties.of(store));
         }
     }
 
@@ -138,6 +141,12 @@ public final class PosixBackend implements VolumeBackend {
     @Override
     public String fileSystemType() {
         return "posix:" + storeType;
+    }
+
+    /** The source's file store's block size (its {@code st_blksize}); the page cache asks no alignment. */
+    @Override
+    public dev.altitude.core.VolumeProperties properties() {
+        return properties;
     }
 
     @Override

@@ -130,6 +130,16 @@ public final class NioBackend implements VolumeBackend {
         return root;
     }
 
+    /** The block size of the file store holding the base directory (4 KiB where the base does not say). */
+    @Override
+    public dev.altitude.core.VolumeProperties properties() {
+        try {
+            return dev.altitude.core.VolumeProperties.of(Files.getFileStore(root));
+        } catch (IOException e) {
+            return dev.altitude.core.VolumeProperties.DEFAULT;
+        }
+    }
+
     @Override
     public String fileSystemType() {
         String provider = root.getFileSystem().provider().getScheme();

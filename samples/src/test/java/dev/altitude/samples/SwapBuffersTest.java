@@ -198,6 +198,27 @@ class SwapBuffersTest extends SampleFixture {
     }
 
     @Test
+    void itAttachesOnlyWhereNonCachedIoAsksNoAlignmentAndTheVolumeSaysItsBlockSize() throws Exception {
+        MemoryBackend files = new MemoryBackend();
+        rig.volume("aligned", new dev.altitude.core.VolumeBackend() {
+            @Override
+            public void perform(CallbackData data) {
+                files.perform(data);
+            }
+
+            @Override
+            public dev.altitude.core.VolumeProperties properties() {
+                return new dev.altitude.core.VolumeProperties(4096, 512);
+            }
+        });
+        loadWith(KEY);
+        assertThat(manager.instances()).extracting(i -> i.volume()).containsExactly("vol");
+        assertThat(manager.volume("vol").orElseThrow().properties().blockSize())
+                .isEqualTo((int) Files.getFileStore(base).getBlockSize());
+        assertThat(manager.volume("aligned").orElseThrow().properties()).isEqualTo(new dev.altitude.core.VolumeProperties(4096, 512));
+    }
+
+    @Test
     void aKeyThatIsNotAesTwoFiftySixIsRefusedAtTheLoad() {
         manager.registerDriver(SwapBuffers.NAME, SwapBuffers::new);
         assertThat(manager.loadFilter(DriverConfig.of(SwapBuffers.NAME).withParameter("key", "abcd"))).isEqualTo(NtStatus.INVALID_PARAMETER);

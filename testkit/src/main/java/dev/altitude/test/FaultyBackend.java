@@ -198,6 +198,11 @@ public final class FaultyBackend implements VolumeBackend {
     }
 
     @Override
+    public dev.altitude.core.VolumeProperties properties() {
+        return below.properties();
+    }
+
+    @Override
     public void close() {
         below.close();
     }

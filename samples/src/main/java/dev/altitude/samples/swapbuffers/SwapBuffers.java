@@ -46,7 +46,8 @@ import javax.crypto.AEADBadTagException;
  * object) and the operation never reaches the file system as it came. A write needs the blocks it patches: an open
  * for writing also asks to read, and an append is a write at the plaintext end (the filter's, not the file
  * system's). One stream's writes, truncations and reads take turns (a read-write lock in its stream context).
- * Mapping a file is refused by the front end (this filter sees paging I/O).
+ * Mapping a file is refused by the front end (this filter sees paging I/O). It attaches to volumes that let a filter
+ * change data and ask no alignment of non-cached I/O ({@code Volume.properties()}): its records are 4,124 bytes.
  */
 public final class SwapBuffers implements FilterDriver {
     public static final String NAME = "swapbuffers";
@@ -80,8 +81,8 @@ public final class SwapBuffers implements FilterDriver {
         scope = FileNameInformation.of(null, config.parameter("path").orElse("/")).name();
         filter = manager.registerFilter(FilterRegistration.builder(NAME).altitude("145000")
                 .context(ContextType.STREAM, (value, type) -> { })
-                .onInstanceSetup((objects, flags, type) -> objects.volume().capabilities().changesData() ? NtStatus.SUCCESS
-                        : NtStatus.FLT_DO_NOT_ATTACH)
+                .onInstanceSetup((objects, flags, type) -> objects.volume().capabilities().changesData()
+                        && objects.volume().properties().alignment() == 1 ? NtStatus.SUCCESS : NtStatus.FLT_DO_NOT_ATTACH)
                 .onInstanceQueryTeardown(objects -> NtStatus.SUCCESS)
                 .onPreOperation(MajorFunction.CREATE, this::preCreate)
                 .onPreOperation(MajorFunction.READ, this::preRead)
