@@ -80,14 +80,19 @@ final class BlockCipher {
 
     /** The plaintext of block {@code index} from its record; {@link AEADBadTagException} for a wrong key or bytes. */
     byte[] open(long index, byte[] record, int length) throws AEADBadTagException {
+        return open(index, record, 0, length);
+    }
+
+    /** As {@link #open(long, byte[], int)}, the record at {@code offset} of {@code records}. */
+    byte[] open(long index, byte[] records, int offset, int length) throws AEADBadTagException {
         if (length < OVERHEAD) {
             throw new AEADBadTagException("a record of " + length + " bytes");
         }
         try {
             Cipher c = GCM.get();
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, record, 0, NONCE));
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, records, offset, NONCE));
             c.updateAAD(ByteBuffer.allocate(Long.BYTES).putLong(index).array());
-            return c.doFinal(record, NONCE, length - NONCE);
+            return c.doFinal(records, offset + NONCE, length - NONCE);
         } catch (AEADBadTagException e) {
             throw e;
         } catch (GeneralSecurityException e) {

@@ -174,6 +174,26 @@ public final class SwapBuffers implements FilterDriver {
         }
     }
 
+    /** The records of blocks {@code first} to {@code last}, in one read below; the last may be short. */
+    private static byte[] readRecords(Instance in, CallbackData data, long first, long last) throws Failed {
+        byte[] records = new byte[(int) ((last - first + 1) * BlockCipher.RECORD)];
+        ByteBuffer into = ByteBuffer.wrap(records);
+        while (into.hasRemaining()) {
+            int before = into.position();
+            CallbackData r = new CallbackData(data.fileObject(), new IoParameters.Read(first * BlockCipher.RECORD + before,
+                    into), data.requestor());
+            NtStatus s = in.performIo(r);
+            if (s.equals(NtStatus.END_OF_FILE) || s.isSuccess() && r.information() <= 0) {
+                break;
+            }
+            if (s.isFailure()) {
+                throw new Failed(s);
+            }
+            into.position(before + (int) r.information()); // whether or not the file system moved it
+        }
+        return into.position() == records.length ? records : Arrays.copyOf(records, into.position());
+    }
+
     private void writeBlock(Instance in, CallbackData data, long index, byte[] plain) throws Failed {
         byte[] record = cipher.seal(index, ByteBuffer.wrap(plain));
         CallbackData w = new CallbackData(data.fileObject(), new IoParameters.Write(index * BlockCipher.RECORD, ByteBuffer.wrap(record)),
@@ -231,12 +251,20 @@ public final class SwapBuffers implements FilterDriver {
             }
             int want = (int) Math.min(dst.remaining(), size - r.offset());
             long end = r.offset() + want;
+            long first = r.offset() / BlockCipher.BLOCK;
+            byte[] records = readRecords(in, data, first, (end - 1) / BlockCipher.BLOCK); // one read below for them all
             for (long pos = r.offset(); pos < end; ) {
                 long index = pos / BlockCipher.BLOCK;
-                byte[] plain = readBlock(in, data, index);
-                int at = (int) (pos % BlockCipher.BLOCK);
-                int n = (int) Math.min(plain.length - at, end - pos);
-                dst.put(plain, at, n);
+                int at = (int) ((index - first) * BlockCipher.RECORD);
+                byte[] plain;
+                try {
+                    plain = cipher.open(index, records, at, Math.min(BlockCipher.RECORD, records.length - at));
+                } catch (AEADBadTagException e) {
+                    throw new Failed(NtStatus.ACCESS_DENIED);
+                }
+                int from = (int) (pos % BlockCipher.BLOCK);
+                int n = (int) Math.min(plain.length - from, end - pos);
+                dst.put(plain, from, n);
                 pos += n;
             }
             return complete(data, NtStatus.SUCCESS, want);
@@ -279,16 +307,40 @@ public final class SwapBuffers implements FilterDriver {
             return;
         }
         long end = offset + length;
-        for (long index = Math.min(offset, size) / BlockCipher.BLOCK; index <= (end - 1) / BlockCipher.BLOCK; index++) {
+        long first = Math.min(offset, size) / BlockCipher.BLOCK;
+        long last = (end - 1) / BlockCipher.BLOCK;
+        java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8,
+                (last - first + 1) * BlockCipher.RECORD));
+        for (long index = first; index <= last; index++) {
             long start = index * BlockCipher.BLOCK;
-            byte[] old = start < size ? readBlock(in, data, index) : new byte[0];
+            boolean covered = offset <= start && end >= start + BlockCipher.BLOCK && src != null; // no old byte survives
+            byte[] old = start < size && !covered ? readBlock(in, data, index) : new byte[0];
             byte[] block = Arrays.copyOf(old, (int) Math.min(BlockCipher.BLOCK, Math.max(old.length, end - start)));
             long from = Math.max(offset, start);
             long to = Math.min(end, start + block.length);
             if (from < to && src != null) {
                 src.get(src.position() + (int) (from - offset), block, (int) (from - start), (int) (to - from));
             }
-            writeBlock(in, data, index, block);
+            records.writeBytes(cipher.seal(index, ByteBuffer.wrap(block)));
+        }
+        writeRecords(in, data, first, records.toByteArray()); // one write below for them all
+    }
+
+    /** Records of consecutive blocks from {@code first}, in one write below. */
+    private static void writeRecords(Instance in, CallbackData data, long first, byte[] records) throws Failed {
+        ByteBuffer from = ByteBuffer.wrap(records);
+        while (from.hasRemaining()) {
+            int before = from.position();
+            CallbackData w = new CallbackData(data.fileObject(), new IoParameters.Write(first * BlockCipher.RECORD + before,
+                    from), data.requestor());
+            NtStatus s = in.performIo(w);
+            if (s.isFailure()) {
+                throw new Failed(s);
+            }
+            if (w.information() <= 0) {
+                throw new Failed(NtStatus.DISK_FULL); // nothing written: the rest would never be
+            }
+            from.position(before + (int) w.information()); // whether or not the file system moved it
         }
     }
 
