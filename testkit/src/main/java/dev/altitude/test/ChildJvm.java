@@ -163,14 +163,10 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Kills the child once {@code condition} holds (checked until {@code limit}, then a failure). */
     public void killWhen(BooleanSupplier condition, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos(); // a bound for a hang
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw failure(process.isAlive() ? "the kill condition did not come within " + limit.toMillis() + " ms"
-                        : "the child ended before the kill condition came");
-            }
-            Thread.onSpinWait();
-            Thread.yield();
+        Poll.until(() -> condition.getAsBoolean() || !process.isAlive(), limit,
+                () -> failure("the kill condition did not come within " + limit.toMillis() + " ms"));
+        if (!condition.getAsBoolean()) {
+            throw failure("the child ended before the kill condition came");
         }
         kill();
     }

@@ -31,6 +31,7 @@ import java.util.function.Predicate;
 public final class FaultyBackend implements VolumeBackend {
     private final VolumeBackend below;
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
+    private final AtomicInteger injected = new AtomicInteger();
 
     private FaultyBackend(VolumeBackend below) {
         this.below = below;
@@ -178,6 +179,7 @@ public final class FaultyBackend implements VolumeBackend {
     public void perform(CallbackData data) {
         for (Rule r : rules) {
             if (r.takes(data)) {
+                injected.incrementAndGet();
                 if (!r.apply(data)) {
                     return;
                 }
@@ -185,6 +187,11 @@ public final class FaultyBackend implements VolumeBackend {
             }
         }
         below.perform(data);
+    }
+
+    /** How many operations a rule took so far (failed, delayed or held). */
+    public int injected() {
+        return injected.get();
     }
 
     @Override

@@ -81,10 +81,6 @@ public final class IoMix {
         return new IoMix(weights, files, content);
     }
 
-    List<String> files() {
-        return files;
-    }
-
     /** Creates the mix's files, and the directories they are in, on {@code volume} (before any filter is loaded). */
     void prepare(Volume volume) {
         for (String f : files) {

@@ -69,7 +69,8 @@ public final class UnloadTorture {
     private int clients;
     private ClientFactory clientFactory;
     private Duration unloadWithin = Duration.ofSeconds(10);
-    private Duration progressWithin = Duration.ofSeconds(60);
+    /** How long the I/O may make no step with the filter loaded before the run fails: a bound for a hang. */
+    private final Duration progressWithin = Duration.ofSeconds(60);
     private boolean memoryVolume = true;
     private boolean nioVolume = true;
 
@@ -373,16 +374,9 @@ public final class UnloadTorture {
     }
 
     private void awaitProgress(AtomicLong progress, long target, Failure failure, int cycle) {
-        long deadline = System.nanoTime() + progressWithin.toNanos(); // a bound for a hang, not a measurement
-        while (progress.get() < target) {
-            if (System.nanoTime() > deadline) {
-                throw failure.at(cycle, "no I/O step finished for " + progressWithin.toSeconds()
-                        + " s with the filter loaded: every I/O thread is blocked\n"
-                        + Unloads.whatWaits(failure.manager, name).map(UnloadReport::toText).orElse(""));
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        Poll.until(() -> progress.get() >= target, progressWithin, () -> failure.at(cycle, "no I/O step finished for "
+                + progressWithin.toSeconds() + " s with the filter loaded: every I/O thread is blocked\n"
+                + Unloads.whatWaits(failure.manager, name).map(UnloadReport::toText).orElse("")));
     }
 
     private static void checkClosed(FilterManager manager, Path ports, String port, Failure failure, int cycle) {

@@ -74,23 +74,20 @@ public final class Unloads {
          * {@code limit}; the report then.
          */
         public UnloadReport awaitWaiting(Duration limit) {
-            long deadline = System.nanoTime() + limit.toNanos(); // a bound for a hang
-            while (true) {
-                Optional<UnloadReport> r = manager.explain(filter);
+            UnloadReport[] seen = {null};
+            Poll.until(() -> {
                 if (completion.isDone()) {
-                    throw new AssertionError("the unload of '" + filter + "' finished (" + completion.getNow(null)
-                            + ") without waiting for anything");
+                    return true;
                 }
-                if (r.isPresent() && r.get().phase() != null && !r.get().holders().isEmpty()) {
-                    return r.get();
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the unload of '" + filter + "' did not begin to wait within " + limit
-                            + (r.isPresent() ? "\n" + r.get().toText() : ""));
-                }
-                Thread.onSpinWait();
-                Thread.yield();
+                seen[0] = manager.explain(filter).orElse(null);
+                return seen[0] != null && seen[0].phase() != null && !seen[0].holders().isEmpty();
+            }, limit, () -> new AssertionError("the unload of '" + filter + "' did not begin to wait within " + limit
+                    + (seen[0] != null ? "\n" + seen[0].toText() : "")));
+            if (completion.isDone()) {
+                throw new AssertionError("the unload of '" + filter + "' finished (" + completion.getNow(null)
+                        + ") without waiting for anything");
             }
+            return seen[0];
         }
 
         public UnloadReport awaitWaiting() {

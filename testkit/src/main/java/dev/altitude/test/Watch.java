@@ -193,17 +193,6 @@ final class Watch implements Probe {
         return List.copyOf(all);
     }
 
-    /** The newest life of the filter named {@code name}, or null. */
-    Life latest(String name) {
-        Life found = null;
-        for (Life l : all) {
-            if (l.filter.equalsIgnoreCase(name)) {
-                found = l;
-            }
-        }
-        return found;
-    }
-
     /** Every problem of every life, each line prefixed with its filter and load number. */
     List<String> problems() {
         List<String> out = new ArrayList<>();

@@ -71,6 +71,7 @@ class FaultyBackendTest {
         assertThat(write(v, "/full")).isEqualTo(NtStatus.DISK_FULL);
         assertThat(write(v, "/full")).as("the rule took its two").isEqualTo(NtStatus.SUCCESS);
         assertThat(posts).containsExactly("STATUS_DISK_FULL", "STATUS_SUCCESS", "STATUS_DISK_FULL", "STATUS_SUCCESS");
+        assertThat(disk.injected()).isEqualTo(2);
     }
 
     @Test
@@ -102,11 +103,14 @@ class FaultyBackendTest {
     }
 
     @Test
-    void aDelayRuleMakesTheOperationLateNotDifferent(AltitudeRig rig) {
-        Volume v = rig.volume("vol", FaultyBackend.over(new MemoryBackend()).delay(MajorFunction.WRITE, Duration.ofMillis(1)));
+    void aDelayRuleTakesTheOperationsItNamesAndMakesThemLateNotDifferent(AltitudeRig rig) {
+        FaultyBackend disk = FaultyBackend.over(new MemoryBackend()).delay(MajorFunction.WRITE, Duration.ofMillis(1));
+        Volume v = rig.volume("vol", disk);
         create(v, "/f");
+        assertThat(disk.injected()).as("a create is not a write").isZero();
         loadRecorder(rig);
         assertThat(write(v, "/f")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(disk.injected()).as("the write was delayed").isEqualTo(1);
         assertThat(posts).containsExactly("STATUS_SUCCESS");
     }
 }
