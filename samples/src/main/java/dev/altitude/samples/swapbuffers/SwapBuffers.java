@@ -160,15 +160,14 @@ public final class SwapBuffers implements FilterDriver {
 
     /** The plaintext of block {@code index}. */
     private byte[] readBlock(Instance in, CallbackData data, long index) throws Failed {
-        byte[] record = new byte[BlockCipher.RECORD];
-        CallbackData r = new CallbackData(data.fileObject(), new IoParameters.Read(index * BlockCipher.RECORD, ByteBuffer.wrap(record)),
-                data.requestor());
-        NtStatus s = in.performIo(r);
-        if (s.isFailure()) {
-            throw new Failed(s);
-        }
+        byte[] record = readRecords(in, data, index, index);
+        return open(index, record, 0, record.length);
+    }
+
+    /** The plaintext of block {@code index}, its record at {@code at} of {@code records}. */
+    private byte[] open(long index, byte[] records, int at, int length) throws Failed {
         try {
-            return cipher.open(index, record, (int) r.information());
+            return cipher.open(index, records, at, length);
         } catch (AEADBadTagException e) {
             throw new Failed(NtStatus.ACCESS_DENIED); // a wrong key, or bytes changed beneath
         }
@@ -195,13 +194,7 @@ public final class SwapBuffers implements FilterDriver {
     }
 
     private void writeBlock(Instance in, CallbackData data, long index, byte[] plain) throws Failed {
-        byte[] record = cipher.seal(index, ByteBuffer.wrap(plain));
-        CallbackData w = new CallbackData(data.fileObject(), new IoParameters.Write(index * BlockCipher.RECORD, ByteBuffer.wrap(record)),
-                data.requestor());
-        NtStatus s = in.performIo(w);
-        if (s.isFailure()) {
-            throw new Failed(s);
-        }
+        writeRecords(in, data, index, cipher.seal(index, ByteBuffer.wrap(plain)));
     }
 
     private StreamState state(Instance in, CallbackData data) {
@@ -228,6 +221,24 @@ public final class SwapBuffers implements FilterDriver {
         }
     }
 
+    /** A step of the filter's own I/O, which may fail with the status its operation completes with. */
+    @FunctionalInterface
+    private interface Step {
+        PreOpStatus run() throws Failed;
+    }
+
+    /** Runs {@code step} holding {@code turn}; a failure completes {@code data} with its status. */
+    private static PreOpStatus inTurn(java.util.concurrent.locks.Lock turn, CallbackData data, Step step) {
+        turn.lock();
+        try {
+            return step.run();
+        } catch (Failed f) {
+            return complete(data, f.status, 0);
+        } finally {
+            turn.unlock();
+        }
+    }
+
     private static PreOpStatus complete(CallbackData data, NtStatus status, long information) {
         data.complete(status, information);
         return PreOpStatus.COMPLETE;
@@ -243,8 +254,7 @@ public final class SwapBuffers implements FilterDriver {
         IoParameters.Read r = data.parameters(IoParameters.Read.class);
         ByteBuffer dst = r.buffer();
         StreamState st = state(in, data);
-        st.lock.readLock().lock();
-        try {
+        return inTurn(st.lock.readLock(), data, () -> {
             long size = plainSize(in, data);
             if (r.offset() >= size) {
                 return complete(data, dst.hasRemaining() ? NtStatus.END_OF_FILE : NtStatus.SUCCESS, 0);
@@ -256,23 +266,14 @@ public final class SwapBuffers implements FilterDriver {
             for (long pos = r.offset(); pos < end; ) {
                 long index = pos / BlockCipher.BLOCK;
                 int at = (int) ((index - first) * BlockCipher.RECORD);
-                byte[] plain;
-                try {
-                    plain = cipher.open(index, records, at, Math.min(BlockCipher.RECORD, records.length - at));
-                } catch (AEADBadTagException e) {
-                    throw new Failed(NtStatus.ACCESS_DENIED);
-                }
+                byte[] plain = open(index, records, at, Math.min(BlockCipher.RECORD, records.length - at));
                 int from = (int) (pos % BlockCipher.BLOCK);
                 int n = (int) Math.min(plain.length - from, end - pos);
                 dst.put(plain, from, n);
                 pos += n;
             }
             return complete(data, NtStatus.SUCCESS, want);
-        } catch (Failed f) {
-            return complete(data, f.status, 0);
-        } finally {
-            st.lock.readLock().unlock();
-        }
+        });
     }
 
     private PreOpStatus preWrite(CallbackData data, RelatedObjects objects) {
@@ -284,18 +285,13 @@ public final class SwapBuffers implements FilterDriver {
         ByteBuffer src = w.buffer();
         int length = src.remaining();
         StreamState st = state(in, data);
-        st.lock.writeLock().lock();
-        try {
+        return inTurn(st.lock.writeLock(), data, () -> {
             long size = plainSize(in, data);
             long offset = w.offset() == IoParameters.Write.APPEND ? size : w.offset();
             patch(in, data, size, offset, src.duplicate(), length);
             src.position(src.position() + length);
             return complete(data, NtStatus.SUCCESS, length);
-        } catch (Failed f) {
-            return complete(data, f.status, 0);
-        } finally {
-            st.lock.writeLock().unlock();
-        }
+        });
     }
 
     /**
@@ -352,8 +348,8 @@ public final class SwapBuffers implements FilterDriver {
         if (!inScope(data)) {
             return PreOpStatus.SUCCESS_NO_CALLBACK;
         }
-        if (si.information() instanceof IoParameters.FileInformation.Allocation a && !a.keepSize()
-                || si.information() instanceof IoParameters.FileInformation.Allocation b && b.kind() != IoParameters.AllocationKind.ALLOCATE) {
+        if (si.information() instanceof IoParameters.FileInformation.Allocation a
+                && (!a.keepSize() || a.kind() != IoParameters.AllocationKind.ALLOCATE)) {
             return complete(data, NtStatus.NOT_SUPPORTED, 0); // a hole or zeros in the stored form would not open
         }
         if (!(si.information() instanceof IoParameters.FileInformation.EndOfFile eof)) {
@@ -361,8 +357,7 @@ public final class SwapBuffers implements FilterDriver {
         }
         Instance in = objects.instance();
         StreamState st = state(in, data);
-        st.lock.writeLock().lock();
-        try {
+        return inTurn(st.lock.writeLock(), data, () -> {
             long size = plainSize(in, data);
             long wanted = eof.size();
             if (wanted > size) {
@@ -374,11 +369,7 @@ public final class SwapBuffers implements FilterDriver {
             data.setParameters(new IoParameters.SetInformation(si.informationClass(),
                     new IoParameters.FileInformation.EndOfFile(BlockCipher.storedSize(wanted))));
             return PreOpStatus.SUCCESS_NO_CALLBACK;
-        } catch (Failed f) {
-            return complete(data, f.status, 0);
-        } finally {
-            st.lock.writeLock().unlock();
-        }
+        });
     }
 
     private static long plain(long stored) {
