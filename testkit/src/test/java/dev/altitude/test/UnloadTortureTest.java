@@ -59,7 +59,10 @@ class UnloadTortureTest {
     void theSameSeedMakesTheSameChoices() {
         UnloadTorture.Result a = UnloadTorture.of(Asker.class).cycles(20).seed(99L).clients(1, ANSWERS).run();
         UnloadTorture.Result b = UnloadTorture.of(Asker.class).cycles(20).seed(99L).clients(1, ANSWERS).run();
+        assertThat(a.vetoes()).as("some unloads were optional (and refused)").isPositive();
         assertThat(a.vetoes()).isEqualTo(b.vetoes()); // which unloads were optional comes from the seed alone
+        assertThat(UnloadTorture.of(Asker.class).cycles(20).seed(100L).clients(1, ANSWERS).run().vetoes())
+                .as("another seed, other choices").isNotEqualTo(a.vetoes());
     }
 
     @Test
