@@ -25,7 +25,10 @@ public final class ClientPort {
 
     /** A user-side getter waiting for a message; called outside the port's lock. */
     interface Getter {
-        /** Hands over a message; false if the getter can no longer take it (it is then disconnected). */
+        /**
+         * Hands over a message (with its {@link FilterClient.Message#file} if the filter lent one); false if the getter
+         * can no longer take it (it is then disconnected).
+         */
         boolean deliver(FilterClient.Message message);
 
         void disconnected();
@@ -44,21 +47,27 @@ public final class ClientPort {
         }
     }
 
+    /** A file lent with a message: its holder, until the client closes it or the message ends. */
+    private record Lent(LentFile file, Holder holder) {
+    }
+
     /** A filter's message in flight. */
     private static final class Outgoing {
         final long id;
         final byte[] data;
         final int replyCapacity;
+        final LentFile file;
         final CompletableFuture<PortResult> done = new CompletableFuture<>();
 
-        Outgoing(long id, byte[] data, int replyCapacity) {
+        Outgoing(long id, byte[] data, int replyCapacity, LentFile file) {
             this.id = id;
             this.data = data;
             this.replyCapacity = replyCapacity;
+            this.file = file;
         }
 
         FilterClient.Message message() {
-            return new FilterClient.Message(id, replyCapacity, data);
+            return new FilterClient.Message(id, replyCapacity, data, file);
         }
     }
 
@@ -69,6 +78,7 @@ public final class ClientPort {
     private final ArrayDeque<Outgoing> undelivered = new ArrayDeque<>();
     private final ArrayDeque<Getter> getters = new ArrayDeque<>();
     private final Map<Long, Outgoing> awaitingReply = new HashMap<>();
+    private final Map<Long, Lent> lent = new HashMap<>(); // by message id
     private final CountDownLatch ended = new CountDownLatch(1);
     private final Holder holder;
     private State state = State.CONNECTING;
@@ -155,6 +165,7 @@ public final class ClientPort {
     private boolean end(State how) {
         List<Outgoing> released = new ArrayList<>();
         List<Getter> waiting;
+        List<Long> returned;
         boolean notify;
         lock.lock();
         try {
@@ -167,6 +178,7 @@ public final class ClientPort {
             released.addAll(awaitingReply.values());
             undelivered.clear();
             awaitingReply.clear();
+            returned = List.copyOf(lent.keySet());
             waiting = List.copyOf(getters);
             getters.clear();
         } finally {
@@ -174,6 +186,7 @@ public final class ClientPort {
         }
         try {
             released.forEach(o -> o.done.complete(PortResult.of(NtStatus.PORT_DISCONNECTED)));
+            returned.forEach(this::fileReturned);
             waiting.forEach(Getter::disconnected);
             userEnd.disconnected();
             if (notify) {
@@ -206,25 +219,59 @@ public final class ClientPort {
 
     /** {@code FltSendMessage}: see {@link Filter#sendMessage(ClientPort, byte[], int, Duration)}. */
     PortResult send(byte[] data, int replyCapacity, Duration timeout) {
+        return send(data, replyCapacity, timeout, null);
+    }
+
+    /**
+     * {@link #send(byte[], int, Duration)} lending {@code file}, which is this port's from here on: a holder until
+     * the client closes it or the message ends (the reply came, the sender stopped waiting, the connection ended),
+     * closed then. {@link NtStatus#NOT_SUPPORTED} on a port whose access does not {@link PortAccess#lendsFiles}.
+     */
+    PortResult send(byte[] data, int replyCapacity, Duration timeout, LentFile file) {
+        if (file != null && !server.access().lendsFiles()) {
+            file.close();
+            return PortResult.of(NtStatus.NOT_SUPPORTED);
+        }
         Outgoing o;
         Getter getter;
         lock.lock();
         try {
             if (state != State.CONNECTED) {
+                if (file != null) {
+                    file.close();
+                }
                 return PortResult.of(NtStatus.PORT_DISCONNECTED);
             }
-            o = new Outgoing(++nextId, data.clone(), replyCapacity);
+            o = new Outgoing(++nextId, data.clone(), replyCapacity, file);
+            if (file != null) {
+                Holder h = new Holder(HolderKind.LENT_FILE, null, "file lent with message " + o.id + " to client port of '"
+                        + server.name() + "' for " + describe(peer), server.filter.verifier());
+                server.filter.holders.add(h);
+                lent.put(o.id, new Lent(file, h));
+                long id = o.id;
+                file.onClose(() -> fileReturned(id)); // a client in this JVM closes the very file
+            }
             getter = getters.poll();
             if (getter != null) {
                 deliveredLocked(o);
             } else if (timeout != null && timeout.isZero()) {
-                return PortResult.of(NtStatus.TIMEOUT);
+                o.done.complete(PortResult.of(NtStatus.TIMEOUT)); // nobody waits: not sent
             } else {
                 undelivered.add(o);
             }
         } finally {
             lock.unlock();
         }
+        try {
+            return awaitSent(o, getter, timeout);
+        } finally {
+            if (file != null && (replyCapacity > 0 || !o.done.isDone() || o.done.join().status() != NtStatus.SUCCESS)) {
+                fileReturned(o.id); // its message ended, or it was never taken
+            }
+        }
+    }
+
+    private PortResult awaitSent(Outgoing o, Getter getter, Duration timeout) {
         if (getter != null && !getter.deliver(o.message())) {
             disconnect();
         }
@@ -266,6 +313,21 @@ public final class ClientPort {
             lock.unlock();
         }
         return o.done.join();
+    }
+
+    /** The file lent with message {@code id} is back: the client closed it, or its message ended. Again: nothing. */
+    void fileReturned(long id) {
+        Lent l;
+        lock.lock();
+        try {
+            l = lent.remove(id);
+        } finally {
+            lock.unlock();
+        }
+        if (l != null) {
+            server.filter.holders.remove(l.holder);
+            l.file.close();
+        }
     }
 
     // ---- the user side ------------------------------------------------------------------------------

@@ -461,20 +461,34 @@ public final class Filter implements CallbackOwner {
      * while waiting.
      */
     public PortResult sendMessage(ClientPort client, byte[] message, int replyCapacity, Duration timeout) {
+        return sendMessage(client, message, replyCapacity, timeout, null);
+    }
+
+    /**
+     * {@link #sendMessage(ClientPort, byte[], int, Duration)} lending {@code file} (from {@link Volume#lendFile}) to
+     * the client with the message, so it reads the file itself: scanning by descriptor. The file is the port's from
+     * the call on: a {@link HolderKind#LENT_FILE} holder until the client closes it or the message ends (the reply,
+     * the timeout, the disconnect), and closed then; the filter does not close it. {@link NtStatus#NOT_SUPPORTED}
+     * on a port created without {@link PortAccess#lendingFiles()}. A null {@code file} sends no file.
+     */
+    public PortResult sendMessage(ClientPort client, byte[] message, int replyCapacity, Duration timeout, LentFile file) {
         if (state == State.UNREGISTERED) {
             afterUnregister("send a message");
+            closeLent(file);
             return PortResult.of(NtStatus.PORT_DISCONNECTED);
         }
         if (message == null || replyCapacity < 0 || replyCapacity > PortWire.MAX_MESSAGE
                 || message.length > PortWire.MAX_MESSAGE || (timeout != null && timeout.isNegative())) {
+            closeLent(file);
             return PortResult.of(NtStatus.INVALID_PARAMETER);
         }
         if (client == null || client.server.filter != this) {
+            closeLent(file);
             return PortResult.of(NtStatus.PORT_DISCONNECTED);
         }
         PortMessageEvent event = new PortMessageEvent();
         event.begin();
-        PortResult r = client.send(message, replyCapacity, timeout);
+        PortResult r = client.send(message, replyCapacity, timeout, file);
         event.end();
         if (event.shouldCommit()) {
             event.filter = name();
@@ -485,6 +499,12 @@ public final class Filter implements CallbackOwner {
             event.commit();
         }
         return r;
+    }
+
+    private static void closeLent(LentFile file) {
+        if (file != null) {
+            file.close();
+        }
     }
 
     NtStatus callPortConnect(PortCallbacks.Connect cb, ClientPort client, byte[] context, PeerIdentity peer) {

@@ -16,10 +16,23 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface FilterClient extends AutoCloseable {
 
-    /** A filter's message ({@code FILTER_MESSAGE_HEADER} and body): reply to it if {@code replyCapacity} is above 0. */
-    record Message(long id, int replyCapacity, byte[] data) {
+    /**
+     * A filter's message ({@code FILTER_MESSAGE_HEADER} and body): reply to it if {@code replyCapacity} is above 0.
+     * {@code file} is the file the filter lent with it ({@link LentFile}), or null: read it, and close it when done
+     * with it; replying, or the connection's end, closes it too.
+     */
+    record Message(long id, int replyCapacity, byte[] data, LentFile file) {
+        public Message(long id, int replyCapacity, byte[] data) {
+            this(id, replyCapacity, data, null);
+        }
+
         public boolean wantsReply() {
             return replyCapacity > 0;
+        }
+
+        /** The file lent with this message, if any. */
+        public Optional<LentFile> lentFile() {
+            return Optional.ofNullable(file);
         }
     }
 

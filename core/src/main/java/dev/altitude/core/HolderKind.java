@@ -27,5 +27,7 @@ public enum HolderKind {
     /** A connected client port. */
     CLIENT_PORT,
     /** A thread blocked sending a message to user mode. */
-    BLOCKED_SENDER
+    BLOCKED_SENDER,
+    /** A file lent to a client with a message, not yet closed by the client nor ended with its message. */
+    LENT_FILE
 }

@@ -96,7 +96,11 @@ final class LocalClient implements FilterClient, ClientPort.UserEnd {
 
     @Override
     public NtStatus reply(Message message, byte[] reply) {
-        return port.reply(message.id(), reply == null ? PortResult.NONE : reply.clone());
+        NtStatus s = port.reply(message.id(), reply == null ? PortResult.NONE : reply.clone());
+        if (message.file() != null) {
+            message.file().close(); // the message ended
+        }
+        return s;
     }
 
     @Override

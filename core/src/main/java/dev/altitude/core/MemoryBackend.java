@@ -86,6 +86,16 @@ public final class MemoryBackend implements VolumeBackend {
         }
     }
 
+    /** A sealed memory file of the file's content now. */
+    @Override
+    public synchronized LentFile lendFile(FileObject file) {
+        Node n = existing(file.path());
+        if (n.directory) {
+            throw new NtStatusException(NtStatus.FILE_IS_A_DIRECTORY, file.path());
+        }
+        return LentFile.snapshot(Arrays.copyOf(n.data, n.size));
+    }
+
     /** The content of a file, for tests; null if there is none. */
     public synchronized byte[] content(String path) {
         Node n = nodes.get(path);

@@ -15,10 +15,33 @@ public final class PortAccess {
     private final String group;
     private final Set<String> users;
 
+    private final boolean files;
+
     private PortAccess(Set<PosixFilePermission> mode, String group, Set<String> users) {
+        this(mode, group, users, false);
+    }
+
+    private PortAccess(Set<PosixFilePermission> mode, String group, Set<String> users, boolean files) {
         this.mode = mode;
         this.group = group;
         this.users = users;
+        this.files = files;
+    }
+
+    /**
+     * The same access, and the filter may lend files to clients
+     * ({@link Filter#sendMessage(ClientPort, byte[], int, java.time.Duration, LentFile)}): beside the port's socket
+     * a descriptor socket {@code <name>.files}, of the same mode and group, which each connecting client joins before
+     * its connection is accepted. A lent file can be read by the client whatever its own rights to it: give this to
+     * a port only the scanner's user can reach.
+     */
+    public PortAccess lendingFiles() {
+        return new PortAccess(mode, group, users, true);
+    }
+
+    /** True if the filter may lend files to clients of this port. */
+    public boolean lendsFiles() {
+        return files;
     }
 
     /** The default: socket file 0600, the owner (and root) only. */
@@ -60,6 +83,6 @@ public final class PortAccess {
     @Override
     public String toString() {
         return "PortAccess[" + java.nio.file.attribute.PosixFilePermissions.toString(mode) + (group == null ? "" : " group " + group)
-                + (users.isEmpty() ? "" : " users " + users) + "]";
+                + (users.isEmpty() ? "" : " users " + users) + (files ? " lending files" : "") + "]";
     }
 }

@@ -53,12 +53,100 @@ final class PortListener implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Path socket;
     private final java.util.concurrent.atomic.AtomicInteger unaccepted = new java.util.concurrent.atomic.AtomicInteger();
+    /** The descriptor socket of a port that lends files, or null; set before the first accept. */
+    private FileSocket files;
 
     private PortListener(FilterManager manager, ServerPort port, ServerSocketChannel server, Path socket) {
         this.manager = manager;
         this.port = port;
         this.server = server;
         this.socket = socket;
+    }
+
+    /**
+     * The descriptor socket of a port that lends files: {@code <directory>/<name>.files}, a {@code SOCK_SEQPACKET}
+     * Unix socket made and checked through FFM (the JDK's channels pass no descriptors). A connection joins it
+     * during its hello: the server sends the client a nonce (FILE_CHANNEL), the client connects here and sends
+     * it back, and the server takes the socket if the nonce is one it gave and the peer's user and group are the
+     * connection's. Each lent file then goes as one record (the message id, the descriptor in {@code
+     * SCM_RIGHTS}) before the FILE_MESSAGE frame that names it.
+     */
+    private final class FileSocket {
+        final int fd;
+        final Path path;
+        final java.util.Map<String, Connection> joining = new java.util.concurrent.ConcurrentHashMap<>();
+        volatile boolean closed;
+
+        FileSocket(int fd, Path path) {
+            this.fd = fd;
+            this.path = path;
+        }
+
+        void acceptLoop() {
+            try {
+                while (!closed) {
+                    int c;
+                    try {
+                        c = dev.altitude.core.unix.Unix.accept(fd);
+                    } catch (dev.altitude.core.unix.Unix.Errno e) {
+                        if (closed || e.errno() != 103 && e.errno() != 24 && e.errno() != 23) { // not ECONNABORTED, EMFILE, ENFILE
+                            return;
+                        }
+                        continue;
+                    }
+                    if (closed || unaccepted.incrementAndGet() > MAX_UNACCEPTED) {
+                        if (!closed) {
+                            unaccepted.decrementAndGet();
+                            report("a peer on the descriptor socket", MAX_UNACCEPTED + " connections are waiting to be accepted already");
+                        }
+                        dev.altitude.core.unix.Unix.close(c);
+                        continue;
+                    }
+                    Thread.ofPlatform().daemon().name("altitude-port-" + port.name() + "-files").start(() -> join(c));
+                }
+            } finally {
+                dev.altitude.core.unix.Unix.close(fd); // here, so no accept ever runs on a number reused
+            }
+        }
+
+        /** One peer on the descriptor socket: its nonce within the hello's time, then its credentials. */
+        private void join(int c) {
+            String who = "a peer on the descriptor socket";
+            boolean taken = false;
+            try {
+                dev.altitude.core.unix.Unix.timeouts(c, HELLO_TIMEOUT_MILLIS);
+                int[] cred = dev.altitude.core.unix.Unix.peerCredentials(c);
+                String user = dev.altitude.core.unix.Unix.name(cred[1], false);
+                String group = dev.altitude.core.unix.Unix.name(cred[2], true);
+                who = "user " + user + " (pid " + cred[0] + ") on the descriptor socket";
+                dev.altitude.core.unix.Unix.Received r = dev.altitude.core.unix.Unix.receive(c, PortWire.NONCE + 1);
+                if (r.fd() >= 0) {
+                    dev.altitude.core.unix.Unix.close(r.fd());
+                }
+                Connection conn = r.data().length == PortWire.NONCE ? joining.remove(java.util.HexFormat.of().formatHex(r.data())) : null;
+                if (conn == null) {
+                    report(who, "no nonce this port gave");
+                } else if (!user.equals(conn.peer.user()) || !group.equals(conn.peer.group())) {
+                    report(who, "not the connection's peer (" + conn.peer.user() + ", group " + conn.peer.group() + ")");
+                    conn.joined.complete(-1);
+                } else {
+                    taken = conn.joined.complete(c);
+                }
+            } catch (IOException e) {
+                report(who, "no nonce within " + HELLO_TIMEOUT_MILLIS + " ms: " + e.getMessage());
+            } finally {
+                unaccepted.decrementAndGet();
+                if (!taken) {
+                    dev.altitude.core.unix.Unix.close(c);
+                }
+            }
+        }
+
+        void close() throws IOException {
+            closed = true;
+            dev.altitude.core.unix.Unix.shutdown(fd); // wakes the accept; its thread closes the socket
+            Files.deleteIfExists(path);
+        }
     }
 
     static PortListener listen(FilterManager manager, ServerPort port, Path directory) throws IOException {
@@ -73,25 +161,61 @@ final class PortListener implements AutoCloseable {
             }
             Files.deleteIfExists(socket); // left by a process that died
         }
-        Path temporary = directory.resolve("." + port.name() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Path temporary = temporaryName(directory, port.name());
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(temporary));
-            Files.setPosixFilePermissions(temporary, port.access().fileMode());
-            if (port.access().fileGroup() != null) {
-                UserPrincipalLookupService users = temporary.getFileSystem().getUserPrincipalLookupService();
-                GroupPrincipal group = users.lookupPrincipalByGroupName(port.access().fileGroup());
-                Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(group);
-            }
-            Files.move(temporary, socket, StandardCopyOption.ATOMIC_MOVE);
+            place(temporary, socket, port.access());
         } catch (IOException | RuntimeException e) {
             server.close();
             Files.deleteIfExists(temporary);
             throw e;
         }
         PortListener l = new PortListener(manager, port, server, socket);
+        if (port.access().lendsFiles()) {
+            try {
+                l.files = l.bindFiles(directory);
+            } catch (IOException | RuntimeException e) {
+                l.close();
+                throw e;
+            }
+            Thread.ofPlatform().daemon().name("altitude-port-" + port.name() + "-files").start(l.files::acceptLoop);
+        }
         Thread.ofPlatform().daemon().name("altitude-port-" + port.name()).start(l::acceptLoop);
         return l;
+    }
+
+    private static Path temporaryName(Path directory, String name) {
+        return directory.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    }
+
+    /** A socket bound under a temporary name gets the port's mode (and group) and only then its name. */
+    private static void place(Path temporary, Path socket, PortAccess access) throws IOException {
+        Files.setPosixFilePermissions(temporary, access.fileMode());
+        if (access.fileGroup() != null) {
+            UserPrincipalLookupService users = temporary.getFileSystem().getUserPrincipalLookupService();
+            GroupPrincipal group = users.lookupPrincipalByGroupName(access.fileGroup());
+            Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(group);
+        }
+        Files.move(temporary, socket, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The descriptor socket, bound and placed as the port's own socket is. */
+    private FileSocket bindFiles(Path directory) throws IOException {
+        Path path = directory.resolve(port.name() + ".files");
+        Files.deleteIfExists(path); // the port's own socket was free: so is this name
+        Path temporary = temporaryName(directory, port.name());
+        int fd = dev.altitude.core.unix.Unix.socket(dev.altitude.core.unix.Unix.SOCK_SEQPACKET);
+        try {
+            dev.altitude.core.unix.Unix.bind(fd, temporary.toString());
+            place(temporary, path, port.access());
+            dev.altitude.core.unix.Unix.listen(fd, 64);
+        } catch (IOException | RuntimeException e) {
+            dev.altitude.core.unix.Unix.close(fd);
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        return new FileSocket(fd, path);
     }
 
     private static boolean isLive(Path socket) {
@@ -162,6 +286,10 @@ final class PortListener implements AutoCloseable {
 
         /** The hello's timeout, cancelled (and dropped from the timer's queue) when the hello is answered. */
         volatile java.util.concurrent.Future<?> helloTimer;
+        /** The descriptor socket this connection joined (-1: a peer that is not its client tried), on a port lending files. */
+        final CompletableFuture<Integer> joined = new CompletableFuture<>();
+        private final Object filesLock = new Object();
+        private boolean filesClosed; // under filesLock
 
         Connection(SocketChannel socket, PeerIdentity peer) throws IOException {
             this.channel = new PortChannel(socket, this, false);
@@ -171,6 +299,30 @@ final class PortListener implements AutoCloseable {
         @Override
         public void disconnected() {
             channel.close();
+            synchronized (filesLock) {
+                filesClosed = true;
+                int fd = joined.getNow(-1);
+                if (fd >= 0) {
+                    dev.altitude.core.unix.Unix.close(fd);
+                }
+            }
+            joined.complete(-1);
+        }
+
+        /** Sends a lent file's descriptor, tagged with its message's id, ahead of the frame naming it. */
+        private void sendFile(FilterClient.Message m) throws IOException {
+            synchronized (filesLock) {
+                int socket = joined.getNow(-1);
+                if (filesClosed || socket < 0) {
+                    throw new EOFException("no descriptor socket");
+                }
+                byte[] id = java.nio.ByteBuffer.allocate(8).putLong(m.id()).array();
+                // a client that takes no descriptors fills its queue: that fails this send, it never blocks it
+                m.file().withDescriptor(fd -> {
+                    dev.altitude.core.unix.Unix.send(socket, id, fd, dev.altitude.core.unix.Unix.MSG_DONTWAIT);
+                    return null;
+                });
+            }
         }
 
         /** A sender waiting for its reply reads the socket itself while nobody else does. */
@@ -184,7 +336,12 @@ final class PortListener implements AutoCloseable {
                 @Override
                 public boolean deliver(FilterClient.Message m) {
                     try {
-                        channel.write(new PortWire.Message(m.id(), m.replyCapacity(), m.data()));
+                        if (m.file() == null) {
+                            channel.write(new PortWire.Message(m.id(), m.replyCapacity(), m.data()));
+                        } else {
+                            sendFile(m);
+                            channel.write(new PortWire.FileMessage(m.id(), m.replyCapacity(), m.data()));
+                        }
                         return true;
                     } catch (IOException e) {
                         return false;
@@ -214,6 +371,7 @@ final class PortListener implements AutoCloseable {
                     }
                 }
                 case PortWire.Reply r -> channel.write(new PortWire.ReplyResult(r.id(), cp.reply(r.id(), r.data()).code()));
+                case PortWire.FileClosed c -> cp.fileReturned(c.id());
                 case PortWire.Send s -> Thread.ofVirtual().name("altitude-port-" + port.name() + "-send").start(() -> {
                     PortResult out = cp.userSend(s.data(), s.outputCapacity());
                     try {
@@ -238,6 +396,10 @@ final class PortListener implements AutoCloseable {
                 channel.write(new PortWire.HelloResult(NtStatus.OBJECT_NAME_NOT_FOUND.code()));
                 throw new EOFException("refused: no such port");
             }
+            if (PortListener.this.files != null && !joinFiles(this)) {
+                channel.write(new PortWire.HelloResult(NtStatus.PORT_CONNECTION_REFUSED.code()));
+                throw new EOFException("refused: the client did not join the descriptor socket");
+            }
             ClientPort cp;
             try {
                 cp = port.connect(hello.context(), peer, this);
@@ -250,6 +412,31 @@ final class PortListener implements AutoCloseable {
             channel.write(new PortWire.HelloResult(NtStatus.SUCCESS.code()));
         }
     }
+
+    /**
+     * On a port lending files, before the connection is accepted: gives the client a nonce and waits (within the
+     * hello's time) for it to come back on the descriptor socket from the connection's own user and group.
+     */
+    private boolean joinFiles(Connection c) throws IOException {
+        byte[] nonce = new byte[PortWire.NONCE];
+        NONCES.nextBytes(nonce);
+        String key = java.util.HexFormat.of().formatHex(nonce);
+        files.joining.put(key, c);
+        try {
+            c.channel.write(new PortWire.FileChannel(nonce));
+            return c.joined.get(HELLO_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS) >= 0;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            report("user " + c.peer.user(), "did not join the descriptor socket within " + HELLO_TIMEOUT_MILLIS + " ms");
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            files.joining.remove(key);
+        }
+    }
+
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
 
     private void serve(SocketChannel socket) {
         Connection conn = null;
@@ -304,6 +491,9 @@ final class PortListener implements AutoCloseable {
     public void close() throws IOException {
         try {
             server.close();
+            if (files != null) {
+                files.close();
+            }
         } finally {
             Files.deleteIfExists(socket);
         }

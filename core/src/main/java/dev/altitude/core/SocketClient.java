@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,8 +38,18 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
     /** Set by the first getMessage: from then on a reply also posts the next read (see {@link #reply}). */
     private boolean messageLoop; // under lock
 
-    private SocketClient(SocketChannel ch) throws IOException {
+    /** Where the port's descriptor socket is, if the port lends files. */
+    private final Path filesPath;
+    /** The descriptor socket, once joined; -1 before and after. */
+    private volatile int files = -1;
+    /** Descriptors received ahead of the frame that names them, by message id (read by the leader alone). */
+    private final Map<Long, Integer> early = new java.util.HashMap<>();
+    /** Files lent and not yet closed, by message id. */
+    private final Map<Long, LentFile> lent = new ConcurrentHashMap<>();
+
+    private SocketClient(SocketChannel ch, Path filesPath) throws IOException {
         this.channel = new PortChannel(ch, this, true);
+        this.filesPath = filesPath;
     }
 
     static SocketClient connect(Path directory, String portName, byte[] context) {
@@ -72,7 +83,7 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         }
         SocketClient c;
         try {
-            c = new SocketClient(ch);
+            c = new SocketClient(ch, directory.resolve(name + ".files"));
         } catch (IOException e) {
             close(ch);
             throw new NtStatusException(NtStatus.INSUFFICIENT_RESOURCES, "cannot watch a Unix socket: " + e.getMessage());
@@ -124,19 +135,95 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
     public void received(PortWire.Frame frame) throws IOException {
         switch (frame) {
             case PortWire.Message m -> {
-                lock.lock();
-                try {
-                    credits--;
-                } finally {
-                    lock.unlock();
-                }
+                took();
                 inbox.add(new Message(m.id(), m.replyCapacity(), m.data()));
             }
+            case PortWire.FileMessage m -> {
+                took();
+                LentFile f = descriptorOf(m.id());
+                lent.put(m.id(), f);
+                f.onClose(() -> {
+                    lent.remove(m.id());
+                    if (!disconnected()) {
+                        write(new PortWire.FileClosed(m.id()));
+                    }
+                });
+                inbox.add(new Message(m.id(), m.replyCapacity(), m.data(), f));
+            }
+            case PortWire.FileChannel c when !hello.isDone() && files < 0 -> joinFiles(c.nonce());
             case PortWire.SendResult r -> complete(sends.remove(r.id()), r);
             case PortWire.ReplyResult r -> complete(replies.remove(r.id()), r);
             case PortWire.HelloResult r when !hello.isDone() -> hello.complete(r);
             default -> throw new PortWire.WireException("unexpected frame from the server");
         }
+    }
+
+    private void took() {
+        lock.lock();
+        try {
+            credits--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Joins the port's descriptor socket with the nonce the server gave: connects, checks the server is root or this
+     * user (as for the port's socket), sends the nonce. A failure leaves it unjoined: the server then refuses the
+     * connection, and says why.
+     */
+    private void joinFiles(byte[] nonce) {
+        int fd = -1;
+        try {
+            fd = dev.altitude.core.unix.Unix.socket(dev.altitude.core.unix.Unix.SOCK_SEQPACKET);
+            dev.altitude.core.unix.Unix.connect(fd, filesPath.toString());
+            int server = dev.altitude.core.unix.Unix.peerCredentials(fd)[1];
+            if (server != 0 && server != dev.altitude.core.unix.Unix.uid()) {
+                return; // someone else's socket: not the filter manager's
+            }
+            dev.altitude.core.unix.Unix.timeouts(fd, DESCRIPTOR_WAIT_MILLIS);
+            dev.altitude.core.unix.Unix.send(fd, nonce, -1, 0);
+            files = fd;
+            fd = -1;
+        } catch (IOException | RuntimeException e) {
+            // unjoined: the hello's result says the rest
+        } finally {
+            if (fd >= 0) {
+                dev.altitude.core.unix.Unix.close(fd);
+            }
+        }
+    }
+
+    /** How long a lent file's descriptor may lag the frame naming it (the server sends it first). */
+    private static final long DESCRIPTOR_WAIT_MILLIS = 10_000;
+
+    /** The descriptor of message {@code id}'s file: come already, or the next records of the descriptor socket. */
+    private LentFile descriptorOf(long id) throws IOException {
+        Integer fd = early.remove(id);
+        while (fd == null) {
+            int socket = files;
+            if (socket < 0) {
+                throw new PortWire.WireException("a file message on a connection with no descriptor socket");
+            }
+            dev.altitude.core.unix.Unix.Received r = dev.altitude.core.unix.Unix.receive(socket, 9);
+            if (r.data().length != 8 || r.fd() < 0) {
+                if (r.fd() >= 0) {
+                    dev.altitude.core.unix.Unix.close(r.fd());
+                }
+                throw new PortWire.WireException("the descriptor socket broke the format (" + r.data().length + " bytes"
+                        + (r.fd() < 0 ? ", no descriptor)" : ")"));
+            }
+            long got = java.nio.ByteBuffer.wrap(r.data()).getLong();
+            if (got == id) {
+                fd = r.fd();
+            } else {
+                Integer before = early.put(got, r.fd());
+                if (before != null) {
+                    dev.altitude.core.unix.Unix.close(before);
+                }
+            }
+        }
+        return LentFile.received(fd);
     }
 
     private static <T> void complete(CompletableFuture<T> f, T value) {
@@ -157,6 +244,12 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
     @Override
     public void ended(IOException why) {
         hello.complete(null);
+        List.copyOf(lent.values()).forEach(LentFile::close);
+        int fd = files;
+        files = -1;
+        if (fd >= 0) {
+            dev.altitude.core.unix.Unix.close(fd);
+        }
         sends.values().forEach(f -> f.complete(null));
         replies.values().forEach(f -> f.complete(null));
     }
@@ -212,6 +305,9 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
             return NtStatus.PORT_DISCONNECTED;
         }
         PortWire.ReplyResult r = await(f);
+        if (message.file() != null) {
+            message.file().close(); // the message ended
+        }
         return r == null ? NtStatus.PORT_DISCONNECTED : NtStatus.of(r.status());
     }
 

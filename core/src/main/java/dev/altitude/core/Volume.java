@@ -74,6 +74,17 @@ public final class Volume {
         return backend.properties();
     }
 
+    /**
+     * A read-only descriptor of {@code file} (an open file object of this volume), to lend to a client with
+     * {@link Filter#sendMessage(ClientPort, byte[], int, java.time.Duration, LentFile)}: the file as the file system
+     * below holds it, not as the filters above would show it. Errors as {@link NtStatusException}:
+     * {@link NtStatus#NOT_SUPPORTED} where the volume has no descriptors, {@link NtStatus#FILE_IS_A_DIRECTORY}, or
+     * the open's failure.
+     */
+    public LentFile lendFile(FileObject file) {
+        return backend.lendFile(java.util.Objects.requireNonNull(file, "file"));
+    }
+
     /** Does any instance attached now have a pre- or post-operation for {@code major}? */
     public boolean isFiltered(MajorFunction major) {
         return (filtered & major.bit()) != 0;

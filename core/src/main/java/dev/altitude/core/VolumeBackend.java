@@ -25,6 +25,15 @@ public interface VolumeBackend extends AutoCloseable {
         return VolumeCapabilities.FULL;
     }
 
+    /**
+     * A read-only descriptor of {@code file}'s data for a client ({@link Volume#lendFile}), opened beneath the
+     * volume's source and following no link; the caller closes it. {@link NtStatus#NOT_SUPPORTED} where the backend
+     * has none to give.
+     */
+    default LentFile lendFile(FileObject file) {
+        throw new NtStatusException(NtStatus.NOT_SUPPORTED, "volume type " + fileSystemType() + " lends no descriptors");
+    }
+
     /** Called once when the volume is dismounted. */
     @Override
     default void close() {

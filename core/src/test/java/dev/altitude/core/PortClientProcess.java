@@ -6,7 +6,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The user-mode side of the cross-process tests, run in a second JVM: it uses only {@link FilterClient}
  * over the port's socket. Modes: {@code echo} replies to each message with it in upper case until
- * disconnected; {@code hang} takes one message and never replies (the test kills it); {@code connect}
+ * disconnected; {@code scan} reads each message's lent file and replies with its text; {@code hang} takes one message and never replies (the test kills it); {@code connect}
  * only tries to connect. It reports on stdout, one line per event.
  */
 public final class PortClientProcess {
@@ -40,6 +40,21 @@ public final class PortClientProcess {
                             c.reply(m, new String(m.data()).toUpperCase().getBytes());
                         }
                         System.out.println("got " + new String(m.data()));
+                    }
+                } catch (NtStatusException e) {
+                    System.out.println("disconnected " + e.status().name());
+                }
+            }
+            case "scan" -> {
+                try {
+                    while (true) {
+                        FilterClient.Message m = c.getMessage();
+                        String verdict;
+                        try (LentFile f = m.file()) {
+                            verdict = f == null ? "no file" : new String(f.inputStream().readAllBytes()).strip();
+                        }
+                        System.out.println("scanned " + verdict);
+                        c.reply(m, verdict.getBytes());
                     }
                 } catch (NtStatusException e) {
                     System.out.println("disconnected " + e.status().name());

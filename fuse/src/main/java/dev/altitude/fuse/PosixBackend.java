@@ -138,6 +138,20 @@ public final class PosixBackend implements VolumeBackend {
         return source;
     }
 
+    /** The source file, opened read-only beneath the source, following no link. */
+    @Override
+    public dev.altitude.core.LentFile lendFile(FileObject file) {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = openBeneath(a, relative(file.path()), O_RDONLY_NONBLOCK_NOCTTY, 0, "lend " + file.path());
+            return dev.altitude.core.LentFile.adopt(fd);
+        } catch (Libc.Errno e) {
+            throw new NtStatusException(Errnos.toStatus(e.errno()), "cannot lend " + file.path() + ": " + e.getMessage());
+        }
+    }
+
+    /** O_RDONLY | O_NONBLOCK | O_NOCTTY: a FIFO put in the file's place does not block the open. */
+    private static final int O_RDONLY_NONBLOCK_NOCTTY = 04000 | 0400;
+
     @Override
     public String fileSystemType() {
         return "posix:" + storeType;

@@ -140,6 +140,18 @@ public final class NioBackend implements VolumeBackend {
         }
     }
 
+    /**
+     * The base file, opened beneath the base directory following no link, on the default file system; elsewhere
+     * {@link NtStatus#NOT_SUPPORTED} (a provider of its own has no descriptors).
+     */
+    @Override
+    public dev.altitude.core.LentFile lendFile(FileObject file) {
+        if (!defaultBase) {
+            return VolumeBackend.super.lendFile(file);
+        }
+        return dev.altitude.core.LentFile.open(realRoot, file.path());
+    }
+
     @Override
     public String fileSystemType() {
         String provider = root.getFileSystem().provider().getScheme();

@@ -210,6 +210,11 @@ public final class FaultyBackend implements VolumeBackend {
     }
 
     @Override
+    public dev.altitude.core.LentFile lendFile(dev.altitude.core.FileObject file) {
+        return below.lendFile(file);
+    }
+
+    @Override
     public void close() {
         below.close();
     }

@@ -174,6 +174,8 @@ public final class Unloads {
             case SERVER_PORT -> "a server port still open: close it in the unload callback before unregister";
             case CLIENT_PORT -> "a client port still connected";
             case BLOCKED_SENDER -> "a thread of the filter blocked sending a message to user mode (give sendMessage a timeout)";
+            case LENT_FILE -> "a file lent to a client that it has not closed, with a message that has not ended (the "
+                    + "client closes it, replies, or disconnects)";
         };
     }
 

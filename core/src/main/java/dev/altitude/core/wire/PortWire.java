@@ -29,6 +29,12 @@ import java.nio.charset.StandardCharsets;
  *  6   REPLY_RESULT id:u64 status:i32                       SUCCESS or NO_WAITER   server → client
  *  7   SEND         id:u64 outputCapacity:i32 data:bytes32  to the message callback client → server
  *  8   SEND_RESULT  id:u64 status:i32 data:bytes32          the callback's output  server → client
+ *  9   FILE_CHANNEL nonce:16 bytes     a port that lends files: connect its   server → client, before
+ *                                      descriptor socket and send this nonce   HELLO_RESULT
+ * 10   FILE_MESSAGE id:u64 replyCapacity:i32 data:bytes32  a MESSAGE with a file  server → client
+ *                                      lent: its descriptor came first on the descriptor socket, in a record
+ *                                      holding id:u64
+ * 11   FILE_CLOSED  id:u64              the client closed message id's file     client → server
  *
  * str16   := length:u16 (≤ MAX_NAME) UTF-8 bytes
  * bytes32 := length:u32 (≤ MAX_MESSAGE, or MAX_CONTEXT for the context) bytes
@@ -93,6 +99,19 @@ public final class PortWire {
     public record SendResult(long id, int status, byte[] data) implements Frame {
     }
 
+    /** The descriptor socket's nonce: {@link #NONCE} bytes. */
+    public record FileChannel(byte[] nonce) implements Frame {
+    }
+
+    public record FileMessage(long id, int replyCapacity, byte[] data) implements Frame {
+    }
+
+    public record FileClosed(long id) implements Frame {
+    }
+
+    /** The length of a descriptor socket's nonce. */
+    public static final int NONCE = 16;
+
     // ---- encoding --------------------------------------------------------------------------------
 
     /** The whole frame, length prefix included, ready to write. */
@@ -113,6 +132,12 @@ public final class PortWire {
             case ReplyResult r -> body(6, 12).putLong(r.id()).putInt(r.status());
             case Send s -> withData(body(7, 12 + 4 + length(s.data())).putLong(s.id()).putInt(s.outputCapacity()), s.data());
             case SendResult s -> withData(body(8, 12 + 4 + length(s.data())).putLong(s.id()).putInt(s.status()), s.data());
+            case FileChannel c -> {
+                checkLength(c.nonce().length, NONCE, "nonce");
+                yield body(9, NONCE).put(java.util.Arrays.copyOf(c.nonce(), NONCE));
+            }
+            case FileMessage m -> withData(body(10, 12 + 4 + length(m.data())).putLong(m.id()).putInt(m.replyCapacity()), m.data());
+            case FileClosed c -> body(11, 8).putLong(c.id());
         };
         return b.flip();
     }
@@ -251,6 +276,9 @@ public final class PortWire {
             case 6 -> new ReplyResult(getLong(b), getInt(b));
             case 7 -> new Send(getLong(b), getCapacity(b), getBytes(b, getLength(b, MAX_MESSAGE)));
             case 8 -> new SendResult(getLong(b), getInt(b), getBytes(b, getLength(b, MAX_MESSAGE)));
+            case 9 -> new FileChannel(getBytes(b, NONCE));
+            case 10 -> new FileMessage(getLong(b), getCapacity(b), getBytes(b, getLength(b, MAX_MESSAGE)));
+            case 11 -> new FileClosed(getLong(b));
             default -> throw new WireException("unknown frame type " + type);
         };
         if (b.hasRemaining()) {
