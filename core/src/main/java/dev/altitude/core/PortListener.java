@@ -299,12 +299,12 @@ final class PortListener implements AutoCloseable {
         @Override
         public void disconnected() {
             channel.close();
-            synchronized (filesLock) {
-                filesClosed = true;
+            synchronized (filesLock) { // called again (by the transport and by the port): closed once, never a reused number
                 int fd = joined.getNow(-1);
-                if (fd >= 0) {
+                if (fd >= 0 && !filesClosed) {
                     dev.altitude.core.unix.Unix.close(fd);
                 }
+                filesClosed = true;
             }
             joined.complete(-1);
         }

@@ -9,6 +9,9 @@ import dev.altitude.samples.cancelsafe.CancelSafe;
 import dev.altitude.samples.cdo.Cdo;
 import dev.altitude.samples.ctx.Ctx;
 import dev.altitude.samples.delete.Delete;
+import dev.altitude.samples.avscan.AvScan;
+import dev.altitude.samples.avscan.AvScanClient;
+import dev.altitude.samples.avscan.AvScanMessages;
 import dev.altitude.samples.minispy.MiniSpy;
 import dev.altitude.samples.minispy.MiniSpyClient;
 import dev.altitude.samples.minispy.MiniSpyMessages;
@@ -97,6 +100,29 @@ class SampleTortureTest {
         };
         UnloadTorture.Result r = UnloadTorture.of(Scanner.class).cycles(CYCLES).seed(20261207L).clients(1, scanuser).run();
         System.out.println("scanner: " + r);
+        assertThat(r.disconnects()).isEqualTo(CYCLES);
+    }
+
+    /** avscan with its client over the port's socket, every open scanned by descriptor, on every cycle. */
+    @Test
+    void avscanSurvivesTheTortureWithItsClientScanningByDescriptor() {
+        ClientFactory engine = c -> {
+            FilterClient port = FilterClient.connect(c.portDirectory(), AvScanMessages.PORT, null);
+            AvScanClient client = new AvScanClient(port, NOWHERE);
+            Thread t = Thread.ofPlatform().name("avscan-client-" + c.cycle()).start(() -> {
+                try {
+                    client.run(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            return () -> {
+                t.join();
+                port.close();
+            };
+        };
+        UnloadTorture.Result r = UnloadTorture.of(AvScan.class).cycles(CYCLES).seed(20261207L).clients(1, engine).run();
+        System.out.println("avscan: " + r);
         assertThat(r.disconnects()).isEqualTo(CYCLES);
     }
 

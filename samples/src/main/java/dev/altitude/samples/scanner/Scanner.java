@@ -116,8 +116,8 @@ public final class Scanner implements FilterDriver {
         return NtStatus.SUCCESS;
     }
 
-    /** {@code 500ms}, {@code 5s} or ISO-8601 ({@code PT1M}); more than zero. */
-    static java.time.Duration parseTimeout(String s) {
+    /** {@code 500ms}, {@code 5s} or ISO-8601 ({@code PT1M}); more than zero (avscan parses its timeout so too). */
+    public static java.time.Duration parseTimeout(String s) {
         java.time.Duration d;
         try {
             d = s.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)))
