@@ -172,7 +172,10 @@ public final class AvScan implements FilterDriver {
         try {
             lent = instance.volume().lendFile(file);
         } catch (NtStatusException e) {
-            System.getLogger(NAME).log(System.Logger.Level.WARNING, "avscan: " + file.path() + " not scanned: " + e.getMessage());
+            if (!e.status().equals(NtStatus.FILE_IS_A_DIRECTORY) && !e.status().equals(NtStatus.INVALID_PARAMETER)) {
+                // (a directory, a device or a FIFO has no content to scan: not worth a warning)
+                System.getLogger(NAME).log(System.Logger.Level.WARNING, "avscan: " + file.path() + " not scanned: " + e.getMessage());
+            }
             return Outcome.UNSCANNED;
         }
         long id = scanIds.incrementAndGet();
