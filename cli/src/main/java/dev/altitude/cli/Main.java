@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "altitude", mixinStandardHelpOptions = true, version = "altitude 0.1.0",
         description = "A file-system filter manager for Java, on the model of the Windows Filter Manager.",
-        subcommands = {DemoCommand.class, MountCommand.class, FltmcCommand.class, ScanUserCommand.class, MiniSpyCommand.class,
+        subcommands = {DemoCommand.class, MountCommand.class, FltmcCommand.class, ScanUserCommand.class, AvScanUserCommand.class, MiniSpyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -17,15 +17,23 @@ abstract class PortClientCommand implements Callable<Integer> {
     }
 
     /**
-     * The fast path of {@code altitude scanuser|minispy ...} (no picocli): a command line of the usual form, whose
+     * The fast path of {@code altitude scanuser|avscanuser|minispy ...} (no picocli): a command line of the usual form, whose
      * values are all well formed, runs at once; null for anything else (help, a misuse), which the full parser
      * handles with its messages. A failure at run time is one line and exit code 1, as there.
      */
     static Integer fast(String[] args) {
-        if (args.length == 0 || !(args[0].equals("scanuser") || args[0].equals("minispy"))) {
+        if (args.length == 0) {
             return null;
         }
-        PortClientCommand c = args[0].equals("scanuser") ? new ScanUserCommand() : new MiniSpyCommand();
+        PortClientCommand c = switch (args[0]) {
+            case "scanuser" -> new ScanUserCommand();
+            case "avscanuser" -> new AvScanUserCommand();
+            case "minispy" -> new MiniSpyCommand();
+            default -> null;
+        };
+        if (c == null) {
+            return null;
+        }
         c.port = new PortOptions();
         try {
             for (int i = 1; i < args.length; i++) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 @Command(name = "scanuser", mixinStandardHelpOptions = true,
         description = {"The scanner filter's client: answers its scan requests.",
                 "Denies content with \"foul\"; runs until the scanner filter unloads."})
-final class ScanUserCommand extends PortClientCommand {
+class ScanUserCommand extends PortClientCommand {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "scanning threads, 1 to 64 (default: ${DEFAULT-VALUE})")
     int threads = 2;
 
@@ -28,15 +28,20 @@ final class ScanUserCommand extends PortClientCommand {
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public final Integer call() throws InterruptedException {
         if (threads < 1 || threads > 64) {
             throw misuse("--threads must be 1 to 64, not " + threads);
         }
+        serve();
+        return 0;
+    }
+
+    /** Connects and serves with {@link #threads} threads until the filter unloads. */
+    void serve() throws InterruptedException {
         try (FilterClient c = port.connect(ScannerMessages.PORT, ScannerClient.connectionContext(), "scanner")) {
             System.out.println("scanuser: connected to " + ScannerMessages.PORT + ", scanning with " + threads + " threads");
             System.out.flush();
             new ScannerClient(c, System.out).run(threads);
         }
-        return 0;
     }
 }

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The scanner with {@code altitude scanuser} as its client in a second process. */
+/** The scanner with {@code altitude scanuser}, and avscan with {@code altitude avscanuser}, as the client in a second process. */
 class ScannerCommandTest {
     @TempDir
     Path dir;
@@ -44,6 +44,39 @@ class ScannerCommandTest {
                 assertThat(client.stderr()).isEmpty();
             }
             assertThat(Files.readString(fs.getPath("/foul.txt"))).isEqualTo("a foul thing");
+        }
+    }
+
+    /**
+     * avscan's engine as another user ({@code nobody}) in another process: it reads files only root may read, through
+     * the descriptors the filter lends it, and cannot open them itself.
+     */
+    @Test
+    void avscanuserAsNobodyScansFilesItCouldNotOpenThroughTheDescriptorsLentToIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run as nobody");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path ports = Files.createDirectory(dir.resolve("ports"));
+        Files.setPosixFilePermissions(ports, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Files.write(data.resolve("eicar.com"), dev.altitude.samples.avscan.AvScanMessages.eicar());
+        Files.writeString(data.resolve("clean.txt"), "a clean thing");
+        for (String f : new String[] {"eicar.com", "clean.txt"}) {
+            Files.setPosixFilePermissions(data.resolve(f), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        try (FilterManager manager = FilterManager.builder().verifier(true).portDirectory(ports).build();
+             AltitudeFileSystem fs = AltitudeFileSystemProvider.mount(manager, "data", data)) {
+            assertThat(manager.loadFilter(DriverConfig.of("avscan").withParameter("portUsers", "nobody"))).isEqualTo(NtStatus.SUCCESS);
+            try (AltitudeCommand client = AltitudeCommand.startAs(65534, "avscanuser", "--port-dir", ports.toString())) {
+                client.expect("avscanuser: connected to AvScanPort, scanning with 2 threads");
+                assertThatThrownBy(() -> Files.readString(fs.getPath("/eicar.com"))).isExactlyInstanceOf(AccessDeniedException.class);
+                client.expect("scan open /eicar.com: infected");
+                assertThat(Files.readString(fs.getPath("/clean.txt"))).isEqualTo("a clean thing");
+                client.expect("scan open /clean.txt: clean");
+                assertThat(manager.unloadFilter("avscan")).isEqualTo(NtStatus.SUCCESS);
+                client.expect(dev.altitude.samples.avscan.AvScanClient.DISCONNECTED);
+                assertThat(client.exitCode()).isZero();
+                assertThat(client.stderr()).isEmpty();
+            }
         }
     }
 
