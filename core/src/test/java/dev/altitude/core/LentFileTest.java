@@ -107,6 +107,42 @@ class LentFileTest {
     }
 
     @Test
+    void aThousandLoansOverTheSocketLeaveNoDescriptorOpenOnEitherSide() throws Exception {
+        PortFilter pf = lending("scan");
+        try (FilterClient c = FilterClient.connect(dir.resolve("ports"), "scanPort", new byte[0])) {
+            Await.until("connected", () -> pf.clients.size() == 1);
+            assertThat(TestFilter.create(volume, "/f")).isEqualTo(NtStatus.SUCCESS);
+            assertThat(TestFilter.write(volume, "/f", "x")).isEqualTo(NtStatus.SUCCESS);
+            Thread replier = Thread.ofPlatform().daemon().start(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    FilterClient.Message m = next(c);
+                    if (i % 2 == 0) {
+                        c.reply(m, new byte[] {1}); // ends the message, closes the file
+                    } else {
+                        m.file().close(); // the client's close, then the reply
+                        c.reply(m, new byte[] {1});
+                    }
+                }
+            });
+            long before = openDescriptors();
+            for (int i = 0; i < 1000; i++) {
+                assertThat(pf.filter().sendMessage(pf.clients.getFirst(), "m".getBytes(), 1, Duration.ofSeconds(60),
+                        volume.lendFile(new FileObject("/f"))).status()).isEqualTo(NtStatus.SUCCESS);
+            }
+            replier.join(60_000);
+            assertThat(replier.isAlive()).isFalse();
+            assertThat(loans("scan")).isEmpty();
+            assertThat(openDescriptors()).as("descriptors of this process, server and client side").isEqualTo(before);
+        }
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
     void anUnloadWithAFileLentEndsTheLoanAndClosesTheClientsCopy() throws Exception {
         PortFilter pf = lending("scan");
         FilterClient c = FilterClient.connect(dir.resolve("ports"), "scanPort", new byte[0]);
