@@ -305,26 +305,36 @@ public final class SwapBuffers implements FilterDriver {
         long end = offset + length;
         long first = Math.min(offset, size) / BlockCipher.BLOCK;
         long last = (end - 1) / BlockCipher.BLOCK;
-        java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8,
-                (last - first + 1) * BlockCipher.RECORD));
+        byte[] records = new byte[Math.toIntExact((last - first + 1) * BlockCipher.RECORD)];
+        int filled = 0;
         for (long index = first; index <= last; index++) {
             long start = index * BlockCipher.BLOCK;
             boolean covered = offset <= start && end >= start + BlockCipher.BLOCK && src != null; // no old byte survives
-            byte[] old = start < size && !covered ? readBlock(in, data, index) : new byte[0];
+            if (covered) { // sealed straight from the caller's buffer
+                ByteBuffer whole = src.slice(src.position() + (int) (start - offset), BlockCipher.BLOCK);
+                filled += cipher.sealInto(index, whole, records, filled);
+                continue;
+            }
+            byte[] old = start < size ? readBlock(in, data, index) : new byte[0];
             byte[] block = Arrays.copyOf(old, (int) Math.min(BlockCipher.BLOCK, Math.max(old.length, end - start)));
             long from = Math.max(offset, start);
             long to = Math.min(end, start + block.length);
             if (from < to && src != null) {
                 src.get(src.position() + (int) (from - offset), block, (int) (from - start), (int) (to - from));
             }
-            records.writeBytes(cipher.seal(index, ByteBuffer.wrap(block)));
+            filled += cipher.sealInto(index, ByteBuffer.wrap(block), records, filled);
         }
-        writeRecords(in, data, first, records.toByteArray()); // one write below for them all
+        writeRecords(in, data, first, records, filled); // one write below for them all
     }
 
     /** Records of consecutive blocks from {@code first}, in one write below. */
     private static void writeRecords(Instance in, CallbackData data, long first, byte[] records) throws Failed {
-        ByteBuffer from = ByteBuffer.wrap(records);
+        writeRecords(in, data, first, records, records.length);
+    }
+
+    /** The first {@code length} bytes of {@code records}, records of consecutive blocks from {@code first}. */
+    private static void writeRecords(Instance in, CallbackData data, long first, byte[] records, int length) throws Failed {
+        ByteBuffer from = ByteBuffer.wrap(records, 0, length);
         while (from.hasRemaining()) {
             int before = from.position();
             CallbackData w = new CallbackData(data.fileObject(), new IoParameters.Write(first * BlockCipher.RECORD + before,
