@@ -122,6 +122,21 @@ public final class LentFile implements AutoCloseable {
         }
     }
 
+    /**
+     * A lent file of the open file {@code fd}, which the caller keeps: a duplicate of it ({@code F_DUPFD_CLOEXEC}),
+     * checked as {@link #adopt} checks (a front end whose events come with a descriptor, fanotify's).
+     */
+    public static LentFile copyOf(int fd) {
+        int copy;
+        try {
+            copy = Unix.fcntl(fd, Unix.F_DUPFD_CLOEXEC, 0);
+        } catch (Unix.Errno e) {
+            throw new NtStatusException(e.errno() == 24 ? NtStatus.INSUFFICIENT_RESOURCES : NtStatus.INVALID_HANDLE,
+                    "cannot lend descriptor " + fd + ": " + e.getMessage());
+        }
+        return adopt(copy);
+    }
+
     /** A descriptor that came over a descriptor socket: adopted as it is (the client checks nothing it cannot use). */
     static LentFile received(int fd) {
         return new LentFile(fd);

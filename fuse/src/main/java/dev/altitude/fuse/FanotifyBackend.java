@@ -157,6 +157,15 @@ final class FanotifyBackend implements VolumeBackend {
         }
     }
 
+    /** The event's own descriptor, duplicated (read-only, as the group's events come): a file of an event in flight. */
+    @Override
+    public dev.altitude.core.LentFile lendFile(FileObject fo) {
+        if (!(fo.backendHandle() instanceof Handle h)) {
+            throw new NtStatusException(NtStatus.NOT_SUPPORTED, "a fanotify volume lends only the file of an event in flight");
+        }
+        return dev.altitude.core.LentFile.copyOf(h.file.fd);
+    }
+
     @Override
     public String fileSystemType() {
         return "fanotify:" + fsType;

@@ -368,6 +368,32 @@ class FanotifyVolumeTest {
         assertThat(real.sh("cat doc.txt", false).out()).as("filled once, read as it is after").isEqualTo("the whole document\n");
     }
 
+    /** avscan on a real ext4: each open's event descriptor is lent to the engine (a client over the port's socket). */
+    @Test
+    void avscanScansEachOpenThroughTheEventsOwnDescriptor() throws Exception {
+        watch(RealVolume.Kind.EXT4, FanotifyVolume.Options.DEFAULT);
+        Files.write(real.mountPoint.resolve("eicar.com"), dev.altitude.samples.avscan.AvScanMessages.eicar());
+        assertThat(manager.loadFilter(dev.altitude.core.DriverConfig.of("avscan"))).isEqualTo(NtStatus.SUCCESS);
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        dev.altitude.core.FilterClient port = dev.altitude.core.FilterClient.connect(manager.portDirectory().orElseThrow(),
+                dev.altitude.samples.avscan.AvScanMessages.PORT, new byte[0]);
+        var client = new dev.altitude.samples.avscan.AvScanClient(port, new java.io.PrintStream(said, true));
+        Thread engine = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                client.run(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Bounded.Result r = real.sh("cat clean.txt; cat eicar.com > /dev/null 2>&1 && echo opened || echo refused", true);
+        assertThat(r.out()).isEqualTo("all good\nrefused\n");
+        assertThat(said.toString()).contains("scan open /clean.txt: clean", "scan open /eicar.com: infected");
+        assertThat(manager.unloadFilter("avscan")).isEqualTo(NtStatus.SUCCESS);
+        engine.join(60_000);
+        assertThat(engine.isAlive()).isFalse();
+        assertThat(real.sh("cat eicar.com | wc -c", true).out().strip()).isEqualTo("68");
+    }
+
     @Test
     void aTmpfsHasNoPreContentEventsSoReadsAreAccessChecksAndHydrateRefusesIt() throws Exception {
         watch(RealVolume.Kind.TMPFS, FanotifyVolume.Options.DEFAULT);

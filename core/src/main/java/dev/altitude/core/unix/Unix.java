@@ -41,6 +41,7 @@ public final class Unix {
     public static final int S_IFREG = 0100000;
     public static final int SEEK_END = 2;
     public static final int F_GETFL = 3;
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int F_ADD_SEALS = 1033;
     public static final int F_SEAL_SEAL = 0x0001;
     public static final int F_SEAL_SHRINK = 0x0002;
