@@ -42,8 +42,10 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
     private final Path filesPath;
     /** The descriptor socket, once joined; -1 before and after. */
     private volatile int files = -1;
-    /** Descriptors received ahead of the frame that names them, by message id (read by the leader alone). */
+    /** Descriptors received ahead of the frame that names them, by message id; under filesLock. */
     private final Map<Long, Integer> early = new java.util.HashMap<>();
+    /** Held while the descriptor socket is read and when it is closed: never a number closed under a reader. */
+    private final Object filesLock = new Object();
     /** Files lent and not yet closed, by message id. */
     private final Map<Long, LentFile> lent = new ConcurrentHashMap<>();
 
@@ -199,6 +201,12 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
 
     /** The descriptor of message {@code id}'s file: come already, or the next records of the descriptor socket. */
     private LentFile descriptorOf(long id) throws IOException {
+        synchronized (filesLock) {
+            return LentFile.received(descriptorLocked(id));
+        }
+    }
+
+    private int descriptorLocked(long id) throws IOException {
         Integer fd = early.remove(id);
         while (fd == null) {
             int socket = files;
@@ -223,7 +231,7 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
                 }
             }
         }
-        return LentFile.received(fd);
+        return fd;
     }
 
     private static <T> void complete(CompletableFuture<T> f, T value) {
@@ -246,9 +254,16 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         hello.complete(null);
         List.copyOf(lent.values()).forEach(LentFile::close);
         int fd = files;
-        files = -1;
         if (fd >= 0) {
-            dev.altitude.core.unix.Unix.close(fd);
+            dev.altitude.core.unix.Unix.shutdown(fd); // wakes a reader of it, which then lets the lock go
+            synchronized (filesLock) {
+                if (files == fd) {
+                    files = -1;
+                    dev.altitude.core.unix.Unix.close(fd);
+                    early.values().forEach(dev.altitude.core.unix.Unix::close);
+                    early.clear();
+                }
+            }
         }
         sends.values().forEach(f -> f.complete(null));
         replies.values().forEach(f -> f.complete(null));
