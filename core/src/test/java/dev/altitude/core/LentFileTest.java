@@ -195,6 +195,42 @@ class LentFileTest {
         assertThat(files).doesNotExist();
     }
 
+    /**
+     * The client checks the other end too: a descriptor socket another user put in the port's place gets a connection
+     * but not the nonce, and the server, never joined, refuses the connection.
+     */
+    @Test
+    void aDescriptorSocketServedByAnotherUserIsNotGivenTheNonce() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to listen as nobody");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 for the impostor");
+        lending("scan");
+        Path ports = dir.resolve("ports");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(ports, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.delete(ports.resolve("scanPort.files"));
+        String impostor = String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+                "s.bind(sys.argv[1]); s.listen(1); print('listening', flush=True)",
+                "c, _ = s.accept(); c.settimeout(60)",
+                "print('got', len(c.recv(64)), 'bytes', flush=True)");
+        Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+                impostor, ports.resolve("scanPort.files").toString()).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            CompletableFuture<List<String>> lines = async(() -> out.lines().toList());
+            Await.until("the impostor listens", () -> Files.exists(ports.resolve("scanPort.files")));
+            NtStatusException refused = catchThrowableOfType(NtStatusException.class,
+                    () -> FilterClient.connect(ports, "scanPort", new byte[0]));
+            assertThat(refused.status()).isEqualTo(NtStatus.PORT_CONNECTION_REFUSED);
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(lines.get(60, java.util.concurrent.TimeUnit.SECONDS)).containsExactly("listening", "got 0 bytes");
+            assertThat(manager().diagnostics()).anyMatch(d -> d.message().contains("did not join the descriptor socket"));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     @Test
     void aSecondJvmRunningAsNobodyReadsAFileOnlyRootMayRead() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run a client as nobody");
