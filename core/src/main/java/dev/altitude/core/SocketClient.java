@@ -104,6 +104,9 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         }
         if (r == null) {
             c.close();
+            if (c.untrusted != null) {
+                throw new NtStatusException(NtStatus.ACCESS_DENIED, c.untrusted);
+            }
             IOException why = c.channel.ended();
             throw new NtStatusException(NtStatus.PORT_DISCONNECTED, "port '" + name + "' closed the connection"
                     + (why == null ? "" : ": " + why.getMessage()));
@@ -169,10 +172,13 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
         }
     }
 
+    /** Why this side refused the port's descriptor socket, or null. */
+    private volatile String untrusted;
+
     /**
      * Joins the port's descriptor socket with the nonce the server gave: connects, checks the server is root or this
-     * user (as for the port's socket), sends the nonce. A failure leaves it unjoined: the server then refuses the
-     * connection, and says why.
+     * user (as for the port's socket), sends the nonce. A socket served by anyone else ends the connect at once with
+     * ACCESS_DENIED; any other failure leaves it unjoined: the server then refuses the connection, and says why.
      */
     private void joinFiles(byte[] nonce) {
         int fd = -1;
@@ -180,8 +186,11 @@ final class SocketClient implements FilterClient, PortChannel.Receiver {
             fd = dev.altitude.core.unix.Unix.socket(dev.altitude.core.unix.Unix.SOCK_SEQPACKET);
             dev.altitude.core.unix.Unix.connect(fd, filesPath.toString());
             int server = dev.altitude.core.unix.Unix.peerCredentials(fd)[1];
-            if (server != 0 && server != dev.altitude.core.unix.Unix.uid()) {
-                return; // someone else's socket: not the filter manager's
+            if (server != 0 && server != dev.altitude.core.unix.Unix.uid()) { // someone else's socket
+                untrusted = "the port's descriptor socket " + filesPath + " is served by uid " + server
+                        + ", not by root or this user: not trusted";
+                hello.complete(null); // refused here and now; the server, never joined, refuses too
+                return;
             }
             dev.altitude.core.unix.Unix.timeouts(fd, DESCRIPTOR_WAIT_MILLIS);
             dev.altitude.core.unix.Unix.send(fd, nonce, -1, 0);

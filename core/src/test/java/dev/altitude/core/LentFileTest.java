@@ -222,10 +222,12 @@ class LentFileTest {
             Await.until("the impostor listens", () -> Files.exists(ports.resolve("scanPort.files")));
             NtStatusException refused = catchThrowableOfType(NtStatusException.class,
                     () -> FilterClient.connect(ports, "scanPort", new byte[0]));
-            assertThat(refused.status()).isEqualTo(NtStatus.PORT_CONNECTION_REFUSED);
+            assertThat(refused.status()).isEqualTo(NtStatus.ACCESS_DENIED);
+            assertThat(refused.getMessage()).contains("served by uid 65534", "not trusted");
             assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(lines.get(60, java.util.concurrent.TimeUnit.SECONDS)).containsExactly("listening", "got 0 bytes");
-            assertThat(manager().diagnostics()).anyMatch(d -> d.message().contains("did not join the descriptor socket"));
+            Await.until("the server's own refusal", () -> manager().diagnostics().stream()
+                    .anyMatch(d -> d.message().contains("did not join the descriptor socket")));
         } finally {
             p.destroyForcibly();
         }

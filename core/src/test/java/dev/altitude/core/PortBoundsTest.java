@@ -97,6 +97,20 @@ class PortBoundsTest {
     }
 
     @Test
+    void aDescriptorSocketsNonceIsExactlyItsLengthNeverPaddedOrCut() throws Exception {
+        for (int length : new int[] {0, PortWire.NONCE - 1, PortWire.NONCE + 1}) {
+            assertThatThrownBy(() -> new PortWire.FileChannel(new byte[length])).as("%d bytes", length)
+                    .isInstanceOfSatisfying(NtStatusException.class,
+                            e -> assertThat(e.status()).isEqualTo(NtStatus.INVALID_PARAMETER));
+        }
+        byte[] nonce = new byte[PortWire.NONCE];
+        java.util.Arrays.fill(nonce, (byte) 7);
+        PortWire.Reader r = new PortWire.Reader();
+        r.fill(source(PortWire.encode(new PortWire.FileChannel(nonce)).array()));
+        assertThat(((PortWire.FileChannel) r.next()).nonce()).isEqualTo(nonce);
+    }
+
+    @Test
     void beforeItsHelloAConnectionMaySendOneSmallFrameOnly() throws Exception {
         port();
         SocketChannel c = connect();

@@ -11,6 +11,7 @@ import dev.altitude.core.UnloadMode;
 import dev.altitude.samples.avscan.AvScan;
 import dev.altitude.samples.avscan.AvScanClient;
 import dev.altitude.samples.avscan.AvScanMessages;
+import dev.altitude.test.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -50,18 +51,6 @@ class AvScanTest extends SampleFixture {
                 running.completeExceptionally(t);
             }
         });
-    }
-
-    /** Waits, at most {@code seconds}, for {@code done} (a bound against a hang, not a measure). */
-    private static boolean until(int seconds, java.util.function.BooleanSupplier done) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
-        return true;
     }
 
     private String said() {
@@ -147,7 +136,7 @@ class AvScanTest extends SampleFixture {
         public boolean infected(dev.altitude.core.LentFile file, java.util.function.BooleanSupplier aborted) throws java.io.IOException {
             file.read(ByteBuffer.allocate(1), 0);
             reading.countDown();
-            assertThat(until(60, aborted::getAsBoolean)).as("aborted within a minute").isTrue();
+            Poll.until("aborted", aborted, Duration.ofMinutes(1));
             stopped.incrementAndGet();
             return false;
         }
@@ -165,8 +154,8 @@ class AvScanTest extends SampleFixture {
         } else {
             assertThatThrownBy(() -> Files.readString(path("/slow.txt"))).isExactlyInstanceOf(AccessDeniedException.class);
         }
-        assertThat(until(30, () -> engine.stopped.get() == 1)).isTrue();
-        assertThat(until(30, () -> said().contains("scan open /slow.txt: aborted"))).isTrue();
+        Poll.until("the engine stopped", () -> engine.stopped.get() == 1, Duration.ofSeconds(30));
+        Poll.until("the abort said", () -> said().contains("scan open /slow.txt: aborted"), Duration.ofSeconds(30));
         assertThat(client.scans()).isZero();
     }
 

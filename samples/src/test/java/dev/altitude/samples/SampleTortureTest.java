@@ -86,17 +86,8 @@ class SampleTortureTest {
     void scannerSurvivesTheTortureWithItsClientConnected() {
         ClientFactory scanuser = c -> {
             FilterClient port = FilterClient.connect(c.manager(), ScannerMessages.PORT, null);
-            Thread t = Thread.ofPlatform().name("scanuser-" + c.cycle()).start(() -> {
-                try {
-                    new ScannerClient(port, NOWHERE).run(2);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            return () -> {
-                t.join();
-                port.close();
-            };
+            ScannerClient client = new ScannerClient(port, NOWHERE);
+            return serving(port, "scanuser-" + c.cycle(), () -> client.run(2));
         };
         UnloadTorture.Result r = UnloadTorture.of(Scanner.class).cycles(CYCLES).seed(20261207L).clients(1, scanuser).run();
         System.out.println("scanner: " + r);
@@ -109,17 +100,7 @@ class SampleTortureTest {
         ClientFactory engine = c -> {
             FilterClient port = FilterClient.connect(c.portDirectory(), AvScanMessages.PORT, null);
             AvScanClient client = new AvScanClient(port, NOWHERE);
-            Thread t = Thread.ofPlatform().name("avscan-client-" + c.cycle()).start(() -> {
-                try {
-                    client.run(2);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            return () -> {
-                t.join();
-                port.close();
-            };
+            return serving(port, "avscan-client-" + c.cycle(), () -> client.run(2));
         };
         UnloadTorture.Result r = UnloadTorture.of(AvScan.class).cycles(CYCLES).seed(20261207L).clients(1, engine).run();
         System.out.println("avscan: " + r);
@@ -135,21 +116,31 @@ class SampleTortureTest {
             for (String volume : c.volumes()) {
                 client.command(MiniSpyMessages.ATTACH, volume); // minispy attaches where its client asks
             }
-            Thread t = Thread.ofPlatform().name("minispy-client-" + c.cycle()).start(() -> {
-                try {
-                    client.follow(Duration.ofMillis(1), -1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            return () -> {
-                t.join();
-                port.close();
-            };
+            return serving(port, "minispy-client-" + c.cycle(), () -> client.follow(Duration.ofMillis(1), -1));
         };
         UnloadTorture.Result r = UnloadTorture.of(MiniSpy.class).cycles(CYCLES).seed(20261207L).clients(1, puller).run();
         System.out.println("minispy: " + r);
         assertThat(r.disconnects()).isEqualTo(CYCLES);
         assertThat(r.owedPostOperations()).as("its instances saw the I/O").isPositive();
+    }
+
+    /** What a client does on its own thread until its port disconnects it. */
+    private interface ClientLoop {
+        void run() throws InterruptedException;
+    }
+
+    /** Runs {@code loop} on a thread named {@code name}; closing what it returns joins the thread and closes the port. */
+    private static AutoCloseable serving(FilterClient port, String name, ClientLoop loop) {
+        Thread t = Thread.ofPlatform().name(name).start(() -> {
+            try {
+                loop.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return () -> {
+            t.join();
+            port.close();
+        };
     }
 }

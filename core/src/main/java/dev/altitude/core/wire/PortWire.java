@@ -99,8 +99,14 @@ public final class PortWire {
     public record SendResult(long id, int status, byte[] data) implements Frame {
     }
 
-    /** The descriptor socket's nonce: {@link #NONCE} bytes. */
+    /** The descriptor socket's nonce: exactly {@link #NONCE} bytes. */
     public record FileChannel(byte[] nonce) implements Frame {
+        public FileChannel {
+            if (nonce.length != NONCE) {
+                throw new NtStatusException(NtStatus.INVALID_PARAMETER,
+                        "nonce of " + nonce.length + " bytes, not " + NONCE);
+            }
+        }
     }
 
     public record FileMessage(long id, int replyCapacity, byte[] data) implements Frame {
@@ -133,8 +139,7 @@ public final class PortWire {
             case Send s -> withData(body(7, 12 + 4 + length(s.data())).putLong(s.id()).putInt(s.outputCapacity()), s.data());
             case SendResult s -> withData(body(8, 12 + 4 + length(s.data())).putLong(s.id()).putInt(s.status()), s.data());
             case FileChannel c -> {
-                checkLength(c.nonce().length, NONCE, "nonce");
-                yield body(9, NONCE).put(java.util.Arrays.copyOf(c.nonce(), NONCE));
+                yield body(9, NONCE).put(c.nonce());
             }
             case FileMessage m -> withData(body(10, 12 + 4 + length(m.data())).putLong(m.id()).putInt(m.replyCapacity()), m.data());
             case FileClosed c -> body(11, 8).putLong(c.id());
