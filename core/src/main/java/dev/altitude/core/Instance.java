@@ -198,18 +198,24 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         try {
             s = cb.onPreOperation(data, this);
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            filter.callbackFailed(e, "pre-operation " + data.majorFunction() + " of instance '" + name + "' on "
-                    + volume.name() + " threw; the operation completes with STATUS_UNHANDLED_EXCEPTION");
-            data.complete(NtStatus.UNHANDLED_EXCEPTION, 0);
-            return PreOpStatus.COMPLETE;
+            return preFailed(e, data);
         }
-        if (s == null) {
-            filter.misuse(Diagnostic.Kind.INVALID_STATUS, "pre-operation " + data.majorFunction() + " of instance '" + name
-                    + "' returned null; the operation completes with STATUS_FLT_INTERNAL_ERROR");
-            data.complete(NtStatus.FLT_INTERNAL_ERROR, 0);
-            return PreOpStatus.COMPLETE;
-        }
-        return s;
+        return s != null ? s : preReturnedNull(data);
+    }
+
+    /** A pre-operation threw: the operation completes with STATUS_UNHANDLED_EXCEPTION (out of line, as {@link #postFailed}). */
+    private PreOpStatus preFailed(Throwable e, CallbackData data) {
+        filter.callbackFailed(e, "pre-operation " + data.majorFunction() + " of instance '" + name + "' on "
+                + volume.name() + " threw; the operation completes with STATUS_UNHANDLED_EXCEPTION");
+        data.complete(NtStatus.UNHANDLED_EXCEPTION, 0);
+        return PreOpStatus.COMPLETE;
+    }
+
+    private PreOpStatus preReturnedNull(CallbackData data) {
+        filter.misuse(Diagnostic.Kind.INVALID_STATUS, "pre-operation " + data.majorFunction() + " of instance '" + name
+                + "' returned null; the operation completes with STATUS_FLT_INTERNAL_ERROR");
+        data.complete(NtStatus.FLT_INTERNAL_ERROR, 0);
+        return PreOpStatus.COMPLETE;
     }
 
     /** Accounts an operation this instance pended in its pre-operation (until it is resumed and re-entered). */
@@ -255,17 +261,29 @@ public final class Instance implements RelatedObjects, CallbackOwner {
         try {
             s = post[data.majorFunction().ordinal()].onPostOperation(data, this, slot.completionContext(), draining);
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            filter.callbackFailed(e, "post-operation " + data.majorFunction() + " of instance '" + name + "' on "
-                    + volume.name() + " threw" + (draining ? " while draining" : "; the operation completes with STATUS_UNHANDLED_EXCEPTION"));
-            if (!draining) {
-                data.complete(NtStatus.UNHANDLED_EXCEPTION, 0);
-            }
+            postFailed(e, data, draining);
             return;
         } finally {
             if (draining) {
                 frame.exit(depth);
             }
         }
+        if (s != PostOpStatus.FINISHED_PROCESSING) {
+            postReturned(s, data, draining);
+        }
+    }
+
+    /** A post-operation threw (kept out of {@link #callPost0}, so that the common path stays small enough to inline). */
+    private void postFailed(Throwable e, CallbackData data, boolean draining) {
+        filter.callbackFailed(e, "post-operation " + data.majorFunction() + " of instance '" + name + "' on "
+                + volume.name() + " threw" + (draining ? " while draining" : "; the operation completes with STATUS_UNHANDLED_EXCEPTION"));
+        if (!draining) {
+            data.complete(NtStatus.UNHANDLED_EXCEPTION, 0);
+        }
+    }
+
+    /** A post-operation returned other than FINISHED_PROCESSING: it pended (waited for here), or returned what it may not. */
+    private void postReturned(PostOpStatus s, CallbackData data, boolean draining) {
         if (s == PostOpStatus.MORE_PROCESSING_REQUIRED && !draining) {
             Holder h = new Holder(HolderKind.PENDED_POST_OPERATION, this,
                     describe(data) + " pended in the post-operation", filter.verifier());
@@ -275,7 +293,7 @@ public final class Instance implements RelatedObjects, CallbackOwner {
             } finally {
                 pended.remove(h);
             }
-        } else if (s != PostOpStatus.FINISHED_PROCESSING && s != PostOpStatus.DISALLOW_FSFILTER_IO) {
+        } else if (s != PostOpStatus.DISALLOW_FSFILTER_IO) {
             filter.misuse(Diagnostic.Kind.INVALID_STATUS, "post-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
                     + (draining ? " while draining (it may not pend then)" : "") + "; treated as FINISHED_PROCESSING");
         }
@@ -488,7 +506,7 @@ public final class Instance implements RelatedObjects, CallbackOwner {
     /** What holds this instance now, for the report. */
     void collectHolders(List<UnloadReport.Entry> out, long now) {
         for (OperationSlot.Seen slot : rundown.snapshot()) {
-            String thread = slot.slot().frame.thread.getName();
+            String thread = slot.slot().frame().thread.getName();
             if (slot.state() == OperationSlot.PRE) {
                 out.add(new UnloadReport.Entry(HolderKind.RUNNING_CALLBACK, name, volume.name(),
                         describe((CallbackData) slot.operation()) + ": pre-operation running", java.time.Duration.ZERO, thread, List.of()));

@@ -16,25 +16,25 @@ public sealed interface IoParameters {
     /** The major function of these parameters: the one table from parameter types to major functions. */
     default MajorFunction majorFunction() {
         return switch (this) {
-            case Create c -> MajorFunction.CREATE;
-            case Read r -> MajorFunction.READ;
-            case Write w -> MajorFunction.WRITE;
-            case QueryInformation q -> MajorFunction.QUERY_INFORMATION;
-            case SetInformation s -> MajorFunction.SET_INFORMATION;
-            case DirectoryControl d -> MajorFunction.DIRECTORY_CONTROL;
-            case NotifyChangeDirectory n -> MajorFunction.DIRECTORY_CONTROL;
-            case FlushBuffers f -> MajorFunction.FLUSH_BUFFERS;
-            case QueryVolumeInformation q -> MajorFunction.QUERY_VOLUME_INFORMATION;
-            case QuerySecurity q -> MajorFunction.QUERY_SECURITY;
-            case SetSecurity s -> MajorFunction.SET_SECURITY;
-            case QueryEa q -> MajorFunction.QUERY_EA;
-            case SetEa s -> MajorFunction.SET_EA;
-            case LockControl l -> MajorFunction.LOCK_CONTROL;
-            case FileSystemControl f -> MajorFunction.FILE_SYSTEM_CONTROL;
-            case Cleanup c -> MajorFunction.CLEANUP;
-            case Close c -> MajorFunction.CLOSE;
-            case Shutdown s -> MajorFunction.SHUTDOWN;
-            case AcquireForSectionSynchronization a -> MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION;
+            case Create _ -> MajorFunction.CREATE;
+            case Read _ -> MajorFunction.READ;
+            case Write _ -> MajorFunction.WRITE;
+            case QueryInformation _ -> MajorFunction.QUERY_INFORMATION;
+            case SetInformation _ -> MajorFunction.SET_INFORMATION;
+            case DirectoryControl _ -> MajorFunction.DIRECTORY_CONTROL;
+            case NotifyChangeDirectory _ -> MajorFunction.DIRECTORY_CONTROL;
+            case FlushBuffers _ -> MajorFunction.FLUSH_BUFFERS;
+            case QueryVolumeInformation _ -> MajorFunction.QUERY_VOLUME_INFORMATION;
+            case QuerySecurity _ -> MajorFunction.QUERY_SECURITY;
+            case SetSecurity _ -> MajorFunction.SET_SECURITY;
+            case QueryEa _ -> MajorFunction.QUERY_EA;
+            case SetEa _ -> MajorFunction.SET_EA;
+            case LockControl _ -> MajorFunction.LOCK_CONTROL;
+            case FileSystemControl _ -> MajorFunction.FILE_SYSTEM_CONTROL;
+            case Cleanup _ -> MajorFunction.CLEANUP;
+            case Close _ -> MajorFunction.CLOSE;
+            case Shutdown _ -> MajorFunction.SHUTDOWN;
+            case AcquireForSectionSynchronization _ -> MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION;
         };
     }
 

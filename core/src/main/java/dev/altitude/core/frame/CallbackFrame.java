@@ -9,20 +9,12 @@ import java.util.Arrays;
  * for the caller's own callback to return (a filter unloading itself from its own callback, or unregistering
  * from inside an operation), and lets a teardown find the operations in its instance's callbacks.
  */
-public final class CallbackFrame {
+public final class CallbackFrame extends FrameFields {
     private static final ThreadLocal<CallbackFrame> CURRENT = ThreadLocal.withInitial(CallbackFrame::new);
 
-    public final Thread thread = Thread.currentThread();
-    /** The filter-wide callbacks and teardown callbacks the thread is inside, innermost last. */
-    private CallbackOwner[] owners = new CallbackOwner[8];
-    private int depth;
-    /** The thread's filter stack, reused by each operation; replaced (grown) only by this thread. */
-    private volatile OperationSlot[] slots = new OperationSlot[0];
-    /** Slots below it are in use by operations this thread is inside (an operation issued from a callback uses those above). */
-    private int top;
-
-    /** The registry this thread joined last (only this thread reads or writes it). */
-    private FrameRegistry joined;
+    /** 128 bytes after the fields (see {@link FrameFields}). */
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
 
     /** The calling thread's frame; made here only for the thread-local and for jcstress states. */
     public CallbackFrame() {

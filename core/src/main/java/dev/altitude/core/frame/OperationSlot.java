@@ -23,7 +23,7 @@ import java.lang.invoke.VarHandle;
  * post-operation runs exactly once. A drained slot is the drainer's for good: its thread replaces it in
  * its frame instead of reusing it.
  */
-public final class OperationSlot {
+public final class OperationSlot extends SlotFields {
     public static final int FREE = 0;
     public static final int PRE = 1;
     public static final int PARKED = 2;
@@ -38,32 +38,24 @@ public final class OperationSlot {
 
     static {
         try {
-            WORD = MethodHandles.lookup().findVarHandle(OperationSlot.class, "word", long.class);
+            WORD = MethodHandles.lookup().findVarHandle(SlotFields.class, "word", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** The frame (thread) this slot belongs to, and its level there. */
-    public final CallbackFrame frame;
-    public final int level;
-
-    // written by the owning thread before the state that publishes them; read by others after reading that state
-    private CallbackOwner owner;
-    private Object operation;
-    private Object completionContext;
-    /** When the post-operation became owed, to {@link CoarseClock}'s resolution (for the report). */
-    private long since;
-    /** A filter replaced the operation's parameters: it must complete, not be drained (swapBuffers). */
-    private boolean mustComplete;
-
-    @SuppressWarnings("unused") // accessed through WORD
-    private volatile long word;
+    /** 128 bytes after the fields (see {@link SlotFields}). */
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
 
     /** A slot at {@code level} of {@code frame} (jcstress states make their own, with no frame). */
     public OperationSlot(CallbackFrame frame, int level) {
-        this.frame = frame;
-        this.level = level;
+        super(frame, level);
+    }
+
+    /** The frame (thread) this slot belongs to. */
+    public CallbackFrame frame() {
+        return frame;
     }
 
     /** Whose callback this is. */
@@ -105,8 +97,8 @@ public final class OperationSlot {
      * The pre-operation asked for its post-operation (the owner's for the operation's major function): owed from now
      * on. {@code mustComplete}: the operation's parameters were replaced, so a teardown must let it complete rather
      * than drain it. A null context is not stored (the field is null since the slot was freed): a reference stored
-     * into a slot, a long-lived object, marks a card of the collector's card table (see docs/PERFORMANCE.md,
-     * "Dispatch on two threads").
+     * into a slot, a long-lived object, marks a card of the collector's card table (see bench/notes.md,
+     * "the collector's card table").
      */
     public void owe(Object completionContext, boolean mustComplete) {
         if (completionContext != null) {
