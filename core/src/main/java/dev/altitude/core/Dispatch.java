@@ -53,7 +53,9 @@ final class Dispatch {
                 if (slot == null) {
                     continue;
                 }
-                if (preOperation(frame, slot, inst, pre, post, data) == PreOpStatus.COMPLETE) {
+                PreOpStatus ps = preOperation(frame, slot, inst, pre, post, data);
+                if (ps == PreOpStatus.COMPLETE
+                        || (ps == PreOpStatus.DISALLOW_FSFILTER_IO || ps == PreOpStatus.DISALLOW_FASTIO) && disallowed(data)) {
                     completed = true;
                     break;
                 }
@@ -75,6 +77,20 @@ final class Dispatch {
                 frame.cut(base);
             }
         }
+    }
+
+    /**
+     * A pre-operation returned DISALLOW_FASTIO or DISALLOW_FSFILTER_IO. On a query by name ({@code QUERY_OPEN}) the
+     * operation stops there, as a completed one does (no instance below and no backend see it, the post-operations of
+     * those above run), with {@link NtStatus#FLT_DISALLOW_FAST_IO}: the front end then opens, queries and closes. On
+     * any other operation the status means no more than SUCCESS_NO_CALLBACK.
+     */
+    private static boolean disallowed(CallbackData data) {
+        if (data.majorFunction() != MajorFunction.QUERY_OPEN) {
+            return false;
+        }
+        data.complete(NtStatus.FLT_DISALLOW_FAST_IO, 0);
+        return true;
     }
 
     /**

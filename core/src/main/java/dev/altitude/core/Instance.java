@@ -293,7 +293,11 @@ public final class Instance implements RelatedObjects, CallbackOwner {
             } finally {
                 pended.remove(h);
             }
-        } else if (s != PostOpStatus.DISALLOW_FSFILTER_IO) {
+        } else if (s == PostOpStatus.DISALLOW_FSFILTER_IO) {
+            if (!draining && data.majorFunction() == MajorFunction.QUERY_OPEN) {
+                data.complete(NtStatus.FLT_DISALLOW_FAST_IO, 0); // the front end opens, queries and closes instead
+            }
+        } else {
             filter.misuse(Diagnostic.Kind.INVALID_STATUS, "post-operation " + data.majorFunction() + " of instance '" + name + "' returned " + s
                     + (draining ? " while draining (it may not pend then)" : "") + "; treated as FINISHED_PROCESSING");
         }

@@ -35,6 +35,7 @@ public sealed interface IoParameters {
             case Close _ -> MajorFunction.CLOSE;
             case Shutdown _ -> MajorFunction.SHUTDOWN;
             case AcquireForSectionSynchronization _ -> MajorFunction.ACQUIRE_FOR_SECTION_SYNCHRONIZATION;
+            case QueryOpen _ -> MajorFunction.QUERY_OPEN;
         };
     }
 
@@ -560,6 +561,25 @@ public sealed interface IoParameters {
             Objects.requireNonNull(protection, "protection");
             if (offset < 0 || size < 0) {
                 throw new IllegalArgumentException("negative offset or size");
+            }
+        }
+    }
+
+    /**
+     * {@code IRP_MJ_QUERY_OPEN}: the information {@code informationClass} of the file the file object names, asked for
+     * by name with no handle opened (the file object is never the target of a CREATE, so it has no stream and no
+     * stream contexts, as in a pre-create). {@code openReparsePoint}: of a symbolic link itself, not its target
+     * ({@code FILE_OPEN_REPARSE_POINT}). Completed with the same {@link IoResult} a {@link QueryInformation} of that
+     * class gives; a missing file is {@link NtStatus#OBJECT_NAME_NOT_FOUND}. The classes asked for are those of
+     * Windows' query by name: {@code FileBasicInformation}, {@code FileStandardInformation},
+     * {@code FileAllInformation} (with the owner's and group's names) and {@code FileAccessInformation}.
+     */
+    record QueryOpen(FileInformationClass informationClass, boolean openReparsePoint) implements IoParameters {
+        public QueryOpen {
+            Objects.requireNonNull(informationClass, "informationClass");
+            switch (informationClass) {
+                case FileBasicInformation, FileStandardInformation, FileAllInformation, FileAccessInformation -> { }
+                default -> throw new IllegalArgumentException(informationClass + " is not asked for by name");
             }
         }
     }

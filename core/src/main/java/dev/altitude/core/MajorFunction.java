@@ -34,7 +34,15 @@ public enum MajorFunction {
      * Not an IRP but a callback the filter manager presents as one, as Windows does ({@code (UCHAR)-1}): a mapping of
      * a file is being made ({@code FileChannel.map}); a pre-operation may refuse it.
      */
-    ACQUIRE_FOR_SECTION_SYNCHRONIZATION(-1);
+    ACQUIRE_FOR_SECTION_SYNCHRONIZATION(-1),
+    /**
+     * Not an IRP either ({@code (UCHAR)-7}): a file's information asked for by its name, with no handle opened
+     * ({@code NtQueryInformationByName}, Windows' {@code FastIoQueryOpen}); {@link IoParameters.QueryOpen}. A front end
+     * sends it only where every instance that sees opens has a callback for it ({@link Volume#queriesByName()}); a
+     * pre-operation returning {@link PreOpStatus#DISALLOW_FSFILTER_IO} (or a post-operation
+     * {@link PostOpStatus#DISALLOW_FSFILTER_IO}) makes the front end take the open, query and close instead.
+     */
+    QUERY_OPEN(-7);
 
     private static final MajorFunction[] BY_CODE = values();
 
@@ -62,6 +70,9 @@ public enum MajorFunction {
     public static MajorFunction ofCode(int code) {
         if (code == ACQUIRE_FOR_SECTION_SYNCHRONIZATION.code) {
             return ACQUIRE_FOR_SECTION_SYNCHRONIZATION;
+        }
+        if (code == QUERY_OPEN.code) {
+            return QUERY_OPEN;
         }
         if (code < 0 || code >= PNP.code + 1) {
             throw new NtStatusException(NtStatus.INVALID_PARAMETER, "no major function " + code);

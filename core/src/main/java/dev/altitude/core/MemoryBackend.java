@@ -53,14 +53,8 @@ public final class MemoryBackend implements VolumeBackend {
             case IoParameters.Create c -> create(data, fo.path(), c);
             case IoParameters.Read r -> read(data, file(fo), r);
             case IoParameters.Write w -> write(data, file(fo), w);
-            case IoParameters.QueryInformation q -> {
-                Node n = existing(fo.path());
-                data.setResult(q.informationClass() == FileInformationClass.FileStandardInformation
-                        ? new IoResult.StandardInformation(n.size, n.directory)
-                        : new IoResult.FileAttributes(n.directory ? FileKind.DIRECTORY : FileKind.FILE, n.size, EPOCH,
-                                EPOCH, EPOCH, null, null, null, null, -1, -1, 1, -1));
-                data.complete(NtStatus.SUCCESS, 0);
-            }
+            case IoParameters.QueryInformation q -> query(data, fo.path(), q.informationClass());
+            case IoParameters.QueryOpen q -> query(data, fo.path(), q.informationClass()); // no links here
             case IoParameters.SetInformation s -> setInformation(data, fo.path(), s);
             case IoParameters.DirectoryControl d -> list(data, fo.path());
             case IoParameters.Cleanup c -> data.complete(NtStatus.SUCCESS, 0);
@@ -84,6 +78,15 @@ public final class MemoryBackend implements VolumeBackend {
             case IoParameters.LockControl l -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
             case IoParameters.FileSystemControl f -> data.complete(NtStatus.INVALID_DEVICE_REQUEST, 0);
         }
+    }
+
+    private void query(CallbackData data, String path, FileInformationClass c) {
+        Node n = existing(path);
+        data.setResult(c == FileInformationClass.FileStandardInformation
+                ? new IoResult.StandardInformation(n.size, n.directory)
+                : new IoResult.FileAttributes(n.directory ? FileKind.DIRECTORY : FileKind.FILE, n.size, EPOCH,
+                        EPOCH, EPOCH, null, null, null, null, -1, -1, 1, -1));
+        data.complete(NtStatus.SUCCESS, 0);
     }
 
     /** A sealed memory file of the file's content now. */

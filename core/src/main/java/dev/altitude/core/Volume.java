@@ -32,6 +32,8 @@ public final class Volume {
      * before an instance enters the stack, cleared after it has left, so it never misses an attached instance.
      */
     private volatile long filtered;
+    /** Some instance attached sees opens but has no callback for QUERY_OPEN ({@link #queriesByName()}). */
+    private volatile boolean blindToQueryOpen;
     /** Every instance whose name and altitude are taken here: attaching, attached or tearing down. */
     private final List<Instance> members = new ArrayList<>();
 
@@ -97,6 +99,31 @@ public final class Volume {
      */
     public boolean isFilteredAny(long majors) {
         return (filtered & majors) != 0;
+    }
+
+    /**
+     * May a front end ask for a file's information by name in one {@link MajorFunction#QUERY_OPEN}? Yes when every
+     * instance attached now that sees opens (has a callback for CREATE, QUERY_INFORMATION, CLEANUP or CLOSE) has
+     * one for QUERY_OPEN too; otherwise the front end opens, queries and closes, so that each instance sees what it
+     * registered for. Windows sends the query by name to every filter and leaves it to those that must see opens to
+     * disallow it; here an instance that never heard of the operation is not bypassed by it.
+     */
+    public boolean queriesByName() {
+        return !blindToQueryOpen;
+    }
+
+    private static final long OPENS = MajorFunction.CREATE.bit() | MajorFunction.QUERY_INFORMATION.bit()
+            | MajorFunction.CLEANUP.bit() | MajorFunction.CLOSE.bit();
+
+    /** Does one of {@code instances} see opens without a callback for QUERY_OPEN? */
+    private static boolean blindToQueryOpen(Instance[] instances) {
+        int q = MajorFunction.QUERY_OPEN.ordinal();
+        for (Instance i : instances) {
+            if ((callbacksOf(new Instance[] {i}) & OPENS) != 0 && i.pre[q] == null && i.post[q] == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long callbacksOf(Instance[] instances) {
@@ -374,6 +401,7 @@ public final class Volume {
         }
         next[i] = inst;
         filtered = callbacksOf(next);
+        blindToQueryOpen = blindToQueryOpen(next);
         stack = next;
     }
 
@@ -386,6 +414,7 @@ public final class Volume {
                 System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
                 stack = next;
                 filtered = callbacksOf(next);
+                blindToQueryOpen = blindToQueryOpen(next);
                 return;
             }
         }

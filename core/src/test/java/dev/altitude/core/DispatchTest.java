@@ -36,6 +36,38 @@ class DispatchTest extends ManagerFixture {
     }
 
     @Test
+    void aQueryOpenDisallowedStopsThereThePostsAboveRunAndTheFrontEndIsToldSo() {
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (String[] f : new String[][] {{"above", "300", "SUCCESS_WITH_CALLBACK"}, {"gate", "200", "DISALLOW_FSFILTER_IO"},
+                {"below", "100", "SUCCESS_WITH_CALLBACK"}}) {
+            TestFilter.load(manager, f[0], f[1], b -> b.onOperation(MajorFunction.QUERY_OPEN, (d, o) -> {
+                events.add("pre " + f[0]);
+                return PreOpStatus.valueOf(f[2]);
+            }, (d, o, c, dr) -> {
+                events.add("post " + f[0] + " " + d.status().name());
+                return PostOpStatus.FINISHED_PROCESSING;
+            }));
+        }
+        TestFilter.create(volume, "/f");
+        assertThat(volume.queriesByName()).isTrue();
+        CallbackData d = new CallbackData(new FileObject("/f"),
+                new IoParameters.QueryOpen(FileInformationClass.FileBasicInformation, false));
+        assertThat(volume.perform(d)).isEqualTo(NtStatus.FLT_DISALLOW_FAST_IO);
+        assertThat(d.result()).as("the backend never saw it").isNull();
+        assertThat(events).containsExactly("pre above", "pre gate", "post above STATUS_FLT_DISALLOW_FAST_IO");
+        events.clear();
+        CallbackData read = new CallbackData(new FileObject("/f"), new IoParameters.QueryInformation(
+                FileInformationClass.FileBasicInformation));
+        TestFilter.load(manager, "reader", "50", b -> b.onOperation(MajorFunction.QUERY_INFORMATION,
+                (x, o) -> PreOpStatus.DISALLOW_FSFILTER_IO, (x, o, c, dr) -> PostOpStatus.FINISHED_PROCESSING));
+        assertThat(volume.queriesByName()).as("an instance that sees queries without a callback for QUERY_OPEN").isFalse();
+        TestFilter.create(volume, "/g");
+        volume.perform(read);
+        assertThat(read.status()).as("on anything else the status means no callback").isEqualTo(NtStatus.SUCCESS);
+        assertThat(read.result()).isNotNull();
+    }
+
+    @Test
     void completionContextReachesThePostOfTheSameFilterOnly() {
         List<Object> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
         for (String[] f : new String[][] {{"a", "300"}, {"b", "200"}}) {

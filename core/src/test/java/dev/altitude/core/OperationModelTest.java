@@ -39,7 +39,8 @@ class OperationModelTest {
             new IoParameters.Cleanup(),
             new IoParameters.Close(),
             new IoParameters.Shutdown(),
-            new IoParameters.AcquireForSectionSynchronization(IoParameters.PageProtection.READONLY, 0, 1));
+            new IoParameters.AcquireForSectionSynchronization(IoParameters.PageProtection.READONLY, 0, 1),
+            new IoParameters.QueryOpen(FileInformationClass.FileBasicInformation, false));
 
     /** Records of a second minor function of a major function: named after the minor function. */
     static final List<IoParameters> MINOR = List.of(

@@ -287,6 +287,8 @@ public final class PosixBackend implements VolumeBackend {
                 case IoParameters.AcquireForSectionSynchronization section -> { }
                 case IoParameters.NotifyChangeDirectory n -> throw new NtStatusException(NtStatus.NOT_SUPPORTED,
                         "change notification is not supported by this backend");
+                case IoParameters.QueryOpen q -> throw new NtStatusException(NtStatus.NOT_SUPPORTED,
+                        "queries by name are not supported by this backend (the kernel asks by node)");
             }
             data.complete(NtStatus.SUCCESS, 0);
         } catch (Libc.Errno e) {

@@ -232,7 +232,8 @@ public final class AltitudeFileSystem extends FileSystem {
     /** What every call on a path makes besides its own operation: the open, the cleanup and the close. */
     private static final long HANDLE = MajorFunction.CREATE.bit() | MajorFunction.CLEANUP.bit()
             | MajorFunction.CLOSE.bit();
-    private static final long QUERY = HANDLE | MajorFunction.QUERY_INFORMATION.bit();
+    /** A look at a file's information: by name in one QUERY_OPEN, or through a handle. */
+    private static final long QUERY = HANDLE | MajorFunction.QUERY_INFORMATION.bit() | MajorFunction.QUERY_OPEN.bit();
     private static final long LIST = HANDLE | MajorFunction.DIRECTORY_CONTROL.bit();
     /** Everything a copy does: reads the source, its link or its attributes, makes and writes the target. */
     private static final long COPY = QUERY | MajorFunction.READ.bit() | MajorFunction.WRITE.bit()
@@ -457,21 +458,45 @@ public final class AltitudeFileSystem extends FileSystem {
      * no exception made for that.
      */
     private IoResult.FileAttributes attributesIfExists(AltitudePath p, boolean names, boolean noFollow) throws IOException {
+        return (IoResult.FileAttributes) queryByName(p, names ? FileInformationClass.FileAllInformation
+                : FileInformationClass.FileBasicInformation, noFollow, true);
+    }
+
+    /**
+     * The information {@code c} of the file {@code p} names; null for a file that is not there if {@code ifExists}
+     * (no exception made for it). One {@code QUERY_OPEN} where the volume takes queries by name
+     * ({@link Volume#queriesByName()}); otherwise, or when an instance disallows it, the open, the query and the close.
+     */
+    private IoResult queryByName(AltitudePath p, FileInformationClass c, boolean noFollow, boolean ifExists)
+            throws IOException {
+        Volume v = volume;
+        if (v != null && v.queriesByName()) {
+            if (!open) {
+                throw new ClosedFileSystemException();
+            }
+            CallbackData d = new CallbackData(new FileObject(p.volumePath()), new IoParameters.QueryOpen(c, noFollow));
+            NtStatus s = v.perform(d);
+            if (!s.equals(NtStatus.FLT_DISALLOW_FAST_IO)) {
+                return result(d, s, p, ifExists);
+            }
+        }
         FileObject fo = openMeta(p, Set.of(Access.READ_ATTRIBUTES), noFollow);
         try {
-            CallbackData d = new CallbackData(fo, new IoParameters.QueryInformation(names
-                    ? FileInformationClass.FileAllInformation : FileInformationClass.FileBasicInformation));
-            NtStatus s = send(d);
-            if (s.equals(NtStatus.OBJECT_NAME_NOT_FOUND) || s.equals(NtStatus.OBJECT_PATH_NOT_FOUND)) {
-                return null;
-            }
-            if (s.isFailure()) {
-                throw failure(s, p.toString(), null, d);
-            }
-            return (IoResult.FileAttributes) d.result();
+            CallbackData d = new CallbackData(fo, new IoParameters.QueryInformation(c));
+            return result(d, send(d), p, ifExists);
         } finally {
             close(fo);
         }
+    }
+
+    private IoResult result(CallbackData d, NtStatus s, AltitudePath p, boolean ifExists) throws IOException {
+        if (ifExists && (s.equals(NtStatus.OBJECT_NAME_NOT_FOUND) || s.equals(NtStatus.OBJECT_PATH_NOT_FOUND))) {
+            return null;
+        }
+        if (s.isFailure()) {
+            throw failure(s, p.toString(), null, d);
+        }
+        return d.result();
     }
 
     void createSymbolicLink(AltitudePath link, Path target, FileAttribute<?>... attrs) throws IOException {
@@ -533,9 +558,8 @@ public final class AltitudeFileSystem extends FileSystem {
 
     /** The file's typed attributes; {@code names}: with the owner's and group's names ({@code FileAllInformation}). */
     IoResult.FileAttributes attributes(AltitudePath path, boolean names, boolean noFollow) throws IOException {
-        return (IoResult.FileAttributes) metaOperation(path, Set.of(Access.READ_ATTRIBUTES), noFollow,
-                new IoParameters.QueryInformation(names ? FileInformationClass.FileAllInformation
-                        : FileInformationClass.FileBasicInformation), null);
+        return (IoResult.FileAttributes) queryByName(path, names ? FileInformationClass.FileAllInformation
+                : FileInformationClass.FileBasicInformation, noFollow, false);
     }
 
     /** Owner, group, permissions and mode are security ({@code SET_SECURITY}); times are {@code SET_INFORMATION}. */
@@ -566,12 +590,11 @@ public final class AltitudeFileSystem extends FileSystem {
         }
         if (modes.length == 0) {
             // whether it is there at all: one look at it, no question of access
-            metaOperation(path, Set.of(Access.READ_ATTRIBUTES), false,
-                    new IoParameters.QueryInformation(FileInformationClass.FileStandardInformation), null);
+            queryByName(path, FileInformationClass.FileStandardInformation, false, false);
             return;
         }
-        IoResult.AccessInformation may = (IoResult.AccessInformation) metaOperation(path, Set.of(Access.READ_ATTRIBUTES),
-                false, new IoParameters.QueryInformation(FileInformationClass.FileAccessInformation), null);
+        IoResult.AccessInformation may = (IoResult.AccessInformation) queryByName(path,
+                FileInformationClass.FileAccessInformation, false, false);
         for (AccessMode m : modes) {
             boolean ok = switch (m) {
                 case READ -> may.read();

@@ -221,6 +221,10 @@ public final class NioBackend implements VolumeBackend {
                     data.setResult(query(handle(fo), q.informationClass()));
                     data.complete(NtStatus.SUCCESS, 0);
                 }
+                case IoParameters.QueryOpen q -> { // the handle a meta open would make, made and dropped here
+                    data.setResult(query(new Handle(resolve(fo.path()), null, q.openReparsePoint()), q.informationClass()));
+                    data.complete(NtStatus.SUCCESS, 0);
+                }
                 case IoParameters.SetInformation s -> setInformation(data, handle(fo), s);
                 case IoParameters.QuerySecurity q -> {
                     IoResult.FileAttributes a = attributes(handle(fo), true);

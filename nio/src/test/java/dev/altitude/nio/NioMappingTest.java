@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each kind of NIO call becomes the major functions ARCHITECTURE.md names, in order, with their parameters. */
@@ -122,8 +123,8 @@ class NioMappingTest {
         Files.writeString(base.resolve("f"), "12345");
         BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
         assertThat(a.size()).isEqualTo(5);
-        assertThat(trace.take()).containsExactly("CREATE /f OPEN", "QUERY_INFORMATION /f FileBasicInformation",
-                "CLEANUP /f", "CLOSE /f");
+        assertThat(trace.take()).as("a query by name, every instance having a callback for it")
+                .containsExactly("QUERY_OPEN /f FileBasicInformation");
         Files.setLastModifiedTime(f, FileTime.fromMillis(1_000_000));
         assertThat(trace.take()).containsExactly("CREATE /f OPEN", "SET_INFORMATION /f FileBasicInformation",
                 "CLEANUP /f", "CLOSE /f");
@@ -131,9 +132,89 @@ class NioMappingTest {
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
         Files.setOwner(f, Files.getOwner(f));
         assertThat(trace.take()).filteredOn(e -> !e.startsWith("CREATE") && !e.startsWith("CL"))
-                .containsExactly("SET_SECURITY /f", "QUERY_INFORMATION /f FileAllInformation", "SET_SECURITY /f");
+                .containsExactly("SET_SECURITY /f", "QUERY_OPEN /f FileAllInformation", "SET_SECURITY /f");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(base.resolve("f")))).isEqualTo("rw-r-----");
         assertThat(Files.readAttributes(f, "posix:size,permissions")).containsEntry("size", 5L);
+    }
+
+    /** A filter with callbacks for opens and queries but none for QUERY_OPEN: {@code opens} counts its CREATEs. */
+    private static java.util.concurrent.atomic.AtomicInteger loadOpenWatcher(FilterManager manager, String name,
+                                                                              String altitude) {
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<dev.altitude.core.Filter> self = new java.util.concurrent.atomic.AtomicReference<>();
+        manager.registerDriver(name, () -> (mgr, config) -> {
+            dev.altitude.core.Filter f = mgr.registerFilter(dev.altitude.core.FilterRegistration.builder(name)
+                    .altitude(altitude).onInstanceQueryTeardown(objects -> NtStatus.SUCCESS)
+                    .onUnload(flags -> {
+                        self.get().unregister();
+                        return NtStatus.SUCCESS;
+                    })
+                    .onPreOperation(MajorFunction.CREATE, (data, objects) -> {
+                        opens.incrementAndGet();
+                        return PreOpStatus.SUCCESS_NO_CALLBACK;
+                    }).build());
+            self.set(f);
+            return f.startFiltering();
+        });
+        assertThat(manager.loadFilter(name)).isEqualTo(NtStatus.SUCCESS);
+        return opens;
+    }
+
+    @Test
+    void aQueryByNameIsOneQueryOpenUnlessAnInstanceThatSeesOpensHasNoCallbackForIt() throws IOException {
+        Files.writeString(base.resolve("q"), "12345");
+        Path q = fs.getPath("/q");
+        assertThat(Files.exists(q)).isTrue();
+        assertThat(Files.isRegularFile(q)).isTrue();
+        assertThat(Files.size(q)).isEqualTo(5);
+        assertThat(Files.exists(fs.getPath("/none"))).isFalse();
+        assertThat(trace.take()).containsExactly("QUERY_OPEN /q FileStandardInformation", "QUERY_OPEN /q FileBasicInformation",
+                "QUERY_OPEN /q FileBasicInformation", "QUERY_OPEN /none FileStandardInformation");
+        assertThat(fs.volume().queriesByName()).isTrue();
+        java.util.concurrent.atomic.AtomicInteger opens = loadOpenWatcher(manager, "opens", "360000");
+        assertThat(fs.volume().queriesByName()).isFalse();
+        assertThat(Files.size(q)).isEqualTo(5);
+        assertThat(trace.take()).as("the open, the query and the close, as that instance registered for")
+                .containsExactly("CREATE /q OPEN", "QUERY_INFORMATION /q FileBasicInformation", "CLEANUP /q", "CLOSE /q");
+        assertThat(opens.get()).isEqualTo(1);
+        assertThat(manager.unloadFilter("opens", dev.altitude.core.UnloadMode.MANDATORY)).isEqualTo(NtStatus.SUCCESS);
+        assertThat(fs.volume().queriesByName()).isTrue();
+        assertThat(Files.size(q)).isEqualTo(5);
+        assertThat(trace.take()).containsExactly("QUERY_OPEN /q FileBasicInformation");
+    }
+
+    @ParameterizedTest(name = "disallowed in the {0}-operation")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"pre", "post"})
+    void aQueryOpenAnInstanceDisallowsBecomesTheOpenTheQueryAndTheClose(String where) throws IOException {
+        Files.writeString(base.resolve("d"), "123");
+        java.util.List<String> belowSaw = new java.util.concurrent.CopyOnWriteArrayList<>();
+        manager.registerDriver("gate", () -> (mgr, config) -> {
+            var b = dev.altitude.core.FilterRegistration.builder("gate").altitude("350000")
+                    .onInstanceQueryTeardown(objects -> NtStatus.SUCCESS)
+                    .onPreOperation(MajorFunction.CREATE, (data, objects) -> {
+                        belowSaw.add("CREATE");
+                        return PreOpStatus.SUCCESS_NO_CALLBACK;
+                    });
+            if (where.equals("pre")) {
+                b.onPreOperation(MajorFunction.QUERY_OPEN, (data, objects) -> PreOpStatus.DISALLOW_FSFILTER_IO);
+            } else {
+                b.onOperation(MajorFunction.QUERY_OPEN, (data, objects) -> PreOpStatus.SUCCESS_WITH_CALLBACK,
+                        (data, objects, ctx, draining) -> {
+                            belowSaw.add("post QUERY_OPEN " + data.status().name());
+                            return dev.altitude.core.PostOpStatus.DISALLOW_FSFILTER_IO;
+                        });
+            }
+            dev.altitude.core.Filter f = mgr.registerFilter(b.build());
+            return f.startFiltering();
+        });
+        assertThat(manager.loadFilter("gate")).isEqualTo(NtStatus.SUCCESS);
+        assertThat(fs.volume().queriesByName()).isTrue();
+        assertThat(Files.readAttributes(fs.getPath("/d"), BasicFileAttributes.class).size()).isEqualTo(3);
+        assertThat(trace.take()).as("the trace, above the gate, sees the refused query and then the open")
+                .containsExactly("QUERY_OPEN /d FileBasicInformation", "CREATE /d OPEN",
+                        "QUERY_INFORMATION /d FileBasicInformation", "CLEANUP /d", "CLOSE /d");
+        assertThat(belowSaw).containsExactlyElementsOf(where.equals("pre") ? List.of("CREATE")
+                : List.of("post QUERY_OPEN STATUS_SUCCESS", "CREATE"));
     }
 
     @Test
@@ -205,8 +286,7 @@ class NioMappingTest {
         trace.take();
         Files.copy(fs.getPath("/src"), fs.getPath("/dst"), StandardCopyOption.COPY_ATTRIBUTES);
         List<String> dst = trace.take().stream().filter(l -> l.contains("/dst")).toList();
-        assertThat(dst).containsExactly("CREATE /dst OPEN", "QUERY_INFORMATION /dst FileBasicInformation", "CLEANUP /dst",
-                "CLOSE /dst", "CREATE /dst CREATE", "WRITE /dst", "SET_SECURITY /dst", "SET_SECURITY /dst",
+        assertThat(dst).containsExactly("QUERY_OPEN /dst FileBasicInformation", "CREATE /dst CREATE", "WRITE /dst", "SET_SECURITY /dst", "SET_SECURITY /dst",
                 "SET_INFORMATION /dst FileBasicInformation", "CLEANUP /dst", "CLOSE /dst");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(base.resolve("dst")))).isEqualTo("r-x------");
         assertThat(Files.getLastModifiedTime(base.resolve("dst")).toMillis()).isEqualTo(1_500_000_000_000L);

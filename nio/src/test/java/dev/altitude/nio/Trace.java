@@ -85,6 +85,7 @@ final class Trace {
     static String describe(CallbackData d) {
         String extra = switch (d.parameters()) {
             case IoParameters.QueryInformation q -> " " + q.informationClass();
+            case IoParameters.QueryOpen q -> " " + q.informationClass();
             case IoParameters.SetInformation s -> " " + s.informationClass();
             case IoParameters.DirectoryControl dc -> dc.pattern() == null ? "" : " " + dc.pattern();
             case IoParameters.Create c -> " " + c.disposition();
